@@ -1,0 +1,119 @@
+"""`pcp`: the command line of PCP Warehouse.
+
+Each verb is thin and calls the module that does the work.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from orchestration.settings import load_settings
+
+
+@click.group(help="PCP Warehouse: Police and Crime Plan performance data.")
+def main() -> None:
+    pass
+
+
+@main.command("demo-data")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Landing folder to write into (files go to OUT/<source>/).",
+)
+@click.option("--start", default="2019-04", show_default=True, help="First month, YYYY-MM.")
+@click.option("--end", default="2025-09", show_default=True, help="Last month, YYYY-MM.")
+@click.option(
+    "--seed",
+    default=20250730,
+    show_default=True,
+    type=int,
+    help="Random seed: the same seed writes the same bytes.",
+)
+def demo_data(out_dir: Path, start: str, end: str, seed: int) -> None:
+    """Write realistic demo files in the real published formats into a landing folder."""
+    from orchestration.demo import write_demo_data
+
+    started = time.monotonic()
+    written = write_demo_data(out_dir, start=start, end=end, seed=seed)
+    for source, files in written.items():
+        rows = sum(rows for _, rows in files)
+        click.echo(f"{source}: {len(files)} files, {rows:,} rows -> {out_dir / source}")
+    click.echo(f"Demo data written in {time.monotonic() - started:.1f}s.")
+
+
+@main.command()
+@click.option("--verbose", is_flag=True, help="Show Dagster's run log (INFO) on the console.")
+def refresh(verbose: bool) -> None:
+    """Take in new or changed files from landing, rebuild what depends on them, run the checks."""
+    from orchestration.refresh import refresh as run_refresh
+    from orchestration.status import compact_months
+
+    settings = load_settings()
+    started = time.monotonic()
+    summary = run_refresh(settings, log_level="INFO" if verbose else "WARNING")
+    click.echo(
+        f"Refresh finished in {time.monotonic() - started:.1f}s "
+        f"({len(summary.run_ids)} Dagster run(s))."
+    )
+    if not summary.run_ids and not summary.refused:
+        click.echo("Nothing new in landing: the warehouse is unchanged.")
+    if summary.loaded:
+        rows = sum(r for _, _, r in summary.loaded)
+        click.echo(
+            f"Loaded {len(summary.loaded)} file(s), {rows:,} rows, months "
+            f"{compact_months(summary.months)}."
+        )
+    if summary.duplicates:
+        click.echo(
+            f"{summary.duplicates} file(s) were byte-identical to files already loaded: skipped."
+        )
+    for name, reason in summary.refused:
+        click.echo(f"REFUSED {name}: {reason}", err=True)
+    if summary.refused:
+        click.echo(
+            f"Refused files are in {settings.quarantine_dir} with a .reason.txt beside each.",
+            err=True,
+        )
+    for run_id in summary.failed_runs:
+        click.echo(
+            f"Run {run_id} failed (a blocking check or a build step): see `make dev`.", err=True
+        )
+    click.echo(f"Warehouse: {settings.warehouse_path}")
+    if not verbose and summary.run_ids:
+        click.echo(f"dbt log: {settings.log_dir / 'refresh.log'}; run history: `make dev`.")
+    sys.exit(0 if summary.ok else 1)
+
+
+@main.command()
+def status() -> None:
+    """Per source: months loaded, rows, last refresh, refused files and why."""
+    from orchestration.status import compact_months, read_status
+
+    settings = load_settings()
+    click.echo(
+        f"Warehouse: {settings.warehouse_path}"
+        + ("" if settings.warehouse_path.exists() else " (not built yet: run `pcp refresh`)")
+    )
+    for source in read_status(settings):
+        click.echo(f"\n{source.source}")
+        click.echo(f"  months loaded : {compact_months(source.months)}")
+        click.echo(f"  rows          : {source.rows:,} from {source.files_loaded} file(s)")
+        last = (
+            source.last_refresh.strftime("%Y-%m-%d %H:%M:%S %Z") if source.last_refresh else "never"
+        )
+        click.echo(f"  last refresh  : {last}")
+        click.echo(f"  refused files : {len(source.refused)}")
+        for name, when, reason, path in source.refused:
+            click.echo(f"    - {name} ({when:%Y-%m-%d %H:%M}): {reason}")
+            click.echo(f"      kept in {path}")
+
+
+if __name__ == "__main__":
+    main()

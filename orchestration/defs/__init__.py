@@ -1,0 +1,1 @@
+"""Dagster definitions, one package per source system plus the warehouse."""

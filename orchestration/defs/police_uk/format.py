@@ -1,0 +1,345 @@
+"""The police.uk street-level CSV: its published shape, and the structural checks a file must pass
+before any of its rows reach the warehouse.
+
+A file either loads whole or is refused whole with a reason naming the line and column. Row-level
+oddities that do not break the file (an unknown outcome, an LSOA outside the force, no location)
+load and are counted downstream; they are not reasons to refuse.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from orchestration.landing.refusal import FileRefused
+
+SOURCE = "police_uk"
+
+HEADER = (
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+)
+# Raw columns keep the delivered text; staging renames and casts.
+RAW_COLUMNS = tuple(name.lower().replace(" ", "_") for name in HEADER)
+
+CRIME_TYPES = (
+    "Anti-social behaviour",
+    "Bicycle theft",
+    "Burglary",
+    "Criminal damage and arson",
+    "Drugs",
+    "Other crime",
+    "Other theft",
+    "Possession of weapons",
+    "Public order",
+    "Robbery",
+    "Shoplifting",
+    "Theft from the person",
+    "Vehicle crime",
+    "Violence and sexual offences",
+)
+# Categories police.uk used before 2013; still valid in old files.
+LEGACY_CRIME_TYPES = ("Violent crime", "Public disorder and weapons")
+
+# The "Falls within" / "Reported by" text for each force slug in the file name.
+FORCE_NAMES = {
+    "leicestershire": "Leicestershire Police",
+}
+
+# police.uk's street-level series starts in December 2010.
+FIRST_MONTH = "2010-12"
+
+FILE_NAME = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+)-street\.csv$")
+
+RAW_TABLE_DDL = f"""
+create schema if not exists raw;
+create table if not exists raw.police_uk_street (
+    {", ".join(f"{col} varchar" for col in RAW_COLUMNS)},
+    partition_month date not null,
+    force_slug varchar not null,
+    source_sha256 varchar not null,
+    source_line integer not null,
+    loaded_at timestamptz not null default current_timestamp
+);
+"""
+
+
+@dataclass(frozen=True)
+class StreetFileName:
+    month: str  # "YYYY-MM", the partition key
+    force: str
+
+    @property
+    def month_start(self) -> date:
+        year, month = self.month.split("-")
+        return date(int(year), int(month), 1)
+
+
+def parse_file_name(name: str) -> StreetFileName:
+    match = FILE_NAME.match(name)
+    if not match:
+        raise FileRefused(
+            file_name=name,
+            problem="the file name does not say which month and force it holds",
+            expected="a police.uk street-level file named YYYY-MM-<force>-street.csv, "
+            "e.g. 2025-06-leicestershire-street.csv",
+        )
+    month = match["month"]
+    if not 1 <= int(month[5:]) <= 12:
+        raise FileRefused(
+            file_name=name,
+            problem="the month in the file name is not a month",
+            expected="YYYY-MM with MM from 01 to 12",
+            found=month,
+        )
+    return StreetFileName(month=month, force=match["force"])
+
+
+def force_name(slug: str) -> str:
+    return FORCE_NAMES.get(slug, slug.replace("-", " ").title() + " Police")
+
+
+def _utf8_copy(path: Path) -> Path:
+    """Return a path DuckDB can read as UTF-8: the file itself, or a transcoded copy.
+
+    Files saved from Excel arrive as Windows-1252; a BOM is harmless to DuckDB but the header
+    check below needs it stripped.
+    """
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8")
+        return path
+    except UnicodeDecodeError as utf8_error:
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            line = raw.count(b"\n", 0, utf8_error.start) + 1
+            raise FileRefused(
+                file_name=path.name,
+                row=line,
+                problem=f"unreadable bytes at byte offset {utf8_error.start}",
+                expected="text encoded as UTF-8 (with or without BOM) or Windows-1252",
+                found=raw[utf8_error.start : utf8_error.start + 8].hex(" "),
+            ) from None
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="", suffix=".csv", delete=False
+    ) as handle:
+        handle.write(text)
+    return Path(handle.name)
+
+
+def _check_header(path: Path, display_name: str) -> None:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        first = handle.readline()
+    if not first.strip():
+        raise FileRefused(
+            file_name=display_name,
+            row=1,
+            problem="the file is empty",
+            expected="a header line followed by one line per crime",
+        )
+    header = tuple(next(csv.reader(io.StringIO(first))))
+    if header == HEADER:
+        return
+    missing = [c for c in HEADER if c not in header]
+    extra = [c for c in header if c not in HEADER]
+    if missing:
+        problem = f"column '{missing[0]}' is missing"
+        if extra:
+            problem += f" (a column '{extra[0]}' is there instead: renamed?)"
+        raise FileRefused(
+            file_name=display_name,
+            row=1,
+            column=missing[0],
+            problem=problem,
+            expected="the police.uk header " + ",".join(HEADER),
+        )
+    raise FileRefused(
+        file_name=display_name,
+        row=1,
+        problem="the columns are not in the published order"
+        if not extra
+        else f"unexpected column '{extra[0]}'",
+        expected="the police.uk header " + ",".join(HEADER),
+        found=",".join(header),
+    )
+
+
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_COLUMN_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def _read_into_temp(con: duckdb.DuckDBPyConnection, path: Path, display_name: str) -> int:
+    columns = ", ".join(f"'{h}': 'VARCHAR'" for h in HEADER)
+    con.execute("drop table if exists _incoming_street")
+    try:
+        # preserve_insertion_order (the default) keeps file order, so rowid + 2 is the line.
+        con.execute(
+            f"""
+            create temp table _incoming_street as
+            select * from read_csv(?, header = true, auto_detect = false, delim = ',',
+                                   quote = '"', escape = '"', columns = {{{columns}}})
+            """,
+            [str(path)],
+        )
+    except duckdb.Error as error:
+        message = str(error)
+        line = _CSV_LINE.search(message)
+        counts = _COLUMN_COUNT.search(message)
+        raise FileRefused(
+            file_name=display_name,
+            row=int(line.group(1)) if line else None,
+            problem="the line does not have the published number of fields (truncated?)"
+            if counts
+            else "the CSV cannot be parsed",
+            expected=f"{len(HEADER)} comma-separated fields per line",
+            found=f"{counts.group(2)} fields" if counts else message.splitlines()[0],
+        ) from None
+    return con.execute("select count(*) from _incoming_street").fetchall()[0][0]
+
+
+def _first_bad_row(
+    con: duckdb.DuckDBPyConnection, condition: str, column: str
+) -> tuple[int, str] | None:
+    rows = con.execute(
+        f'select rowid + 2, "{column}" from _incoming_street '
+        f"where {condition} order by rowid limit 1"
+    ).fetchall()
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+def stage_street_file(
+    con: duckdb.DuckDBPyConnection, path: Path, expected: StreetFileName, display_name: str
+) -> int:
+    """Check a delivered file's structure and leave its rows in temp table ``_incoming_street``.
+
+    Raises ``FileRefused`` naming the line and column of the first structural problem.
+    Returns the number of data rows.
+    """
+    readable = _utf8_copy(path)
+    try:
+        _check_header(readable, display_name)
+        rows = _read_into_temp(con, readable, display_name)
+    finally:
+        if readable != path:
+            readable.unlink(missing_ok=True)
+    if rows == 0:
+        raise FileRefused(
+            file_name=display_name,
+            problem="the file has a header but no data rows",
+            expected="at least one crime for the month (police.uk never publishes an empty month)",
+        )
+    bad = _first_bad_row(con, f"\"Month\" is distinct from '{expected.month}'", "Month")
+    if bad:
+        raise FileRefused(
+            file_name=display_name,
+            row=bad[0],
+            column="Month",
+            problem="a row's month differs from the file's month",
+            expected=f"every row in month {expected.month} (from the file name)",
+            found=bad[1],
+        )
+    for column in ("Longitude", "Latitude"):
+        bad = _first_bad_row(
+            con, f'"{column}" is not null and try_cast("{column}" as double) is null', column
+        )
+        if bad:
+            raise FileRefused(
+                file_name=display_name,
+                row=bad[0],
+                column=column,
+                problem="text where a number must be",
+                expected="a decimal degree such as -1.133 or an empty field",
+                found=bad[1],
+            )
+    name = force_name(expected.force)
+    bad = _first_bad_row(con, f"\"Falls within\" is distinct from '{name}'", "Falls within")
+    if bad:
+        raise FileRefused(
+            file_name=display_name,
+            row=bad[0],
+            column="Falls within",
+            problem="a row belongs to a different force from the file name",
+            expected=f"'{name}' on every row",
+            found=bad[1],
+        )
+    return rows
+
+
+def replace_month(con: duckdb.DuckDBPyConnection, expected: StreetFileName, sha256: str) -> None:
+    """Swap a month's rows for the staged file's rows. Call inside a transaction."""
+    con.execute(
+        "delete from raw.police_uk_street where partition_month = ? and force_slug = ?",
+        [expected.month_start, expected.force],
+    )
+    source_cols = ", ".join(f'"{h}"' for h in HEADER)
+    con.execute(
+        f"""
+        insert into raw.police_uk_street ({", ".join(RAW_COLUMNS)}, partition_month, force_slug,
+                                          source_sha256, source_line)
+        select {source_cols}, ?, ?, ?, rowid + 2 from _incoming_street order by rowid
+        """,
+        [expected.month_start, expected.force, sha256],
+    )
+
+
+class StreetFormat:
+    """police.uk street-level files, as intake sees them."""
+
+    source = SOURCE
+
+    def __init__(self, forces: tuple[str, ...]):
+        self.forces = forces
+
+    def ensure_tables(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(RAW_TABLE_DDL)
+
+    def partitions_of(self, file_name: str, settings) -> tuple[str, ...]:
+        parsed = parse_file_name(file_name)
+        if parsed.force not in self.forces:
+            raise FileRefused(
+                file_name=file_name,
+                problem=f"force '{parsed.force}' is not configured for this warehouse",
+                expected="one of: "
+                + ", ".join(self.forces)
+                + " (add peer forces with PCP_FORCES=leicestershire,<force>,...)",
+            )
+        today = date.today()
+        if parsed.month_start >= date(today.year, today.month, 1):
+            raise FileRefused(
+                file_name=file_name,
+                problem="the file is for a month that has not ended yet",
+                expected=f"a month before {today:%Y-%m}",
+                found=parsed.month,
+            )
+        if parsed.month < FIRST_MONTH:
+            raise FileRefused(
+                file_name=file_name,
+                problem="the month is before police.uk's first published month",
+                expected=f"a month from {FIRST_MONTH}",
+                found=parsed.month,
+            )
+        return (parsed.month,)
+
+    def stage(self, con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> int:
+        return stage_street_file(con, path, parse_file_name(file_name), file_name)
+
+    def replace(self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str) -> None:
+        replace_month(con, parse_file_name(file_name), sha256)

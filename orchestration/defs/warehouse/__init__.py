@@ -1,0 +1,7 @@
+"""The dbt-built warehouse: staging, intermediate and marts over the raw assets."""
+
+import dagster as dg
+
+from orchestration.defs.warehouse.dbt_assets import dbt_resource, warehouse_dbt_models
+
+defs = dg.Definitions(assets=[warehouse_dbt_models], resources={"dbt": dbt_resource()})

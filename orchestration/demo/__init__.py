@@ -1,0 +1,39 @@
+"""Demo data in the real published formats, deterministic for a seed. One module per source."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from orchestration.demo import police_uk
+from orchestration.demo.crime_model import MonthKey
+
+
+def month_range(start: str, end: str) -> list[MonthKey]:
+    first = MonthKey(int(start[:4]), int(start[5:7]))
+    last = MonthKey(int(end[:4]), int(end[5:7]))
+    if (last.year, last.month) < (first.year, first.month):
+        raise ValueError(f"--end {end} is before --start {start}")
+    months, current = [], first
+    while (current.year, current.month) <= (last.year, last.month):
+        months.append(current)
+        current = MonthKey(current.year + current.month // 12, current.month % 12 + 1)
+    return months
+
+
+def _police_uk(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[Path, int]]:
+    release = months[-1]  # the files as published in the latest month's release
+    return [police_uk.write_month(out_dir, month, release, seed) for month in months]
+
+
+# source -> writer(out_dir, months, seed). Each new source adds one entry.
+GENERATORS: dict[str, Callable[[Path, list[MonthKey], int], list[tuple[Path, int]]]] = {
+    police_uk.SOURCE: _police_uk,
+}
+
+
+def write_demo_data(
+    out_dir: Path, *, start: str, end: str, seed: int
+) -> dict[str, list[tuple[Path, int]]]:
+    months = month_range(start, end)
+    return {source: write(out_dir, months, seed) for source, write in GENERATORS.items()}

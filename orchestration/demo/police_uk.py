@@ -1,0 +1,250 @@
+"""Demo police.uk street-level files, byte-for-byte in the published format.
+
+The published files: the 12-column header, CRLF line ends, fields quoted only when they hold a
+comma, names ``YYYY-MM-leicestershire-street.csv``. Anti-social behaviour rows carry no Crime ID
+and no outcome; a few rows have "No Location" and a few fall in LSOAs outside the force area.
+LSOA codes are 2011 codes before 2024 and a mix with 2021 codes from 2024, as police.uk's are.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from orchestration.defs.police_uk.format import HEADER, force_name
+from orchestration.demo.crime_model import CRIME_TYPES, MonthKey, _stable_seed, monthly_count
+
+DATA_DIR = Path(__file__).parent / "data"
+SOURCE = "police_uk"
+FORCE = "leicestershire"
+NEWER_LSOA_VINTAGE_FROM = "2024-01"
+NO_LOCATION = "No Location"
+OUTSIDE = "Outside force area"
+
+_STREETS = (
+    "High Street",
+    "Church Lane",
+    "Main Street",
+    "Station Road",
+    "London Road",
+    "Park Road",
+    "Victoria Street",
+    "Mill Lane",
+    "School Lane",
+    "Green Lane",
+    "The Green",
+    "Queen Street",
+    "King Street",
+    "New Street",
+    "Market Place",
+    "Chapel Street",
+    "Manor Road",
+    "Forest Road",
+    "Granby Street",
+    "Narborough Road",
+    "Humberstone Road",
+    "Belgrave Gate",
+    "Melton Road",
+    "Loughborough Road",
+    "Hinckley Road",
+    "Uppingham Road",
+    "Welford Road",
+    "Aylestone Road",
+    "Leicester Road",
+    "Ashby Road",
+    "Nottingham Road",
+    "Derby Road",
+    "Coventry Road",
+    "Parking Area",
+    "Supermarket",
+    "Shopping Area",
+    "Petrol Station",
+    "Sports/Recreation Area",
+    "Nightclub",
+    "Hospital",
+    "Further/Higher Educational Building",
+    "Pedestrian Subway",
+    "Bus/Coach Station",
+    "Police Station",
+    "Theatre/Concert Hall",
+    "Conference/Exhibition Centre",
+)
+
+
+@dataclass(frozen=True)
+class Lsoa:
+    code: str
+    name: str
+    la_name: str
+    vintage: str
+    in_force_area: bool
+    longitude: float
+    latitude: float
+    weight_before_2024: float
+    weight_from_2024: float
+
+
+@cache
+def lsoas() -> tuple[Lsoa, ...]:
+    with (DATA_DIR / "lsoas.csv").open(newline="", encoding="utf-8") as handle:
+        return tuple(
+            Lsoa(
+                code=row["lsoa_code"],
+                name=row["lsoa_name"],
+                la_name=row["la_name"],
+                vintage=row["vintage"],
+                in_force_area=row["in_force_area"] == "true",
+                longitude=float(row["longitude"]),
+                latitude=float(row["latitude"]),
+                weight_before_2024=float(row["weight_before_2024"] or 0),
+                weight_from_2024=float(row["weight_from_2024"] or 0),
+            )
+            for row in csv.DictReader(handle)
+        )
+
+
+@cache
+def area_shares() -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
+    """Crime type -> (areas, shares): local authority names, No Location, Outside force area."""
+    collected: dict[str, list[tuple[str, float]]] = {}
+    with (DATA_DIR / "crime_area_shares.csv").open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            collected.setdefault(row["crime_type"], []).append((row["area"], float(row["share"])))
+    return {
+        crime: (
+            tuple(a for a, _ in pairs),
+            np.array([s for _, s in pairs]) / sum(s for _, s in pairs),
+        )
+        for crime, pairs in collected.items()
+    }
+
+
+@cache
+def outcome_mix() -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
+    collected: dict[str, list[tuple[str, float]]] = {}
+    with (DATA_DIR / "outcome_mix.csv").open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            collected.setdefault(row["crime_type"], []).append(
+                (row["outcome"], float(row["share"]))
+            )
+    return {
+        crime: (
+            tuple(o for o, _ in pairs),
+            np.array([s for _, s in pairs]) / sum(s for _, s in pairs),
+        )
+        for crime, pairs in collected.items()
+    }
+
+
+@cache
+def _lsoa_pool(area: str, newer_vintage: bool) -> tuple[tuple[Lsoa, ...], np.ndarray]:
+    if area == OUTSIDE:
+        members = [lsoa for lsoa in lsoas() if not lsoa.in_force_area]
+    else:
+        members = [lsoa for lsoa in lsoas() if lsoa.in_force_area and lsoa.la_name == area]
+    weights = np.array(
+        [m.weight_from_2024 if newer_vintage else m.weight_before_2024 for m in members]
+    )
+    keep = weights > 0
+    chosen = tuple(m for m, k in zip(members, keep, strict=True) if k)
+    return chosen, weights[keep] / weights[keep].sum()
+
+
+def _months_between(earlier: MonthKey, later: MonthKey) -> int:
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def street_rows(month: MonthKey, release: MonthKey, seed: int) -> list[list[str]]:
+    """Every row of one month's file, as published in the ``release`` month's data set.
+
+    Outcomes depend on the release: a crime a month old is mostly "Under investigation"; a year
+    later most have settled, which is how police.uk re-publishes earlier months.
+    """
+    rng = np.random.default_rng(_stable_seed(seed, "rows", month.label))
+    newer_vintage = month.label >= NEWER_LSOA_VINTAGE_FROM
+    age = max(_months_between(month, release), 0)
+    under_investigation = 0.55 * np.exp(-age / 4)
+    falls_within = force_name(FORCE)
+    month_label = month.label
+    rows: list[list[str]] = []
+    for crime_type in CRIME_TYPES:
+        count = monthly_count(crime_type, month, seed)
+        if count == 0:
+            continue
+        areas, shares = area_shares()[crime_type]
+        per_area = rng.multinomial(count, shares)
+        outcomes, outcome_shares = outcome_mix().get(crime_type, ((), np.array([])))
+        is_asb = crime_type == "Anti-social behaviour"
+        for area, n in zip(areas, per_area, strict=True):
+            if n == 0:
+                continue
+            if area == NO_LOCATION:
+                places = [None] * n
+            else:
+                pool, weights = _lsoa_pool(area, newer_vintage)
+                places = [pool[i] for i in rng.choice(len(pool), size=n, p=weights)]
+            streets = rng.integers(0, len(_STREETS), size=n)
+            jitter = rng.normal(0, 0.004, size=(n, 2))
+            settled = (
+                rng.choice(len(outcomes), size=n, p=outcome_shares) if outcomes else [None] * n
+            )
+            pending = rng.random(n) < under_investigation
+            for i, place in enumerate(places):
+                if is_asb:
+                    crime_id, outcome = "", ""
+                else:
+                    crime_id = hashlib.sha256(
+                        f"{seed}:{month_label}:{crime_type}:{len(rows)}".encode()
+                    ).hexdigest()
+                    outcome = "Under investigation" if pending[i] else outcomes[settled[i]]
+                if place is None:
+                    lon = lat = code = name = ""
+                    location = NO_LOCATION
+                else:
+                    lon = f"{place.longitude + jitter[i, 0]:.6f}"
+                    lat = f"{place.latitude + jitter[i, 1]:.6f}"
+                    code, name = place.code, place.name
+                    location = f"On or near {_STREETS[streets[i]]}"
+                rows.append(
+                    [
+                        crime_id,
+                        month_label,
+                        falls_within,
+                        falls_within,
+                        lon,
+                        lat,
+                        location,
+                        code,
+                        name,
+                        crime_type,
+                        outcome,
+                        "",
+                    ]
+                )
+    # police.uk lists located rows by LSOA, then the No Location rows.
+    rows.sort(key=lambda r: (r[8] == "", r[8], r[9]))
+    return rows
+
+
+def write_street_csv(path: Path, rows: list[list[str]]) -> None:
+    """Write rows as police.uk does: newline="" + csv's default "\\r\\n" and minimal quoting."""
+    partial = path.with_suffix(".csv.part")
+    with partial.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    partial.replace(path)
+
+
+def write_month(out_dir: Path, month: MonthKey, release: MonthKey, seed: int) -> tuple[Path, int]:
+    folder = out_dir / SOURCE
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{month.label}-{FORCE}-street.csv"
+    rows = street_rows(month, release, seed)
+    write_street_csv(path, rows)
+    return path, len(rows)

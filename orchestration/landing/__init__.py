@@ -1,0 +1,4 @@
+"""The life of a delivered file, shared by every source.
+
+Detect, hash, archive, quarantine, manifest.
+"""

@@ -1,0 +1,47 @@
+"""Finding delivered files in a landing folder and fingerprinting them by content."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+_CHUNK = 1 << 20
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """A file waiting in ``landing/<source>/``."""
+
+    source: str
+    path: Path
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def list_landed(landing_dir: Path, source: str) -> list[LandedFile]:
+    """Every regular file in the source's landing folder, oldest first (delivery order).
+
+    Hidden files and partial uploads (``.part``, ``.tmp``) are left alone until complete.
+    """
+    folder = landing_dir / source
+    if not folder.is_dir():
+        return []
+    paths = [
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.suffix not in {".part", ".tmp"}
+    ]
+    paths.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
+    return [LandedFile(source=source, path=p, sha256=sha256_of(p)) for p in paths]

@@ -1,0 +1,1 @@
+"""Data-quality machinery shared by every source."""

@@ -1,0 +1,81 @@
+"""Every setting the warehouse reads, in one place.
+
+All state the system writes lives under ``PCP_DATA_DIR`` (default ``./data`` beside the project):
+landing, archive, quarantine, the DuckDB warehouse and the Dagster instance. Nothing else in the
+code reads environment variables for paths; it asks for a ``Settings``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+
+# police.uk force slugs (the part of the file name after the month) this warehouse accepts.
+# Peer forces can be added with PCP_FORCES=leicestershire,nottinghamshire,...
+DEFAULT_FORCES = ("leicestershire",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    forces: tuple[str, ...] = DEFAULT_FORCES
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.data_dir / "landing"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.data_dir / "archive"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.data_dir / "dagster"
+
+    def landing_for(self, source: str) -> Path:
+        return self.landing_dir / source
+
+    def ensure_dirs(self) -> None:
+        for path in (self.landing_dir, self.archive_dir, self.quarantine_dir, self.dagster_home):
+            path.mkdir(parents=True, exist_ok=True)
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment (the only place that does)."""
+    data_dir = Path(os.environ.get("PCP_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+    forces_env = os.environ.get("PCP_FORCES", "")
+    forces = tuple(f.strip().lower() for f in forces_env.split(",") if f.strip()) or DEFAULT_FORCES
+    return Settings(data_dir=data_dir, forces=forces)
+
+
+def export_runtime_environment(settings: Settings) -> None:
+    """Point Dagster, dbt and GX at this data dir, and keep them from phoning home.
+
+    dbt reads the warehouse path from ``PCP_WAREHOUSE_PATH`` (profiles.yml); Dagster keeps its
+    run history in ``DAGSTER_HOME`` so runs started from ``pcp`` show in the UI.
+    """
+    settings.ensure_dirs()
+    os.environ["PCP_DATA_DIR"] = str(settings.data_dir)
+    os.environ["PCP_WAREHOUSE_PATH"] = str(settings.warehouse_path)
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

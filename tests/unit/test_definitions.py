@@ -1,0 +1,43 @@
+"""The Dagster code location loads, with the assets, checks and job the UI should show."""
+
+import dagster as dg
+
+from orchestration.refresh import contiguous_ranges
+
+
+def test_definitions_load_with_the_crime_slice_end_to_end():
+    from orchestration.definitions import REFRESH_JOB_NAME, defs
+
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert {
+        "raw/police_uk_street",
+        "staging/stg_police_uk__street_crimes",
+        "intermediate/int_street_crimes_located",
+        "marts/dim_month",
+        "marts/dim_area",
+        "marts/mart_csp_crime",
+        "reference/metric_catalogue",
+        "reference/population",
+        "reference/areas",
+        "reference/board_leads",
+        "reference/delivery_boards",
+    } <= keys
+    raw = graph.get(dg.AssetKey(["raw", "police_uk_street"]))
+    assert raw.partitions_def.get_first_partition_key() == "2010-12"
+    assert raw.backfill_policy == dg.BackfillPolicy.single_run()
+    # The mart depends on the raw asset through staging: lineage is unbroken.
+    upstream = graph.get(dg.AssetKey(["staging", "stg_police_uk__street_crimes"])).parent_keys
+    assert dg.AssetKey(["raw", "police_uk_street"]) in upstream
+    check_names = {c.name for c in graph.asset_check_keys if c.asset_key == raw.key}
+    assert check_names == {"delivered_files_accepted", "great_expectations_suite"}
+    assert defs.resolve_job_def(REFRESH_JOB_NAME).executor_def == dg.in_process_executor
+
+
+def test_changed_months_group_into_one_run_per_contiguous_range():
+    assert contiguous_ranges([]) == []
+    assert contiguous_ranges(["2024-02", "2024-01", "2024-03"]) == [("2024-01", "2024-03")]
+    assert contiguous_ranges(["2023-12", "2024-01", "2024-06", "2024-06"]) == [
+        ("2023-12", "2024-01"),
+        ("2024-06", "2024-06"),
+    ]

@@ -1,0 +1,188 @@
+"""The demo generator: published format, deterministic, realistic, calibrated to the seed."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from orchestration.defs.police_uk.format import CRIME_TYPES, HEADER
+from orchestration.demo import month_range, write_demo_data
+from orchestration.demo.police_uk import DATA_DIR as DEMO_DATA_DIR
+from orchestration.settings import SEEDS_DIR
+
+SEED = 20250730
+CALIBRATED = {  # crime type -> seed dashboard FY 2024/25 rate per 1,000
+    "Burglary": 2.75,
+    "Vehicle crime": 6.06,
+    "Theft from the person": 0.80,
+    "Robbery": 0.75,
+    "Shoplifting": 7.6,
+}
+LATEST = {"Burglary": 2.54, "Vehicle crime": 5.88, "Theft from the person": 0.75,
+          "Robbery": 0.77, "Shoplifting": 8.0}  # fmt: skip
+
+
+def population(mid_year: int) -> int:
+    with (SEEDS_DIR / "population.csv").open(newline="", encoding="utf-8") as handle:
+        return sum(
+            int(r["population"]) for r in csv.DictReader(handle) if int(r["mid_year"]) == mid_year
+        )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    """April 2019 to September 2025, as `make run` writes it."""
+    out = tmp_path_factory.mktemp("landing")
+    write_demo_data(out, start="2019-04", end="2025-09", seed=SEED)
+    return out / "police_uk"
+
+
+@pytest.fixture(scope="module")
+def monthly(demo) -> dict[str, Counter]:
+    """month -> Counter of crime types, read straight from the files."""
+    counts: dict[str, Counter] = {}
+    for path in sorted(demo.glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as handle:
+            counts[path.name[:7]] = Counter(row["Crime type"] for row in csv.DictReader(handle))
+    return counts
+
+
+def fy_months(fy_start: int) -> list[str]:
+    return [m.label for m in month_range(f"{fy_start}-04", f"{fy_start + 1}-03")]
+
+
+def test_one_file_per_month_named_as_police_uk_names_them(demo):
+    names = sorted(p.name for p in demo.iterdir())
+    assert len(names) == 78
+    assert names[0] == "2019-04-leicestershire-street.csv"
+    assert names[-1] == "2025-09-leicestershire-street.csv"
+    assert all(re.fullmatch(r"\d{4}-\d{2}-leicestershire-street\.csv", n) for n in names)
+
+
+def test_bytes_follow_the_published_format(demo):
+    data = (demo / "2024-06-leicestershire-street.csv").read_bytes()
+    assert data.startswith(",".join(HEADER).encode() + b"\r\n")
+    assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
+    rows = list(csv.reader(data.decode("utf-8").splitlines()))[1:]
+    assert all(len(r) == 12 for r in rows)
+    # Minimal quoting: only fields holding a comma are quoted.
+    for line in data.decode("utf-8").split("\r\n")[1:200]:
+        for field in re.findall(r'"([^"]*)"', line):
+            assert "," in field
+
+
+def test_same_seed_same_bytes_and_a_month_does_not_depend_on_the_range(tmp_path, demo):
+    write_demo_data(tmp_path / "a", start="2024-05", end="2025-09", seed=SEED)
+    write_demo_data(tmp_path / "b", start="2024-05", end="2025-09", seed=SEED + 1)
+
+    def digest(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    name = "2024-06-leicestershire-street.csv"
+    assert digest(tmp_path / "a" / "police_uk" / name) == digest(demo / name)
+    assert digest(tmp_path / "b" / "police_uk" / name) != digest(demo / name)
+
+
+def test_rows_look_like_police_uk_rows(demo, monthly):
+    for month, counts in monthly.items():
+        assert 7_000 <= sum(counts.values()) <= 11_500, month
+        assert set(counts) == set(CRIME_TYPES), month
+    with (demo / "2024-06-leicestershire-street.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    asb = [r for r in rows if r["Crime type"] == "Anti-social behaviour"]
+    crimes = [r for r in rows if r["Crime type"] != "Anti-social behaviour"]
+    assert asb and all(r["Crime ID"] == "" and r["Last outcome category"] == "" for r in asb)
+    assert all(re.fullmatch(r"[0-9a-f]{64}", r["Crime ID"]) for r in crimes)
+    assert len({r["Crime ID"] for r in crimes}) == len(crimes)
+    assert all(r["Last outcome category"] for r in crimes)
+    no_location = [r for r in rows if r["Location"] == "No Location"]
+    assert 0.005 < len(no_location) / len(rows) < 0.06
+    assert all(r["LSOA code"] == r["Longitude"] == "" for r in no_location)
+    llr = {"Leicester", "Rutland", "Blaby", "Charnwood", "Harborough", "Hinckley and Bosworth",
+           "Melton", "North West Leicestershire", "Oadby and Wigston"}  # fmt: skip
+    outside = [r for r in rows if r["LSOA name"] and r["LSOA name"].rsplit(" ", 1)[0] not in llr]
+    assert 0 < len(outside) / len(rows) < 0.01
+
+
+def test_lsoa_codes_of_both_vintages_appear(demo):
+    def codes(month: str) -> set[str]:
+        with (demo / f"{month}-leicestershire-street.csv").open(newline="", encoding="utf-8") as h:
+            return {r["LSOA code"] for r in csv.DictReader(h) if r["LSOA code"]}
+
+    # Codes missing from the ONS 2011 LSOA lookup are 2021 codes (classified in lsoas.csv).
+    with (DEMO_DATA_DIR / "lsoas.csv").open(newline="", encoding="utf-8") as handle:
+        vintage = {r["lsoa_code"]: r["vintage"] for r in csv.DictReader(handle)}
+    assert {vintage[c] for c in codes("2023-06")} <= {"2011", "both"}
+    newer = Counter(vintage[c] for c in codes("2024-06"))
+    assert newer["2021"] > 0 and newer["both"] > 0 and newer["2011"] == 0
+
+
+def test_outcomes_settle_as_months_age(demo):
+    def pending_share(month: str) -> float:
+        with (demo / f"{month}-leicestershire-street.csv").open(newline="", encoding="utf-8") as h:
+            rows = [r for r in csv.DictReader(h) if r["Crime ID"]]
+        return sum(r["Last outcome category"] == "Under investigation" for r in rows) / len(rows)
+
+    assert pending_share("2025-09") > 0.4 > 0.05 > pending_share("2023-09")
+
+
+@pytest.mark.parametrize("crime_type", sorted(CALIBRATED))
+def test_fy_2024_25_rates_are_within_5_percent_of_the_seed_baselines(monthly, crime_type):
+    count = sum(monthly[m][crime_type] for m in fy_months(2024))
+    rate = count / population(2024) * 1000
+    assert rate == pytest.approx(CALIBRATED[crime_type], rel=0.05)
+
+
+def test_neighbourhood_crime_is_near_the_seed_count(monthly):
+    parts = ("Burglary", "Robbery", "Theft from the person", "Vehicle crime")
+    count = sum(monthly[m][t] for m in fy_months(2024) for t in parts)
+    # The police.uk types approximate the Home Office definition (the brief: ~11,800 vs 11,545).
+    assert 11_000 < count < 12_300
+
+
+@pytest.mark.parametrize("crime_type", sorted(LATEST))
+def test_year_to_q1_2025_26_is_near_the_seed_latest(monthly, crime_type):
+    months = [m.label for m in month_range("2024-07", "2025-06")]
+    rate = sum(monthly[m][crime_type] for m in months) / population(2025) * 1000
+    assert rate == pytest.approx(LATEST[crime_type], rel=0.08)
+
+
+def pearson_dispersion(series: dict[str, int]) -> tuple[float, int]:
+    """Pearson chi-square / df of monthly counts around a seasonal mean (year x month-of-year).
+
+    Computed here from scratch (not with the generator's code): expected = year total x the
+    month's share of all years' counts.
+    """
+    by_year: dict[int, dict[int, int]] = defaultdict(dict)
+    for label, count in series.items():
+        year, month = int(label[:4]), int(label[5:])
+        fy = year if month >= 4 else year - 1
+        by_year[fy][(month - 4) % 12] = count
+    years = sorted(fy for fy, months in by_year.items() if len(months) == 12)
+    table = np.array([[by_year[fy][m] for m in range(12)] for fy in years], dtype=float)
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+    chi2 = float(((table - expected) ** 2 / expected).sum())
+    df = (len(years) - 1) * 11
+    return chi2 / df, df
+
+
+@pytest.mark.parametrize("crime_type", ["Shoplifting", "Violence and sexual offences", "Burglary"])
+def test_monthly_counts_are_over_dispersed_like_real_crime(monthly, crime_type):
+    phi, df = pearson_dispersion({m: c[crime_type] for m, c in monthly.items()})
+    assert phi > 1.5
+    # And significantly so: Poisson noise alone would give chi-square/df near 1.
+    assert stats.chi2.sf(phi * df, df) < 0.001
+
+
+def test_crime_is_seasonal(monthly):
+    violence = {m: c["Violence and sexual offences"] for m, c in monthly.items()}
+    summer = np.mean([violence[f"{y}-07"] for y in range(2019, 2025)])
+    winter = np.mean([violence[f"{y}-02"] for y in range(2020, 2025)])
+    assert summer > winter * 1.1

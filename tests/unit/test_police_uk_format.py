@@ -1,0 +1,169 @@
+"""Structural checks on police.uk files: every refusal names the file, line and column."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.defs.police_uk.format import (
+    HEADER,
+    StreetFormat,
+    parse_file_name,
+    stage_street_file,
+)
+from orchestration.demo.crime_model import MonthKey
+from orchestration.demo.police_uk import street_rows, write_street_csv
+from orchestration.landing.refusal import FileRefused
+
+NAME = "2024-06-leicestershire-street.csv"
+
+
+@pytest.fixture(scope="module")
+def good_rows() -> list[list[str]]:
+    return street_rows(MonthKey(2024, 6), release=MonthKey(2024, 8), seed=7)
+
+
+@pytest.fixture
+def good_file(tmp_path: Path, good_rows) -> Path:
+    path = tmp_path / NAME
+    write_street_csv(path, good_rows)
+    return path
+
+
+def stage(path: Path, name: str = NAME) -> tuple[int, duckdb.DuckDBPyConnection]:
+    con = duckdb.connect()
+    return stage_street_file(con, path, parse_file_name(name), name), con
+
+
+def refusal_of(path: Path, name: str = NAME) -> FileRefused:
+    with pytest.raises(FileRefused) as caught:
+        stage(path, name)
+    return caught.value
+
+
+def test_a_good_file_stages_every_row_in_order(good_file, good_rows):
+    rows, con = stage(good_file)
+    assert rows == len(good_rows)
+    first = con.execute(
+        'select "Crime ID", "LSOA name" from _incoming_street where rowid = 0'
+    ).fetchall()
+    assert first == [(good_rows[0][0] or None, good_rows[0][8] or None)]
+
+
+def test_renamed_column_is_refused_naming_both_names(good_file):
+    text = good_file.read_text(encoding="utf-8").replace("Crime type", "Crime category", 1)
+    good_file.write_text(text, encoding="utf-8", newline="")
+    refused = refusal_of(good_file)
+    assert (refused.row, refused.column) == (1, "Crime type")
+    assert "Crime category" in str(refused) and NAME in str(refused)
+
+
+def test_missing_column_is_refused(tmp_path, good_rows):
+    path = tmp_path / NAME
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(h for h in HEADER if h != "LSOA name") + "\r\n")
+        for row in good_rows[:5]:
+            handle.write(",".join(v for i, v in enumerate(row) if i != 8 and "," not in v) + "\r\n")
+    refused = refusal_of(path)
+    assert refused.column == "LSOA name" and "missing" in refused.problem
+
+
+def test_truncated_last_line_is_refused_at_that_line(good_file, good_rows):
+    data = good_file.read_bytes()
+    good_file.write_bytes(data[: len(data) - 60])  # cut into the last line
+    refused = refusal_of(good_file)
+    assert refused.row == len(good_rows) + 1  # header is line 1
+    assert "fields" in refused.problem and refused.expected.startswith("12")
+
+
+def test_row_from_another_month_is_refused(tmp_path, good_rows):
+    rows = [list(r) for r in good_rows]
+    rows[9][1] = "2024-05"
+    path = tmp_path / NAME
+    write_street_csv(path, rows)
+    refused = refusal_of(path)
+    assert (refused.row, refused.column, refused.found) == (11, "Month", "2024-05")
+    assert "2024-06" in refused.expected
+
+
+def test_text_where_a_number_must_be_is_refused(tmp_path, good_rows):
+    rows = [list(r) for r in good_rows]
+    located = next(i for i, r in enumerate(rows) if r[4])
+    rows[located][5] = "fifty-two"
+    path = tmp_path / NAME
+    write_street_csv(path, rows)
+    refused = refusal_of(path)
+    assert (refused.row, refused.column, refused.found) == (located + 2, "Latitude", "fifty-two")
+
+
+def test_another_forces_rows_are_refused(tmp_path, good_rows):
+    rows = [list(r) for r in good_rows]
+    rows[3][3] = "Nottinghamshire Police"
+    path = tmp_path / NAME
+    write_street_csv(path, rows)
+    refused = refusal_of(path)
+    assert (refused.row, refused.column) == (5, "Falls within")
+
+
+def test_header_only_and_empty_files_are_refused(tmp_path):
+    header_only = tmp_path / NAME
+    write_street_csv(header_only, [])
+    assert "no data rows" in refusal_of(header_only).problem
+    header_only.write_bytes(b"")
+    assert "empty" in refusal_of(header_only).problem
+
+
+def test_windows_1252_file_is_read_correctly(tmp_path, good_rows):
+    rows = [list(r) for r in good_rows]
+    rows[0][6] = "On or near Café Rouge, £1 Shop"
+    path = tmp_path / NAME
+    text_path = tmp_path / "utf8.csv"
+    write_street_csv(text_path, rows)
+    path.write_bytes(text_path.read_text(encoding="utf-8").encode("cp1252"))
+    count, con = stage(path)
+    assert count == len(rows)
+    location = con.execute('select "Location" from _incoming_street where rowid = 0').fetchall()
+    assert location == [("On or near Café Rouge, £1 Shop",)]
+
+
+def test_utf8_bom_and_lf_line_ends_are_read_correctly(tmp_path, good_rows):
+    path = tmp_path / NAME
+    write_street_csv(path, good_rows)
+    text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    count, con = stage(path)
+    assert count == len(good_rows)
+    assert con.execute('select count(distinct "Month") from _incoming_street').fetchall() == [(1,)]
+
+
+def test_unreadable_bytes_are_refused_with_their_line(good_file):
+    lines = good_file.read_bytes().split(b"\r\n")
+    lines[4] = lines[4].replace(b"On or near", b"On or \x81near", 1)
+    good_file.write_bytes(b"\r\n".join(lines))
+    refused = refusal_of(good_file)
+    assert refused.row == 5 and "unreadable bytes" in refused.problem
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("leicestershire-2024-06.csv", "does not say which month"),
+        ("2024-13-leicestershire-street.csv", "not a month"),
+        ("2024-06-nottinghamshire-street.csv", "not configured"),
+        ("2009-06-leicestershire-street.csv", "before police.uk"),
+        (f"{date.today():%Y-%m}-leicestershire-street.csv", "not ended yet"),
+    ],
+)
+def test_file_names_that_place_no_partition_are_refused(settings, name, problem):
+    with pytest.raises(FileRefused) as caught:
+        StreetFormat(settings.forces).partitions_of(name, settings)
+    assert problem in caught.value.problem
+    assert caught.value.file_name == name
+
+
+def test_peer_forces_are_accepted_when_configured(settings):
+    fmt = StreetFormat(("leicestershire", "nottinghamshire"))
+    assert fmt.partitions_of("2024-06-nottinghamshire-street.csv", settings) == ("2024-06",)

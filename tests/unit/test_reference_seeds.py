@@ -1,0 +1,154 @@
+"""The reference seeds hold what the seed documents and ONS say, and agree with each other."""
+
+import csv
+from collections import Counter
+from datetime import date, timedelta
+from itertools import pairwise
+
+import pytest
+
+from orchestration.settings import SEEDS_DIR
+from tests.conftest import REFERENCE_DIR, require_shared
+
+DASHBOARD_REFS = [
+    "1", "2", "3", "4", "5", "6", "7", "14", "24", "25", "26", "27", "28", "34", "35", "36",
+    "37", "38", "39", "44", "45", "46", "51", "52", "55", "56", "57", "62", "69", "70", "71",
+    "72", "78", "79", "", "83", "85", "89", "90",
+]  # fmt: skip
+
+
+def read_seed(name: str) -> list[dict[str, str]]:
+    with (SEEDS_DIR / f"{name}.csv").open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_catalogue_has_one_row_per_dashboard_row_with_its_ref_as_id():
+    catalogue = read_seed("metric_catalogue")
+    assert len(catalogue) == 39
+    assert [row["ref_number"] for row in catalogue] == DASHBOARD_REFS
+    for row in catalogue:
+        expected_id = row["ref_number"] or "victim_satisfaction_opcc_services"
+        assert row["metric_id"] == expected_id
+    assert len({row["metric_id"] for row in catalogue}) == 39
+
+
+def test_catalogue_matches_the_dashboard_the_board_saw():
+    path = require_shared(REFERENCE_DIR / "dashboard_q1_2025_26.csv", "The Q1 2025/26 dashboard")
+    with path.open(newline="", encoding="utf-8") as handle:
+        dashboard = list(csv.DictReader(handle))
+    catalogue = read_seed("metric_catalogue")
+    assert len(dashboard) == len(catalogue)
+    for printed, metric in zip(dashboard, catalogue, strict=True):
+        assert metric["ref_number"] == printed["ref"]
+        assert metric["delivery_strategy"] == printed["delivery_strategy"]
+        assert metric["tier"] == printed["tier"]
+        assert metric["baseline_as_printed"] == printed["baseline_2024_25"]
+        assert metric["latest_q1_2025_26_as_printed"] == printed["latest_q1_2025_26"]
+        assert metric["direction_as_printed"] == printed["direction"]
+        # Names are kept as printed, including the truncated "Increase or mainta" target.
+        assert metric["metric_name"] == printed["metric"]
+        assert printed["target_expectation"] in metric["target_text"]
+
+
+def test_restricted_metrics_are_the_two_redacted_in_seed_000():
+    restricted = {
+        r["metric_name"] for r in read_seed("metric_catalogue") if r["restricted"] == "true"
+    }
+    assert restricted == {
+        "Staff satisfaction for Force (Annual figure)",
+        "Abstractions from N'hood Policing (hrs)",
+    }
+
+
+def test_machine_readable_targets_are_consistent():
+    for row in read_seed("metric_catalogue"):
+        if row["target_type"] == "threshold":
+            assert row["target_operator"] in {">", ">="} and float(row["target_value"]) == 80
+        elif row["target_type"] == "yes_no":
+            assert (row["target_operator"], row["target_value"], row["unit"]) == (
+                "=",
+                "Y",
+                "yes_no",
+            )
+        else:
+            assert row["target_value"] == ""
+        if row["target_type"] == "decrease":
+            assert row["polarity"] == "lower_is_better"
+        if row["target_type"] in {"increase", "maintain", "threshold", "yes_no"}:
+            assert row["polarity"] == "higher_is_better"
+        if "(rate per 1000 pop)" in row["metric_name"]:
+            assert row["unit"] == "rate_per_1000"
+        if "(CSEW)" in row["metric_name"]:
+            assert row["csew"] == "true" and row["source"] == "csew"
+
+
+def test_every_owner_is_a_board_lead_and_every_strategy_has_one():
+    leads = {row["lead_key"]: row for row in read_seed("board_leads")}
+    catalogue = read_seed("metric_catalogue")
+    strategies = {row["delivery_strategy"] for row in catalogue}
+    assert {
+        lead["delivery_strategy"] for lead in leads.values() if lead["delivery_strategy"]
+    } == strategies
+    assert "board_chair" in leads
+    for row in catalogue:
+        assert leads[row["owner"]]["delivery_strategy"] == row["delivery_strategy"]
+    assert all(lead["email"].endswith("@example.org") for lead in leads.values())
+
+
+def test_nine_local_authorities_each_its_own_csp_plus_explicit_members():
+    areas = read_seed("areas")
+    authorities = [a for a in areas if a["area_type"] == "local_authority"]
+    assert len(authorities) == 9
+    assert sorted(a["csp_code"] for a in authorities) == [f"E22000{n}" for n in range(164, 173)]
+    assert {a["area_code"] for a in authorities} == {
+        "E06000016", "E06000017", "E07000129", "E07000130", "E07000131", "E07000132",
+        "E07000133", "E07000134", "E07000135",
+    }  # fmt: skip
+    assert all(a["parent_area_code"] == "E23000021" for a in authorities)
+    types = Counter(a["area_type"] for a in areas)
+    assert types == {"force": 1, "local_authority": 9, "no_location": 1, "outside_area": 1}
+    # The LSOA name prefix is the authority's name: that is how crimes are placed.
+    assert all(a["lsoa_name_prefix"] == a["area_name"] for a in authorities)
+
+
+@pytest.mark.parametrize(
+    ("mid_year", "ons_total"),
+    [(2019, 1_100_306), (2020, 1_107_597), (2021, 1_119_971), (2022, 1_136_705)],
+)
+def test_population_totals_equal_the_ons_figures(mid_year, ons_total):
+    rows = [r for r in read_seed("population") if int(r["mid_year"]) == mid_year]
+    assert len(rows) == 9
+    assert sum(int(r["population"]) for r in rows) == ons_total
+    assert all(r["is_provisional"] == "false" for r in rows)
+
+
+def test_later_years_carry_mid_2022_forward_flagged_provisional():
+    rows = read_seed("population")
+    mid_2022 = {r["area_code"]: r["population"] for r in rows if r["mid_year"] == "2022"}
+    later = [r for r in rows if int(r["mid_year"]) > 2022]
+    assert {int(r["mid_year"]) for r in later} == {2023, 2024, 2025, 2026}
+    for row in later:
+        assert row["is_provisional"] == "true"
+        assert row["population"] == mid_2022[row["area_code"]]
+        assert "carried forward" in row["estimate_vintage"]
+    # Census 2021 rebasing: Charnwood fell by ~5,600 between mid-2020 and mid-2021.
+    charnwood = {r["mid_year"]: int(r["population"]) for r in rows if r["area_code"] == "E07000130"}
+    assert charnwood["2020"] - charnwood["2021"] == 5_599
+
+
+def test_delivery_boards_follow_the_seed_then_quarterly_through_2026_27():
+    boards = read_seed("delivery_boards")
+    assert (
+        boards[0]["board_date"] == "2025-07-30" and boards[0]["reporting_quarter"] == "2025/26-Q1"
+    )
+    assert (
+        boards[1]["board_date"] == "2025-11-05" and boards[1]["reporting_quarter"] == "2025/26-Q2"
+    )
+    assert [b["status"] for b in boards[:2]] == ["held", "scheduled"]
+    assert all(b["status"] == "planned" for b in boards[2:])
+    assert boards[-1]["reporting_quarter"] == "2026/27-Q4"
+    quarters = [b["reporting_quarter"] for b in boards]
+    assert quarters == [f"{fy}-Q{q}" for fy in ("2025/26", "2026/27") for q in (1, 2, 3, 4)]
+    dates = [date.fromisoformat(b["board_date"]) for b in boards]
+    gaps = [later - earlier for earlier, later in pairwise(dates)]
+    assert all(timedelta(days=77) <= gap <= timedelta(days=105) for gap in gaps)
