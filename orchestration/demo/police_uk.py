@@ -108,37 +108,31 @@ def lsoas() -> tuple[Lsoa, ...]:
         )
 
 
-@cache
-def area_shares() -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
-    """Crime type -> (areas, shares): local authority names, No Location, Outside force area."""
+def _shares(file_name: str, key: str) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
+    """crime type -> (categories, probabilities) from a derived shares table."""
     collected: dict[str, list[tuple[str, float]]] = {}
-    with (DATA_DIR / "crime_area_shares.csv").open(newline="", encoding="utf-8") as handle:
+    with (DATA_DIR / file_name).open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            collected.setdefault(row["crime_type"], []).append((row["area"], float(row["share"])))
+            collected.setdefault(row["crime_type"], []).append((row[key], float(row["share"])))
     return {
         crime: (
-            tuple(a for a, _ in pairs),
+            tuple(k for k, _ in pairs),
             np.array([s for _, s in pairs]) / sum(s for _, s in pairs),
         )
         for crime, pairs in collected.items()
     }
+
+
+@cache
+def area_shares() -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
+    """Crime type -> (areas, shares): local authority names, No Location, Outside force area."""
+    return _shares("crime_area_shares.csv", "area")
 
 
 @cache
 def outcome_mix() -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
-    collected: dict[str, list[tuple[str, float]]] = {}
-    with (DATA_DIR / "outcome_mix.csv").open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            collected.setdefault(row["crime_type"], []).append(
-                (row["outcome"], float(row["share"]))
-            )
-    return {
-        crime: (
-            tuple(o for o, _ in pairs),
-            np.array([s for _, s in pairs]) / sum(s for _, s in pairs),
-        )
-        for crime, pairs in collected.items()
-    }
+    """Crime type -> (settled outcomes, shares)."""
+    return _shares("outcome_mix.csv", "outcome")
 
 
 @cache

@@ -10,9 +10,9 @@ crimes as (
 
 ),
 
-calendar as (
+periods_by_month as (
 
-    select * from {{ ref('dim_month') }}
+    select * from {{ ref('int_periods_by_month') }}
 
 ),
 
@@ -63,79 +63,23 @@ monthly_grid as (
 
 ),
 
-grid_with_calendar as (
-
-    select monthly_grid.*, calendar.*
-        exclude (month_start)
-    from monthly_grid
-    inner join calendar on calendar.month_start = monthly_grid.month_start
-
-),
-
-by_month as (
-
-    select
-        'month' as period_type,
-        month_start as period_start,
-        month_end as period_end,
-        month_label as period_label,
-        fy_label,
-        csp_code,
-        csp_name,
-        crime_type,
-        sum(crime_count) as crime_count,
-        count(*) as months_loaded,
-        1 as months_in_period
-    from grid_with_calendar
-    group by all
-
-),
-
-by_quarter as (
-
-    select
-        'quarter' as period_type,
-        quarter_start as period_start,
-        quarter_end as period_end,
-        fq_label as period_label,
-        fy_label,
-        csp_code,
-        csp_name,
-        crime_type,
-        sum(crime_count) as crime_count,
-        count(*) as months_loaded,
-        3 as months_in_period
-    from grid_with_calendar
-    group by all
-
-),
-
-by_year as (
-
-    select
-        'year' as period_type,
-        fy_start as period_start,
-        fy_end as period_end,
-        fy_label as period_label,
-        fy_label,
-        csp_code,
-        csp_name,
-        crime_type,
-        sum(crime_count) as crime_count,
-        count(*) as months_loaded,
-        12 as months_in_period
-    from grid_with_calendar
-    group by all
-
-),
-
 periods as (
 
-    select * from by_month
-    union all
-    select * from by_quarter
-    union all
-    select * from by_year
+    select
+        periods_by_month.period_type,
+        periods_by_month.period_start,
+        periods_by_month.period_end,
+        periods_by_month.period_label,
+        periods_by_month.fy_label,
+        monthly_grid.csp_code,
+        monthly_grid.csp_name,
+        monthly_grid.crime_type,
+        sum(monthly_grid.crime_count) as crime_count,
+        count(*) as months_loaded,
+        any_value(periods_by_month.months_in_period) as months_in_period
+    from monthly_grid
+    inner join periods_by_month on periods_by_month.month_start = monthly_grid.month_start
+    group by all
 
 )
 
