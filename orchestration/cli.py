@@ -74,6 +74,8 @@ def refresh(verbose: bool) -> None:
         click.echo(
             f"{summary.duplicates} file(s) were byte-identical to files already loaded: skipped."
         )
+    for name, why in summary.plan.waiting:
+        click.echo(f"Waiting in landing: {name}: {why}")
     for name, reason in summary.refused:
         click.echo(f"REFUSED {name}: {reason}", err=True)
     if summary.refused:
@@ -93,7 +95,7 @@ def refresh(verbose: bool) -> None:
 
 @main.command()
 def status() -> None:
-    """Per source: months loaded, rows, last refresh, refused files and why."""
+    """Per dataset: partitions loaded, rows, last refresh, refused files and why."""
     from orchestration.status import compact_months, read_status
 
     settings = load_settings()
@@ -101,16 +103,18 @@ def status() -> None:
         f"Warehouse: {settings.warehouse_path}"
         + ("" if settings.warehouse_path.exists() else " (not built yet: run `pcp refresh`)")
     )
-    for source in read_status(settings):
-        click.echo(f"\n{source.source}")
-        click.echo(f"  months loaded : {compact_months(source.months)}")
-        click.echo(f"  rows          : {source.rows:,} from {source.files_loaded} file(s)")
-        last = (
-            source.last_refresh.strftime("%Y-%m-%d %H:%M:%S %Z") if source.last_refresh else "never"
+    for dataset in read_status(settings):
+        click.echo(f"\n{dataset.dataset}  ({dataset.table})")
+        click.echo(f"  loaded        : {compact_months(dataset.partitions)}")
+        click.echo(f"  rows          : {dataset.rows:,} from {dataset.files_loaded} file(s)")
+        last = dataset.last_refresh
+        click.echo(
+            f"  last refresh  : {last:%Y-%m-%d %H:%M:%S %Z}" if last else "  last refresh  : never"
         )
-        click.echo(f"  last refresh  : {last}")
-        click.echo(f"  refused files : {len(source.refused)}")
-        for name, when, reason, path in source.refused:
+        if dataset.in_landing:
+            click.echo(f"  in landing    : {len(dataset.in_landing)} file(s) not yet taken in")
+        click.echo(f"  refused files : {len(dataset.refused)}")
+        for name, when, reason, path in dataset.refused:
             click.echo(f"    - {name} ({when:%Y-%m-%d %H:%M}): {reason}")
             click.echo(f"      kept in {path}")
 

@@ -1,34 +1,46 @@
 """The Dagster code location: every source's definitions merged, plus project-wide policy.
 
 Policy lives here, once: the in-process executor (DuckDB allows one writing process per file,
-so steps run one after another in a single process) and the refresh job that `pcp refresh`,
-sensors and schedules launch.
+so steps run one after another in a single process), and one refresh job per partitioning
+(monthly, quarterly, unpartitioned), each taking in its sources' files and rebuilding dbt.
 """
 
 import dagster as dg
 
 from orchestration.defs import police_uk, warehouse
-from orchestration.defs.police_uk.partitions import monthly_partitions
+from orchestration.defs.intake_sources import INTAKE_SOURCES
+from orchestration.defs.warehouse.dbt_assets import warehouse_dbt_models
+from orchestration.lib.partitions import PARTITIONS_BY_CADENCE
 from orchestration.settings import export_runtime_environment, load_settings
 
 # Whoever loads this code location (`make dev`, `pcp refresh`, a test), dbt and the checks it
 # launches see the same data dir.
 export_runtime_environment(load_settings())
 
-REFRESH_JOB_NAME = "refresh_warehouse"
 
-refresh_job = dg.define_asset_job(
-    name=REFRESH_JOB_NAME,
-    selection=dg.AssetSelection.all(),
-    partitions_def=monthly_partitions,
-    description=(
-        "Take in the delivered files for the selected months, run their checks, and rebuild "
-        "the dbt warehouse (seeds, staging, marts and dbt tests) in one run."
-    ),
-)
+def refresh_job(cadence: str):
+    sources = [s for s in INTAKE_SOURCES if s.cadence == cadence]
+    names = ", ".join(s.key.path[-1] for s in sources)
+    return dg.define_asset_job(
+        name=f"refresh_{cadence}_sources",
+        selection=dg.AssetSelection.assets(*[s.key for s in sources])
+        | dg.AssetSelection.assets(warehouse_dbt_models),
+        partitions_def=PARTITIONS_BY_CADENCE[cadence],
+        description=(
+            f"Take in the {cadence} sources' new files ({names}), "
+            "run their checks and rebuild the dbt warehouse, in one run."
+        ),
+    )
+
+
+REFRESH_JOBS = [
+    refresh_job(cadence)
+    for cadence in PARTITIONS_BY_CADENCE
+    if any(s.cadence == cadence for s in INTAKE_SOURCES)
+]
 
 defs = dg.Definitions.merge(
     police_uk.defs,
     warehouse.defs,
-    dg.Definitions(jobs=[refresh_job], executor=dg.in_process_executor),
+    dg.Definitions(jobs=REFRESH_JOBS, executor=dg.in_process_executor),
 )

@@ -1,8 +1,10 @@
 """`pcp refresh`: take in everything new in landing and rebuild, through Dagster.
 
-Each run of the refresh job covers one contiguous range of months (a backfill of many months is
-one run, one dbt build); runs are recorded in the Dagster instance under DAGSTER_HOME, so they
-show in the UI beside runs launched there.
+The same planning serves sensors and schedules: survey each landing folder, drop byte-identical
+re-deliveries, refuse what no source can place, then request runs of the refresh jobs for
+exactly the partitions that changed. Each run covers one contiguous range (a backfill of many
+months is one run, one dbt build) and selects only the sources with new files. Runs are
+recorded in the Dagster instance under DAGSTER_HOME, so they show in the UI.
 """
 
 from __future__ import annotations
@@ -10,44 +12,136 @@ from __future__ import annotations
 import contextlib
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from orchestration.database import connect, table_exists
-from orchestration.defs.police_uk.format import SOURCE as POLICE_UK
-from orchestration.defs.police_uk.format import StreetFormat
-from orchestration.landing.files import list_landed
-from orchestration.landing.intake import discard_duplicates, refuse_unplaceable
+from orchestration.landing import manifest
+from orchestration.landing.archive import quarantine
+from orchestration.landing.files import LandedFile, list_landed
+from orchestration.landing.intake import PendingWork, survey_landing
+from orchestration.landing.refusal import FileRefused
+from orchestration.lib.intake_source import IntakeSource
+from orchestration.lib.partitions import contiguous_ranges
 from orchestration.settings import Settings, export_runtime_environment
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    job_name: str
+    asset_keys: tuple[dg.AssetKey, ...]
+    partition_range: tuple[str, str] | None  # None for unpartitioned sources
+
+    @property
+    def tags(self) -> dict[str, str]:
+        if self.partition_range is None:
+            return {}
+        return {
+            "dagster/asset_partition_range_start": self.partition_range[0],
+            "dagster/asset_partition_range_end": self.partition_range[1],
+        }
+
+
+@dataclass
+class RefreshPlan:
+    work: dict[dg.AssetKey, PendingWork] = field(default_factory=dict)
+    unrecognised: list[tuple[str, str]] = field(default_factory=list)  # name, reason
+    runs: list[PlannedRun] = field(default_factory=list)
+
+    @property
+    def refused(self) -> list[tuple[str, str]]:
+        early = [(f.name, f.reason) for w in self.work.values() for f in w.refused]
+        return early + self.unrecognised
+
+    @property
+    def duplicates(self) -> int:
+        return sum(len(w.duplicates) for w in self.work.values())
+
+    @property
+    def waiting(self) -> list[tuple[str, str]]:
+        return [item for w in self.work.values() for item in w.waiting]
 
 
 @dataclass
 class RefreshSummary:
+    plan: RefreshPlan
     run_ids: list[str] = field(default_factory=list)
     failed_runs: list[str] = field(default_factory=list)
-    loaded: list[tuple[str, str, int]] = field(default_factory=list)  # source, name, rows
+    loaded: list[tuple[str, str, int]] = field(default_factory=list)  # dataset, name, rows
     months: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # name, reason
-    duplicates: int = 0
+
+    @property
+    def duplicates(self) -> int:
+        return self.plan.duplicates
 
     @property
     def ok(self) -> bool:
         return not self.refused and not self.failed_runs
 
 
-def contiguous_ranges(months: list[str]) -> list[tuple[str, str]]:
-    """Group sorted 'YYYY-MM' keys into runs of consecutive months."""
+def _refuse_unrecognised(
+    settings: Settings, folder: str, files: list[LandedFile], expected: str
+) -> list[tuple[str, str]]:
+    refused = []
+    with connect(settings.warehouse_path) as con:
+        manifest.ensure_manifest(con)
+        for landed in files:
+            refusal = FileRefused(
+                file_name=landed.name,
+                problem=f"no source of this warehouse takes this file in landing/{folder}/",
+                expected=expected,
+            )
+            target = quarantine(
+                settings.quarantine_dir, folder, landed.path, landed.sha256, refusal
+            )
+            delivery = manifest.Delivery(
+                folder, landed.name, landed.sha256, datetime.now(UTC), (), None
+            )
+            manifest.record_refused(con, delivery, str(target), str(refusal))
+            refused.append((landed.name, str(refusal)))
+    return refused
 
-    def index(month: str) -> int:
-        return int(month[:4]) * 12 + int(month[5:]) - 1
 
-    ranges: list[tuple[str, str]] = []
-    for month in sorted(set(months)):
-        if ranges and index(month) == index(ranges[-1][1]) + 1:
-            ranges[-1] = (ranges[-1][0], month)
-        else:
-            ranges.append((month, month))
-    return ranges
+def plan_refresh(settings: Settings, sources: tuple[IntakeSource, ...]) -> RefreshPlan:
+    """Survey landing and decide which runs to launch. Writes only to refuse or drop files."""
+    plan = RefreshPlan()
+    folders: dict[str, list[tuple[IntakeSource, object]]] = {}
+    for source in sources:
+        fmt = source.make_format(settings)
+        folders.setdefault(fmt.landing_folder, []).append((source, fmt))
+    for folder, members in folders.items():
+        files = list_landed(settings.landing_dir, folder)
+        if not files:
+            continue
+        claimed: set[str] = set()
+        for source, fmt in members:
+            plan.work[source.key] = survey_landing(settings, fmt, files, run_id=None)
+            claimed |= {f.name for f in files if fmt.claims(f.name)}
+        unclaimed = [f for f in files if f.name not in claimed]
+        if unclaimed:
+            expected = "; ".join(fmt.describe_files() for _, fmt in members)
+            plan.unrecognised += _refuse_unrecognised(settings, folder, unclaimed, expected)
+
+    by_job: dict[str, list[IntakeSource]] = {}
+    for source in sources:
+        if plan.work.get(source.key) and plan.work[source.key].files:
+            by_job.setdefault(source.job_name, []).append(source)
+    for job_name, members in by_job.items():
+        if members[0].partitions_def is None:
+            plan.runs.append(PlannedRun(job_name, tuple(s.key for s in members), None))
+            continue
+        step = 3 if members[0].cadence == "quarterly" else 1
+        keys = [k for s in members for k in plan.work[s.key].partition_keys]
+        for start, end in contiguous_ranges(keys, step):
+            in_range = tuple(
+                s.key
+                for s in members
+                if any(start <= k <= end for k in plan.work[s.key].partition_keys)
+            )
+            plan.runs.append(PlannedRun(job_name, in_range, (start, end)))
+    return plan
 
 
 def ensure_instance_config(settings: Settings) -> None:
@@ -61,7 +155,7 @@ def ensure_instance_config(settings: Settings) -> None:
 
 
 def _summarise_runs(settings: Settings, summary: RefreshSummary) -> None:
-    if not summary.run_ids or not settings.warehouse_path.exists():
+    if not summary.run_ids:
         return
     with connect(settings.warehouse_path, read_only=True) as con:
         if not table_exists(con, "ops", "file_manifest"):
@@ -73,11 +167,11 @@ def _summarise_runs(settings: Settings, summary: RefreshSummary) -> None:
             """,
             [summary.run_ids],
         ).fetchall()
-    for source, name, status, row_count, reason, keys in rows:
+    for dataset, name, status, row_count, reason, keys in rows:
         if status == "refused":
             summary.refused.append((name, reason))
         else:
-            summary.loaded.append((source, name, row_count))
+            summary.loaded.append((dataset, name, row_count))
             summary.months.extend(keys)
     summary.months = sorted(set(summary.months))
 
@@ -86,18 +180,12 @@ def refresh(settings: Settings, *, log_level: str = "WARNING") -> RefreshSummary
     export_runtime_environment(settings)
     ensure_instance_config(settings)
     # Imported here: loading the definitions reads the dbt manifest, which `make` prepares.
-    from orchestration.definitions import REFRESH_JOB_NAME, defs
+    from orchestration.definitions import defs
+    from orchestration.defs.intake_sources import INTAKE_SOURCES
+    from orchestration.defs.warehouse.dbt_assets import warehouse_dbt_models
 
-    summary = RefreshSummary()
-    fmt = StreetFormat(settings.forces)
-    landed = list_landed(settings.landing_dir, POLICE_UK)
-    placeable, refused_early = refuse_unplaceable(settings, fmt, landed, run_id=None)
-    summary.refused.extend((f.name, f.reason) for f in refused_early)
-    fresh, duplicates = discard_duplicates(settings, POLICE_UK, placeable)
-    summary.duplicates = len(duplicates)
-    months = sorted({key for f in fresh for key in fmt.partitions_of(f.name, settings)})
-
-    job = defs.resolve_job_def(REFRESH_JOB_NAME)
+    plan = plan_refresh(settings, INTAKE_SOURCES)
+    summary = RefreshSummary(plan=plan, refused=list(plan.refused))
     # dagster-dbt re-emits dbt's own log on stdout; unless asked for, it goes to a log file.
     settings.log_dir.mkdir(parents=True, exist_ok=True)
     with (
@@ -105,14 +193,11 @@ def refresh(settings: Settings, *, log_level: str = "WARNING") -> RefreshSummary
         (settings.log_dir / "refresh.log").open("a", encoding="utf-8") as log_file,
         contextlib.redirect_stdout(sys.stdout if log_level == "INFO" else log_file),
     ):
-        for start, end in contiguous_ranges(months):
-            result = job.execute_in_process(
+        for planned in plan.runs:
+            result = defs.resolve_job_def(planned.job_name).execute_in_process(
                 instance=instance,
-                tags={
-                    "dagster/asset_partition_range_start": start,
-                    "dagster/asset_partition_range_end": end,
-                    "pcp/trigger": "pcp refresh",
-                },
+                asset_selection=[*planned.asset_keys, *warehouse_dbt_models.keys],
+                tags={**planned.tags, "pcp/trigger": "pcp refresh"},
                 run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
                 raise_on_error=False,
             )

@@ -1,4 +1,4 @@
-"""`pcp status`: what the warehouse holds, source by source, read from the manifest."""
+"""`pcp status`: what the warehouse holds, dataset by dataset, read from the manifest."""
 
 from __future__ import annotations
 
@@ -6,62 +6,66 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from orchestration.database import connect, table_exists
+from orchestration.landing.files import list_landed
+from orchestration.lib.partitions import contiguous_ranges
 from orchestration.settings import Settings
-
-# Every source's raw table, so status can count rows. Later sources add themselves here.
-RAW_TABLES = {"police_uk": "raw.police_uk_street"}
 
 
 @dataclass
-class SourceStatus:
-    source: str
-    months: list[str] = field(default_factory=list)
+class DatasetStatus:
+    dataset: str
+    table: str
+    partitions: list[str] = field(default_factory=list)
     rows: int = 0
     files_loaded: int = 0
     last_refresh: datetime | None = None
     refused: list[tuple[str, datetime, str, str]] = field(default_factory=list)
+    in_landing: list[str] = field(default_factory=list)
 
 
-def compact_months(months: list[str]) -> str:
-    """'2019-04..2025-09 (78 months)' or a list when there are gaps."""
-    from orchestration.refresh import contiguous_ranges
-
-    if not months:
+def compact_months(keys: list[str], step: int = 1) -> str:
+    """'2019-04..2025-09 (78 months)', or the spans when there are gaps."""
+    if not keys:
         return "none"
-    spans = [a if a == b else f"{a}..{b}" for a, b in contiguous_ranges(months)]
-    return f"{', '.join(spans)} ({len(months)} months)"
+    spans = [a if a == b else f"{a}..{b}" for a, b in contiguous_ranges(keys, step)]
+    unit = "quarters" if step == 3 else "months"
+    return f"{', '.join(spans)} ({len(keys)} {unit})"
 
 
-def read_status(settings: Settings) -> list[SourceStatus]:
-    statuses = {source: SourceStatus(source) for source in RAW_TABLES}
+def read_status(settings: Settings) -> list[DatasetStatus]:
+    from orchestration.defs.intake_sources import INTAKE_SOURCES
+
+    formats = [source.make_format(settings) for source in INTAKE_SOURCES]
+    statuses = [DatasetStatus(fmt.dataset, fmt.table) for fmt in formats]
+    for fmt, status in zip(formats, statuses, strict=True):
+        landed = list_landed(settings.landing_dir, fmt.landing_folder)
+        status.in_landing = [f.name for f in landed if fmt.claims(f.name)]
     if not settings.warehouse_path.exists():
-        return list(statuses.values())
+        return statuses
     with connect(settings.warehouse_path, read_only=True) as con:
         if not table_exists(con, "ops", "file_manifest"):
-            return list(statuses.values())
-        for source, status in statuses.items():
+            return statuses
+        for status in statuses:
             loaded = con.execute(
                 """
                 select list_sort(list_distinct(flatten(list(partition_keys)))), count(*),
                        max(received_at)
                 from ops.file_manifest where source = ? and status = 'loaded'
                 """,
-                [source],
+                [status.dataset],
             ).fetchall()[0]
-            status.months = list(loaded[0] or [])
+            status.partitions = list(loaded[0] or [])
             status.files_loaded = loaded[1]
             status.last_refresh = loaded[2]
-            schema, table = RAW_TABLES[source].split(".")
+            schema, table = status.table.split(".")
             if table_exists(con, schema, table):
-                status.rows = con.execute(f"select count(*) from {RAW_TABLES[source]}").fetchall()[
-                    0
-                ][0]
+                status.rows = con.execute(f"select count(*) from {status.table}").fetchall()[0][0]
             status.refused = con.execute(
                 """
                 select original_name, received_at, reason, quarantine_path
                 from ops.file_manifest where source = ? and status = 'refused'
                 order by received_at desc
                 """,
-                [source],
+                [status.dataset],
             ).fetchall()
-    return list(statuses.values())
+    return statuses

@@ -32,7 +32,14 @@ def require_shared(path: Path, what: str) -> Path:
 def dbt_manifest() -> Path:
     """Dagster loads the dbt project from its manifest: make sure it exists (as `make` does)."""
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if not manifest.exists():
+    inputs = [
+        *DBT_PROJECT_DIR.joinpath("models").rglob("*"),
+        *DBT_PROJECT_DIR.joinpath("macros").rglob("*"),
+        *(PROJECT_ROOT / "seeds").rglob("*"),
+        DBT_PROJECT_DIR / "dbt_project.yml",
+    ]
+    newest_input = max(path.stat().st_mtime for path in inputs if path.is_file())
+    if not manifest.exists() or manifest.stat().st_mtime < newest_input:
         dbt = PROJECT_ROOT / ".venv" / "bin" / "dbt"
         subprocess.run([str(dbt), "parse", "--quiet"], cwd=DBT_PROJECT_DIR, check=True)
     return manifest

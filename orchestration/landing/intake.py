@@ -19,19 +19,29 @@ from orchestration.database import connect
 from orchestration.landing import manifest
 from orchestration.landing.archive import archive_copy, quarantine
 from orchestration.landing.files import LandedFile
-from orchestration.landing.refusal import FileRefused
+from orchestration.landing.refusal import FileNotReady, FileRefused
 from orchestration.settings import Settings
 
 
 class SourceFormat(Protocol):
-    """What intake needs to know about one source's files."""
+    """What intake needs to know about one dataset's files."""
 
-    source: str
+    dataset: str  # the manifest's name for it, e.g. "police_uk_street"
+    landing_folder: str  # landing/<folder>/, which several datasets may share
+    table: str  # the raw table it loads, e.g. "raw.police_uk_street"
+
+    def claims(self, file_name: str) -> bool:
+        """True for the files of this dataset (by name)."""
+        ...
+
+    def describe_files(self) -> str:
+        """What this dataset's files are called, for a person who dropped the wrong one."""
+        ...
 
     def ensure_tables(self, con: duckdb.DuckDBPyConnection) -> None: ...
 
-    def partitions_of(self, file_name: str, settings: Settings) -> tuple[str, ...]:
-        """The partition keys a file holds, from its name. Raises FileRefused."""
+    def partitions_of(self, landed: LandedFile) -> tuple[str, ...]:
+        """The partition keys a file holds. Raises FileRefused, or FileNotReady to wait."""
         ...
 
     def stage(self, con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> int:
@@ -64,6 +74,7 @@ class IntakeResult:
     loaded: list[LoadedFile] = field(default_factory=list)
     refused: list[RefusedFile] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    waiting: list[tuple[str, str]] = field(default_factory=list)  # name, why
 
     @property
     def partitions_loaded(self) -> list[str]:
@@ -74,6 +85,21 @@ class IntakeResult:
         return sum(f.rows for f in self.loaded)
 
 
+@dataclass
+class PendingWork:
+    """What a landing folder holds for one dataset, before any run."""
+
+    files: list[LandedFile] = field(default_factory=list)
+    partitions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # file name -> keys
+    refused: list[RefusedFile] = field(default_factory=list)
+    duplicates: list[LandedFile] = field(default_factory=list)
+    waiting: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def partition_keys(self) -> list[str]:
+        return sorted({key for keys in self.partitions.values() for key in keys})
+
+
 def _refuse(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -81,80 +107,77 @@ def _refuse(
     landed: LandedFile,
     refusal: FileRefused,
 ) -> RefusedFile:
-    target = quarantine(settings.quarantine_dir, landed.source, landed.path, landed.sha256, refusal)
+    target = quarantine(
+        settings.quarantine_dir, delivery.source, landed.path, landed.sha256, refusal
+    )
     manifest.record_refused(con, delivery, str(target), str(refusal))
     return RefusedFile(landed.name, delivery.partition_keys, str(refusal), str(target))
 
 
-def refuse_unplaceable(
+def survey_landing(
     settings: Settings, fmt: SourceFormat, files: list[LandedFile], run_id: str | None
-) -> tuple[list[LandedFile], list[RefusedFile]]:
-    """Quarantine files whose name places them in no partition; return the placeable ones."""
-    placeable: list[LandedFile] = []
-    refused: list[RefusedFile] = []
-    for landed in files:
-        try:
-            fmt.partitions_of(landed.name, settings)
-            placeable.append(landed)
-        except FileRefused as refusal:
-            with connect(settings.warehouse_path) as con:
-                manifest.ensure_manifest(con)
-                delivery = manifest.Delivery(
-                    fmt.source, landed.name, landed.sha256, datetime.now(UTC), (), run_id
-                )
-                refused.append(_refuse(con, settings, delivery, landed, refusal))
-    return placeable, refused
+) -> PendingWork:
+    """Sort a dataset's landed files into new work, duplicates, refusals and waiting files.
 
-
-def discard_duplicates(
-    settings: Settings, source: str, files: list[LandedFile]
-) -> tuple[list[LandedFile], list[LandedFile]]:
-    """Split files into (new or changed, byte-identical to an accepted file).
-
-    Duplicates are removed from landing: their bytes are already in the archive, and nothing in
-    the warehouse changes. Sensors and `pcp refresh` call this so they only request partitions
-    that really changed.
+    Duplicates (bytes already accepted) are removed from landing: the archive has them. Files
+    whose partitions cannot be told are refused now; nothing would ever pick them up.
     """
-    if not files or not settings.warehouse_path.exists():
-        return files, []
+    work = PendingWork()
+    mine = [f for f in files if fmt.claims(f.name)]
+    if not mine:
+        return work
     with connect(settings.warehouse_path) as con:
         manifest.ensure_manifest(con)
-        known = {
-            row[0]
-            for row in con.execute(
-                "select sha256 from ops.file_manifest where source = ? and status <> 'refused'",
-                [source],
-            ).fetchall()
-        }
-    fresh = [f for f in files if f.sha256 not in known]
-    duplicates = [f for f in files if f.sha256 in known]
-    for landed in duplicates:
-        landed.path.unlink(missing_ok=True)
-    return fresh, duplicates
+        fmt.ensure_tables(con)
+        for landed in mine:
+            if manifest.is_known_accepted(con, fmt.dataset, landed.sha256):
+                landed.path.unlink(missing_ok=True)
+                work.duplicates.append(landed)
+                continue
+            try:
+                work.partitions[landed.name] = fmt.partitions_of(landed)
+                work.files.append(landed)
+            except FileNotReady as waiting:
+                work.waiting.append((landed.name, str(waiting)))
+            except FileRefused as refusal:
+                delivery = manifest.Delivery(
+                    fmt.dataset, landed.name, landed.sha256, datetime.now(UTC), (), run_id
+                )
+                work.refused.append(_refuse(con, settings, delivery, landed, refusal))
+    return work
 
 
 def take_in(
-    settings: Settings, fmt: SourceFormat, files: list[LandedFile], run_id: str | None
+    settings: Settings,
+    fmt: SourceFormat,
+    files: list[LandedFile],
+    run_id: str | None,
+    within: set[str] | None = None,
 ) -> IntakeResult:
+    """Load the dataset's files whose partitions all fall ``within`` the run's (None = any)."""
     result = IntakeResult()
     with connect(settings.warehouse_path) as con:
         manifest.ensure_manifest(con)
         fmt.ensure_tables(con)
         for landed in files:
-            now = datetime.now(UTC)
-            try:
-                partitions = fmt.partitions_of(landed.name, settings)
-            except FileRefused as refusal:
-                delivery = manifest.Delivery(
-                    fmt.source, landed.name, landed.sha256, now, (), run_id
-                )
-                result.refused.append(_refuse(con, settings, delivery, landed, refusal))
+            if not fmt.claims(landed.name) or not landed.path.exists():
                 continue
+            now = datetime.now(UTC)
+            bare = manifest.Delivery(fmt.dataset, landed.name, landed.sha256, now, (), run_id)
+            try:
+                partitions = fmt.partitions_of(landed)
+            except FileNotReady as waiting:
+                result.waiting.append((landed.name, str(waiting)))
+                continue
+            except FileRefused as refusal:
+                result.refused.append(_refuse(con, settings, bare, landed, refusal))
+                continue
+            if within is not None and not set(partitions) <= within:
+                continue  # a run whose range covers the whole file will take it
             delivery = manifest.Delivery(
-                fmt.source, landed.name, landed.sha256, now, partitions, run_id
+                fmt.dataset, landed.name, landed.sha256, now, partitions, run_id
             )
-            if manifest.is_known_accepted(con, fmt.source, landed.sha256):
-                # Same bytes as a file already accepted: nothing to change. The archive has them.
+            if manifest.is_known_accepted(con, fmt.dataset, landed.sha256):
                 landed.path.unlink()
                 result.duplicates.append(landed.name)
                 continue
@@ -163,7 +186,7 @@ def take_in(
             except FileRefused as refusal:
                 result.refused.append(_refuse(con, settings, delivery, landed, refusal))
                 continue
-            archived = archive_copy(settings.archive_dir, fmt.source, landed.path, landed.sha256)
+            archived = archive_copy(settings.archive_dir, fmt.dataset, landed.path, landed.sha256)
             con.execute("begin transaction")
             try:
                 fmt.replace(con, landed.name, landed.sha256)

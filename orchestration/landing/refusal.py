@@ -30,3 +30,10 @@ class FileRefused(Exception):
         if self.found is not None:
             text += f" (found {self.found!r})"
         return f"{text}; expected {self.expected}"
+
+
+class FileNotReady(Exception):
+    """A file that cannot load yet (e.g. a casualty file before its collision file).
+
+    It stays in landing and is picked up when what it needs arrives.
+    """

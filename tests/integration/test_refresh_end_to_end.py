@@ -133,7 +133,7 @@ def test_three_months_reach_the_mart_exactly(settings, tmp_path):
     assert members == (11, 0)  # nine CSPs + no location + outside, dense with zeros
     # Files were archived by content, landing emptied, and Dagster recorded the run and checks.
     assert not any(settings.landing_for("police_uk").iterdir())
-    assert len(list((settings.archive_dir / "police_uk").rglob("*.csv"))) == 3
+    assert len(list((settings.archive_dir / "police_uk_street").rglob("*.csv"))) == 3
     checks = check_results(settings, summary.run_ids[0])
     assert checks["delivered_files_accepted"][0] is True
     assert checks["great_expectations_suite"][0] is True
@@ -176,7 +176,7 @@ def test_a_bad_file_is_refused_and_everything_else_carries_on(settings, tmp_path
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"REFUSED {may.name}: file {may.name}, line {len(later) + 1}" in result.stderr
-    quarantined = list((settings.quarantine_dir / "police_uk").glob("*-2024-05-*.csv"))
+    quarantined = list((settings.quarantine_dir / "police_uk_street").glob("*-2024-05-*.csv"))
     assert len(quarantined) == 1
     reason = Path(str(quarantined[0]) + ".reason.txt").read_text(encoding="utf-8")
     assert f"line {len(later) + 1}" in reason and "12 comma-separated fields" in reason

@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from orchestration.refresh import contiguous_ranges
+from orchestration.lib.partitions import contiguous_ranges
 
 
 def test_definitions_load_with_the_crime_slice_end_to_end():
-    from orchestration.definitions import REFRESH_JOB_NAME, defs
+    from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
@@ -24,14 +24,14 @@ def test_definitions_load_with_the_crime_slice_end_to_end():
         "reference/delivery_boards",
     } <= keys
     raw = graph.get(dg.AssetKey(["raw", "police_uk_street"]))
-    assert raw.partitions_def.get_first_partition_key() == "2010-12"
+    assert raw.partitions_def.get_first_partition_key() == "2010-01"
     assert raw.backfill_policy == dg.BackfillPolicy.single_run()
     # The mart depends on the raw asset through staging: lineage is unbroken.
     upstream = graph.get(dg.AssetKey(["staging", "stg_police_uk__street_crimes"])).parent_keys
     assert dg.AssetKey(["raw", "police_uk_street"]) in upstream
     check_names = {c.name for c in graph.asset_check_keys if c.asset_key == raw.key}
     assert check_names == {"delivered_files_accepted", "great_expectations_suite"}
-    assert defs.resolve_job_def(REFRESH_JOB_NAME).executor_def == dg.in_process_executor
+    assert defs.resolve_job_def("refresh_monthly_sources").executor_def == dg.in_process_executor
 
 
 def test_changed_months_group_into_one_run_per_contiguous_range():
@@ -40,4 +40,9 @@ def test_changed_months_group_into_one_run_per_contiguous_range():
     assert contiguous_ranges(["2023-12", "2024-01", "2024-06", "2024-06"]) == [
         ("2023-12", "2024-01"),
         ("2024-06", "2024-06"),
+    ]
+    # Quarters are keyed by their first month, three months apart.
+    assert contiguous_ranges(["2024-04", "2024-07", "2025-01"], step=3) == [
+        ("2024-04", "2024-07"),
+        ("2025-01", "2025-01"),
     ]

@@ -12,10 +12,11 @@ from orchestration.defs.police_uk.format import (
     HEADER,
     StreetFormat,
     parse_file_name,
-    stage_street_file,
+    stage_police_uk_file,
 )
 from orchestration.demo.crime_model import MonthKey
 from orchestration.demo.police_uk import street_rows, write_street_csv
+from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
 
 NAME = "2024-06-leicestershire-street.csv"
@@ -35,7 +36,7 @@ def good_file(tmp_path: Path, good_rows) -> Path:
 
 def stage(path: Path, name: str = NAME) -> tuple[int, duckdb.DuckDBPyConnection]:
     con = duckdb.connect()
-    return stage_street_file(con, path, parse_file_name(name), name), con
+    return stage_police_uk_file(con, path, parse_file_name(name), name), con
 
 
 def refusal_of(path: Path, name: str = NAME) -> FileRefused:
@@ -159,11 +160,12 @@ def test_unreadable_bytes_are_refused_with_their_line(good_file):
 )
 def test_file_names_that_place_no_partition_are_refused(settings, name, problem):
     with pytest.raises(FileRefused) as caught:
-        StreetFormat(settings.forces).partitions_of(name, settings)
+        StreetFormat(settings.forces).partitions_of(LandedFile("police_uk", Path(name), "0" * 64))
     assert problem in caught.value.problem
     assert caught.value.file_name == name
 
 
 def test_peer_forces_are_accepted_when_configured(settings):
     fmt = StreetFormat(("leicestershire", "nottinghamshire"))
-    assert fmt.partitions_of("2024-06-nottinghamshire-street.csv", settings) == ("2024-06",)
+    landed = LandedFile("police_uk", Path("2024-06-nottinghamshire-street.csv"), "0" * 64)
+    assert fmt.partitions_of(landed) == ("2024-06",)

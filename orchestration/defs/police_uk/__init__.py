@@ -1,14 +1,11 @@
-"""police.uk street-level crime: format, raw asset, checks."""
+"""police.uk street-level crime and outcomes: format, raw assets, checks."""
 
 import dagster as dg
 
-from orchestration.defs.police_uk.assets import raw_police_uk_street
-from orchestration.defs.police_uk.checks import (
-    delivered_files_accepted,
-    street_rows_meet_expectations,
-)
+from orchestration.defs.police_uk.assets import SOURCES
+from orchestration.defs.police_uk.checks import outcomes_checks, street_checks
 
 defs = dg.Definitions(
-    assets=[raw_police_uk_street],
-    asset_checks=[delivered_files_accepted, street_rows_meet_expectations],
+    assets=[source.asset for source in SOURCES],
+    asset_checks=[*street_checks, *outcomes_checks],
 )

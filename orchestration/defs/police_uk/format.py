@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.forces import all_forces
+from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
 
 SOURCE = "police_uk"
@@ -36,8 +38,15 @@ HEADER = (
     "Last outcome category",
     "Context",
 )
-# Raw columns keep the delivered text; staging renames and casts.
-RAW_COLUMNS = tuple(name.lower().replace(" ", "_") for name in HEADER)
+OUTCOMES_HEADER = (*HEADER[:9], "Outcome type")
+
+
+def raw_columns(header: tuple[str, ...]) -> tuple[str, ...]:
+    """Raw columns keep the delivered text under snake_case names; staging renames and casts."""
+    return tuple(name.lower().replace(" ", "_") for name in header)
+
+
+RAW_COLUMNS = raw_columns(HEADER)
 
 CRIME_TYPES = (
     "Anti-social behaviour",
@@ -58,33 +67,36 @@ CRIME_TYPES = (
 # Categories police.uk used before 2013; still valid in old files.
 LEGACY_CRIME_TYPES = ("Violent crime", "Public disorder and weapons")
 
-# The "Falls within" / "Reported by" text for each force slug in the file name.
-FORCE_NAMES = {
-    "leicestershire": "Leicestershire Police",
-}
-
 # police.uk's street-level series starts in December 2010.
-FIRST_MONTH = "2010-12"
+FIRST_MONTH = "2010-12"  # the shared monthly partitions start earlier (lib/partitions.py)
 
-FILE_NAME = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+)-street\.csv$")
+FILE_NAME = re.compile(
+    r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-(?P<kind>street|outcomes)\.csv$"
+)
 
-RAW_TABLE_DDL = f"""
-create schema if not exists raw;
-create table if not exists raw.police_uk_street (
-    {", ".join(f"{col} varchar" for col in RAW_COLUMNS)},
-    partition_month date not null,
-    force_slug varchar not null,
-    source_sha256 varchar not null,
-    source_line integer not null,
-    loaded_at timestamptz not null default current_timestamp
-);
-"""
+
+def raw_table_ddl(table: str, header: tuple[str, ...]) -> str:
+    return f"""
+    create schema if not exists raw;
+    create table if not exists {table} (
+        {", ".join(f"{col} varchar" for col in raw_columns(header))},
+        partition_month date not null,
+        force_slug varchar not null,
+        source_sha256 varchar not null,
+        source_line integer not null,
+        loaded_at timestamptz not null default current_timestamp
+    );
+    """
+
+
+RAW_TABLE_DDL = raw_table_ddl("raw.police_uk_street", HEADER)
 
 
 @dataclass(frozen=True)
 class StreetFileName:
     month: str  # "YYYY-MM", the partition key
     force: str
+    kind: str = "street"  # or "outcomes"
 
     @property
     def month_start(self) -> date:
@@ -98,8 +110,8 @@ def parse_file_name(name: str) -> StreetFileName:
         raise FileRefused(
             file_name=name,
             problem="the file name does not say which month and force it holds",
-            expected="a police.uk street-level file named YYYY-MM-<force>-street.csv, "
-            "e.g. 2025-06-leicestershire-street.csv",
+            expected="a police.uk file named YYYY-MM-<force>-street.csv or "
+            "YYYY-MM-<force>-outcomes.csv, e.g. 2025-06-leicestershire-street.csv",
         )
     month = match["month"]
     if not 1 <= int(month[5:]) <= 12:
@@ -109,11 +121,13 @@ def parse_file_name(name: str) -> StreetFileName:
             expected="YYYY-MM with MM from 01 to 12",
             found=month,
         )
-    return StreetFileName(month=month, force=match["force"])
+    return StreetFileName(month=month, force=match["force"], kind=match["kind"])
 
 
 def force_name(slug: str) -> str:
-    return FORCE_NAMES.get(slug, slug.replace("-", " ").title() + " Police")
+    """The "Falls within" text police.uk uses for a force slug."""
+    force = all_forces().get(slug)
+    return force.name if force else slug.replace("-", " ").title() + " Police"
 
 
 def _utf8_copy(path: Path) -> Path:
@@ -145,7 +159,7 @@ def _utf8_copy(path: Path) -> Path:
     return Path(handle.name)
 
 
-def _check_header(path: Path, display_name: str) -> None:
+def _check_header(path: Path, display_name: str, expected: tuple[str, ...]) -> None:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
     if not first.strip():
@@ -156,10 +170,10 @@ def _check_header(path: Path, display_name: str) -> None:
             expected="a header line followed by one line per crime",
         )
     header = tuple(next(csv.reader(io.StringIO(first))))
-    if header == HEADER:
+    if header == expected:
         return
-    missing = [c for c in HEADER if c not in header]
-    extra = [c for c in header if c not in HEADER]
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
     if missing:
         problem = f"column '{missing[0]}' is missing"
         if extra:
@@ -169,7 +183,7 @@ def _check_header(path: Path, display_name: str) -> None:
             row=1,
             column=missing[0],
             problem=problem,
-            expected="the police.uk header " + ",".join(HEADER),
+            expected="the police.uk header " + ",".join(expected),
         )
     raise FileRefused(
         file_name=display_name,
@@ -177,7 +191,7 @@ def _check_header(path: Path, display_name: str) -> None:
         problem="the columns are not in the published order"
         if not extra
         else f"unexpected column '{extra[0]}'",
-        expected="the police.uk header " + ",".join(HEADER),
+        expected="the police.uk header " + ",".join(expected),
         found=",".join(header),
     )
 
@@ -186,8 +200,10 @@ _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 _COLUMN_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
-def _read_into_temp(con: duckdb.DuckDBPyConnection, path: Path, display_name: str) -> int:
-    columns = ", ".join(f"'{h}': 'VARCHAR'" for h in HEADER)
+def _read_into_temp(
+    con: duckdb.DuckDBPyConnection, path: Path, display_name: str, header: tuple[str, ...]
+) -> int:
+    columns = ", ".join(f"'{h}': 'VARCHAR'" for h in header)
     con.execute("drop table if exists _incoming_street")
     try:
         # preserve_insertion_order (the default) keeps file order, so rowid + 2 is the line.
@@ -209,7 +225,7 @@ def _read_into_temp(con: duckdb.DuckDBPyConnection, path: Path, display_name: st
             problem="the line does not have the published number of fields (truncated?)"
             if counts
             else "the CSV cannot be parsed",
-            expected=f"{len(HEADER)} comma-separated fields per line",
+            expected=f"{len(header)} comma-separated fields per line",
             found=f"{counts.group(2)} fields" if counts else message.splitlines()[0],
         ) from None
     return con.execute("select count(*) from _incoming_street").fetchall()[0][0]
@@ -225,8 +241,12 @@ def _first_bad_row(
     return (rows[0][0], rows[0][1]) if rows else None
 
 
-def stage_street_file(
-    con: duckdb.DuckDBPyConnection, path: Path, expected: StreetFileName, display_name: str
+def stage_police_uk_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    expected: StreetFileName,
+    display_name: str,
+    header: tuple[str, ...] = HEADER,
 ) -> int:
     """Check a delivered file's structure and leave its rows in temp table ``_incoming_street``.
 
@@ -235,8 +255,8 @@ def stage_street_file(
     """
     readable = _utf8_copy(path)
     try:
-        _check_header(readable, display_name)
-        rows = _read_into_temp(con, readable, display_name)
+        _check_header(readable, display_name, header)
+        rows = _read_into_temp(con, readable, display_name, header)
     finally:
         if readable != path:
             readable.unlink(missing_ok=True)
@@ -244,7 +264,7 @@ def stage_street_file(
         raise FileRefused(
             file_name=display_name,
             problem="the file has a header but no data rows",
-            expected="at least one crime for the month (police.uk never publishes an empty month)",
+            expected="at least one row for the month (police.uk never publishes an empty month)",
         )
     bad = _first_bad_row(con, f"\"Month\" is distinct from '{expected.month}'", "Month")
     if bad:
@@ -280,38 +300,67 @@ def stage_street_file(
             expected=f"'{name}' on every row",
             found=bad[1],
         )
+    if "Outcome type" in header:
+        bad = _first_bad_row(con, '"Crime ID" is null', "Crime ID")
+        if bad:
+            raise FileRefused(
+                file_name=display_name,
+                row=bad[0],
+                column="Crime ID",
+                problem="an outcome without the crime it belongs to",
+                expected="a Crime ID on every outcome row",
+                found="",
+            )
     return rows
 
 
-def replace_month(con: duckdb.DuckDBPyConnection, expected: StreetFileName, sha256: str) -> None:
+def replace_month(
+    con: duckdb.DuckDBPyConnection,
+    expected: StreetFileName,
+    sha256: str,
+    table: str = "raw.police_uk_street",
+    header: tuple[str, ...] = HEADER,
+) -> None:
     """Swap a month's rows for the staged file's rows. Call inside a transaction."""
     con.execute(
-        "delete from raw.police_uk_street where partition_month = ? and force_slug = ?",
+        f"delete from {table} where partition_month = ? and force_slug = ?",
         [expected.month_start, expected.force],
     )
-    source_cols = ", ".join(f'"{h}"' for h in HEADER)
+    source_cols = ", ".join(f'"{h}"' for h in header)
     con.execute(
         f"""
-        insert into raw.police_uk_street ({", ".join(RAW_COLUMNS)}, partition_month, force_slug,
-                                          source_sha256, source_line)
+        insert into {table} ({", ".join(raw_columns(header))}, partition_month, force_slug,
+                             source_sha256, source_line)
         select {source_cols}, ?, ?, ?, rowid + 2 from _incoming_street order by rowid
         """,
         [expected.month_start, expected.force, sha256],
     )
 
 
-class StreetFormat:
-    """police.uk street-level files, as intake sees them."""
+class PoliceUkFormat:
+    """One police.uk monthly dataset (street or outcomes files), as intake sees it."""
 
-    source = SOURCE
+    landing_folder = SOURCE
+    kind = "street"
+    dataset = "police_uk_street"
+    table = "raw.police_uk_street"
+    header = HEADER
 
     def __init__(self, forces: tuple[str, ...]):
         self.forces = forces
 
-    def ensure_tables(self, con: duckdb.DuckDBPyConnection) -> None:
-        con.execute(RAW_TABLE_DDL)
+    def claims(self, file_name: str) -> bool:
+        match = FILE_NAME.match(file_name)
+        return bool(match) and match["kind"] == self.kind
 
-    def partitions_of(self, file_name: str, settings) -> tuple[str, ...]:
+    def describe_files(self) -> str:
+        return f"police.uk {self.kind} files named YYYY-MM-<force>-{self.kind}.csv"
+
+    def ensure_tables(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(raw_table_ddl(self.table, self.header))
+
+    def partitions_of(self, landed: LandedFile) -> tuple[str, ...]:
+        file_name = landed.name
         parsed = parse_file_name(file_name)
         if parsed.force not in self.forces:
             raise FileRefused(
@@ -339,7 +388,20 @@ class StreetFormat:
         return (parsed.month,)
 
     def stage(self, con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> int:
-        return stage_street_file(con, path, parse_file_name(file_name), file_name)
+        return stage_police_uk_file(con, path, parse_file_name(file_name), file_name, self.header)
 
     def replace(self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str) -> None:
-        replace_month(con, parse_file_name(file_name), sha256)
+        replace_month(con, parse_file_name(file_name), sha256, self.table, self.header)
+
+
+class StreetFormat(PoliceUkFormat):
+    """Street-level crimes: ``YYYY-MM-<force>-street.csv``."""
+
+
+class OutcomesFormat(PoliceUkFormat):
+    """Outcomes: ``YYYY-MM-<force>-outcomes.csv``, one row per outcome recorded in the month."""
+
+    kind = "outcomes"
+    dataset = "police_uk_outcomes"
+    table = "raw.police_uk_outcomes"
+    header = OUTCOMES_HEADER

@@ -1,0 +1,6 @@
+"""Every intake source, in processing order. A new source adds its entries here."""
+
+from orchestration.defs.police_uk.assets import SOURCES as POLICE_UK
+from orchestration.lib.intake_source import IntakeSource
+
+INTAKE_SOURCES: tuple[IntakeSource, ...] = (*POLICE_UK,)

@@ -1,0 +1,1 @@
+"""Building blocks every source's Dagster definitions are made from."""
