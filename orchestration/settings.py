@@ -25,6 +25,8 @@ DEFAULT_FORCES = ("leicestershire",)
 class Settings:
     data_dir: Path
     forces: tuple[str, ...] = DEFAULT_FORCES
+    # The force whose plan the marts report on; its rows must be among ``forces``.
+    home_force: str = DEFAULT_FORCES[0]
 
     @property
     def landing_dir(self) -> Path:
@@ -63,7 +65,10 @@ def load_settings() -> Settings:
     data_dir = Path(os.environ.get("PCP_DATA_DIR", PROJECT_ROOT / "data")).resolve()
     forces_env = os.environ.get("PCP_FORCES", "")
     forces = tuple(f.strip().lower() for f in forces_env.split(",") if f.strip()) or DEFAULT_FORCES
-    return Settings(data_dir=data_dir, forces=forces)
+    home_force = os.environ.get("PCP_HOME_FORCE", forces[0]).strip().lower()
+    if home_force not in forces:
+        forces = (home_force, *forces)
+    return Settings(data_dir=data_dir, forces=forces, home_force=home_force)
 
 
 def export_runtime_environment(settings: Settings) -> None:
@@ -76,6 +81,7 @@ def export_runtime_environment(settings: Settings) -> None:
     os.environ["PCP_DATA_DIR"] = str(settings.data_dir)
     os.environ["PCP_WAREHOUSE_PATH"] = str(settings.warehouse_path)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    os.environ["PCP_HOME_FORCE"] = settings.home_force
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

@@ -1,6 +1,7 @@
 """Every intake source, in processing order. A new source adds its entries here."""
 
 from orchestration.defs.police_uk.assets import SOURCES as POLICE_UK
+from orchestration.defs.stats19.assets import SOURCES as STATS19
 from orchestration.lib.intake_source import IntakeSource
 
-INTAKE_SOURCES: tuple[IntakeSource, ...] = (*POLICE_UK,)
+INTAKE_SOURCES: tuple[IntakeSource, ...] = (*POLICE_UK, *STATS19)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from orchestration.demo import police_uk
+from orchestration.demo import police_uk, stats19
 from orchestration.demo.crime_model import MonthKey
 
 
@@ -23,12 +23,25 @@ def month_range(start: str, end: str) -> list[MonthKey]:
 
 def _police_uk(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[Path, int]]:
     release = months[-1]  # the files as published in the latest month's release
-    return [police_uk.write_month(out_dir, month, release, seed) for month in months]
+    written = []
+    for month in months:  # month by month: outcomes reuse the recent months' crimes
+        written.append(police_uk.write_month(out_dir, month, release, seed))
+        written.append(police_uk.write_outcomes_month(out_dir, month, seed))
+    return written
+
+
+def _stats19(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[Path, int]]:
+    return [
+        written
+        for year, last_month in stats19.releases(months)
+        for written in stats19.write_year(out_dir, year, last_month, seed)
+    ]
 
 
 # source -> writer(out_dir, months, seed). Each new source adds one entry.
 GENERATORS: dict[str, Callable[[Path, list[MonthKey], int], list[tuple[Path, int]]]] = {
     police_uk.SOURCE: _police_uk,
+    stats19.SOURCE: _stats19,
 }
 
 

@@ -106,19 +106,23 @@ def population_for_fy(fy_start_year: int) -> int:
 
 
 @cache
+def _catalogue() -> dict[str, dict[str, str]]:
+    with (SEEDS_DIR / "metric_catalogue.csv").open(newline="", encoding="utf-8") as handle:
+        return {row["metric_id"]: row for row in csv.DictReader(handle)}
+
+
+def catalogue_figures(metric_id: str) -> tuple[float, float]:
+    """(FY 2024/25 baseline, Q1 2025/26 latest) of a metric, as the seed dashboard printed them."""
+    row = _catalogue()[metric_id]
+    return (
+        _percent_free(row["baseline_as_printed"]),
+        _percent_free(row["latest_q1_2025_26_as_printed"]),
+    )
+
+
 def catalogue_rates() -> dict[str, tuple[float, float]]:
     """Crime type -> (FY 2024/25 rate, latest R12 rate) per 1,000, as the seed printed them."""
-    by_id: dict[str, dict[str, str]] = {}
-    with (SEEDS_DIR / "metric_catalogue.csv").open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            by_id[row["metric_id"]] = row
-    return {
-        crime_type: (
-            _percent_free(by_id[metric]["baseline_as_printed"]),
-            _percent_free(by_id[metric]["latest_q1_2025_26_as_printed"]),
-        )
-        for crime_type, metric in CALIBRATED_BY_METRIC.items()
-    }
+    return {crime: catalogue_figures(metric) for crime, metric in CALIBRATED_BY_METRIC.items()}
 
 
 def seasonality(crime_type: str) -> np.ndarray:

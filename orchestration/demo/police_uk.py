@@ -11,12 +11,12 @@ from __future__ import annotations
 import csv
 import hashlib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from orchestration.defs.police_uk.format import HEADER, force_name
+from orchestration.defs.police_uk.format import HEADER, OUTCOMES_HEADER, force_name
 from orchestration.demo.crime_model import CRIME_TYPES, MonthKey, _stable_seed, monthly_count
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -153,19 +153,21 @@ def _months_between(earlier: MonthKey, later: MonthKey) -> int:
     return (later.year - earlier.year) * 12 + later.month - earlier.month
 
 
-def street_rows(month: MonthKey, release: MonthKey, seed: int) -> list[list[str]]:
-    """Every row of one month's file, as published in the ``release`` month's data set.
+# A crime's outcome is recorded some months after the crime: none for 45%, otherwise
+# 1 + Exponential(mean 4) months. At age a a crime is still "Under investigation" with
+# probability 0.55 exp(-a/4), as police.uk's re-published months show.
+_SETTLED_AT_ONCE = 0.45
+_MEAN_OUTCOME_DELAY = 4.0
+MAX_OUTCOME_DELAY = 36
 
-    Outcomes depend on the release: a crime a month old is mostly "Under investigation"; a year
-    later most have settled, which is how police.uk re-publishes earlier months.
-    """
+
+@lru_cache(maxsize=MAX_OUTCOME_DELAY + 2)
+def _crimes(month: MonthKey, seed: int) -> tuple[tuple[list[str], int], ...]:
+    """Every row of a month with its settled outcome, and the months until that outcome."""
     rng = np.random.default_rng(_stable_seed(seed, "rows", month.label))
     newer_vintage = month.label >= NEWER_LSOA_VINTAGE_FROM
-    age = max(_months_between(month, release), 0)
-    under_investigation = 0.55 * np.exp(-age / 4)
     falls_within = force_name(FORCE)
-    month_label = month.label
-    rows: list[list[str]] = []
+    records: list[tuple[list[str], int]] = []
     for crime_type in CRIME_TYPES:
         count = monthly_count(crime_type, month, seed)
         if count == 0:
@@ -184,18 +186,22 @@ def street_rows(month: MonthKey, release: MonthKey, seed: int) -> list[list[str]
                 places = [pool[i] for i in rng.choice(len(pool), size=n, p=weights)]
             streets = rng.integers(0, len(_STREETS), size=n)
             jitter = rng.normal(0, 0.004, size=(n, 2))
-            settled = (
-                rng.choice(len(outcomes), size=n, p=outcome_shares) if outcomes else [None] * n
-            )
-            pending = rng.random(n) < under_investigation
+            settled = rng.choice(len(outcomes), size=n, p=outcome_shares) if outcomes else None
+            delays = np.where(
+                rng.random(n) < _SETTLED_AT_ONCE,
+                0,
+                np.minimum(
+                    1 + np.floor(rng.exponential(_MEAN_OUTCOME_DELAY, n)), MAX_OUTCOME_DELAY
+                ),
+            ).astype(int)
             for i, place in enumerate(places):
                 if is_asb:
-                    crime_id, outcome = "", ""
+                    crime_id = outcome = ""
                 else:
                     crime_id = hashlib.sha256(
-                        f"{seed}:{month_label}:{crime_type}:{len(rows)}".encode()
+                        f"{seed}:{month.label}:{crime_type}:{len(records)}".encode()
                     ).hexdigest()
-                    outcome = "Under investigation" if pending[i] else outcomes[settled[i]]
+                    outcome = outcomes[settled[i]]
                 if place is None:
                     lon = lat = code = name = ""
                     location = NO_LOCATION
@@ -204,33 +210,52 @@ def street_rows(month: MonthKey, release: MonthKey, seed: int) -> list[list[str]
                     lat = f"{place.latitude + jitter[i, 1]:.6f}"
                     code, name = place.code, place.name
                     location = f"On or near {_STREETS[streets[i]]}"
-                rows.append(
-                    [
-                        crime_id,
-                        month_label,
-                        falls_within,
-                        falls_within,
-                        lon,
-                        lat,
-                        location,
-                        code,
-                        name,
-                        crime_type,
-                        outcome,
-                        "",
-                    ]
-                )
+                row = [crime_id, month.label, falls_within, falls_within, lon, lat, location,
+                       code, name, crime_type, outcome, ""]  # fmt: skip
+                records.append((row, int(delays[i])))
+    return tuple(records)
+
+
+def street_rows(month: MonthKey, release: MonthKey, seed: int) -> list[list[str]]:
+    """Every row of one month's street file, as published in the ``release`` month's data set.
+
+    Outcomes depend on the release: a crime a month old is mostly "Under investigation"; a year
+    later most have settled, which is how police.uk re-publishes earlier months.
+    """
+    age = max(_months_between(month, release), 0)
+    rows = [
+        [*row[:10], row[10] if not row[0] or delay <= age else "Under investigation", row[11]]
+        for row, delay in _crimes(month, seed)
+    ]
     # police.uk lists located rows by LSOA, then the No Location rows.
     rows.sort(key=lambda r: (r[8] == "", r[8], r[9]))
     return rows
 
 
-def write_street_csv(path: Path, rows: list[list[str]]) -> None:
+def _add_months(month: MonthKey, count: int) -> MonthKey:
+    index = month.year * 12 + month.month - 1 + count
+    return MonthKey(index // 12, index % 12 + 1)
+
+
+def outcome_rows(month: MonthKey, seed: int) -> list[list[str]]:
+    """The outcomes file for ``month``: every outcome recorded that month, for crimes of that
+    month or earlier (the street columns of the crime, the month of the outcome)."""
+    rows = []
+    for back in range(MAX_OUTCOME_DELAY, -1, -1):
+        crime_month = _add_months(month, -back)
+        for row, delay in _crimes(crime_month, seed):
+            if row[0] and delay == back and row[10] != "Status update unavailable":
+                rows.append([row[0], month.label, *row[2:9], row[10]])
+    rows.sort(key=lambda r: (r[8] == "", r[8], r[0]))
+    return rows
+
+
+def write_street_csv(path: Path, rows: list[list[str]], header: tuple[str, ...] = HEADER) -> None:
     """Write rows as police.uk does: newline="" + csv's default "\\r\\n" and minimal quoting."""
     partial = path.with_suffix(".csv.part")
     with partial.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(HEADER)
+        writer.writerow(header)
         writer.writerows(rows)
     partial.replace(path)
 
@@ -241,4 +266,13 @@ def write_month(out_dir: Path, month: MonthKey, release: MonthKey, seed: int) ->
     path = folder / f"{month.label}-{FORCE}-street.csv"
     rows = street_rows(month, release, seed)
     write_street_csv(path, rows)
+    return path, len(rows)
+
+
+def write_outcomes_month(out_dir: Path, month: MonthKey, seed: int) -> tuple[Path, int]:
+    folder = out_dir / SOURCE
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{month.label}-{FORCE}-outcomes.csv"
+    rows = outcome_rows(month, seed)
+    write_street_csv(path, rows, OUTCOMES_HEADER)
     return path, len(rows)

@@ -183,6 +183,9 @@ def take_in(
                 continue
             try:
                 rows = fmt.stage(con, landed.path, landed.name)
+            except FileNotReady as waiting:
+                result.waiting.append((landed.name, str(waiting)))
+                continue
             except FileRefused as refusal:
                 result.refused.append(_refuse(con, settings, delivery, landed, refusal))
                 continue

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.real_data, pytest.mark.slow]
 STREET_DIR = REAL_DATA_DIR / "police_uk_street_leicestershire"
 STREET_2024_DIR = REAL_DATA_DIR / "police_uk_street_leicestershire_2024"
 LOOKUPS = REAL_DATA_DIR / "lookups"
-LAD_TO_CSP = "Local_Authority_District_to_Community_Safety_Partnerships_to_Police_Force_Areas_(December_2019)_Lookup_in_England_and_Wales.csv"  # noqa: E501
+LAD_TO_CSP = "Local_Authority_District_to_Community_Safety_Partnerships_to_Police_Force_Areas_(December_2019)_Lookup_in_England_and_Wales.csv"
 LSOA11_TO_LAD = (
     "Lower_Layer_Super_Output_Area_(2011)_to_Ward_(2019)_Lookup_in_England_and_Wales.csv"
 )

@@ -48,7 +48,7 @@ def demo(tmp_path_factory) -> Path:
 def monthly(demo) -> dict[str, Counter]:
     """month -> Counter of crime types, read straight from the files."""
     counts: dict[str, Counter] = {}
-    for path in sorted(demo.glob("*.csv")):
+    for path in sorted(demo.glob("*-street.csv")):
         with path.open(newline="", encoding="utf-8") as handle:
             counts[path.name[:7]] = Counter(row["Crime type"] for row in csv.DictReader(handle))
     return counts
@@ -58,12 +58,38 @@ def fy_months(fy_start: int) -> list[str]:
     return [m.label for m in month_range(f"{fy_start}-04", f"{fy_start + 1}-03")]
 
 
-def test_one_file_per_month_named_as_police_uk_names_them(demo):
+def test_one_street_and_one_outcomes_file_per_month_named_as_police_uk_names_them(demo):
     names = sorted(p.name for p in demo.iterdir())
-    assert len(names) == 78
-    assert names[0] == "2019-04-leicestershire-street.csv"
+    assert len(names) == 2 * 78
+    assert names[0] == "2019-04-leicestershire-outcomes.csv"
     assert names[-1] == "2025-09-leicestershire-street.csv"
-    assert all(re.fullmatch(r"\d{4}-\d{2}-leicestershire-street\.csv", n) for n in names)
+    assert all(re.fullmatch(r"\d{4}-\d{2}-leicestershire-(street|outcomes)\.csv", n) for n in names)
+
+
+def test_outcomes_files_agree_with_the_street_files(demo):
+    """An outcome recorded in month M belongs to a crime of month M or earlier, and a crime's
+    newest outcome in the outcomes files is its last outcome in the street file."""
+    street: dict[str, tuple[str, str]] = {}
+    for path in demo.glob("*-street.csv"):
+        with path.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                if row["Crime ID"]:
+                    street[row["Crime ID"]] = (row["Month"], row["Last outcome category"])
+    latest: dict[str, tuple[str, str]] = {}
+    for path in sorted(demo.glob("*-outcomes.csv")):
+        with path.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                if row["Crime ID"] not in street:
+                    # Outcomes of crimes from before the first street file (up to 36 months).
+                    assert row["Month"] < "2022-04"
+                    continue
+                crime_month, _ = street[row["Crime ID"]]
+                assert crime_month <= row["Month"]
+                latest[row["Crime ID"]] = (row["Month"], row["Outcome type"])
+    assert len(latest) > 0.6 * len(street)
+    assert all(street[crime][1] == outcome for crime, (_, outcome) in latest.items())
+    pending = [c for c, (_, outcome) in street.items() if outcome == "Under investigation"]
+    assert not set(pending) & set(latest)
 
 
 def test_bytes_follow_the_published_format(demo):

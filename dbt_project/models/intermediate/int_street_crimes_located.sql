@@ -7,7 +7,7 @@ with
 crimes as (
 
     select * from {{ ref('stg_police_uk__street_crimes') }}
-    where force_slug = '{{ var("home_force", "leicestershire") }}'
+    where force_slug = '{{ var("home_force") }}'
 
 ),
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.forces import all_forces
+from orchestration.landing.encoding import utf8_copy
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
 
@@ -130,35 +130,6 @@ def force_name(slug: str) -> str:
     return force.name if force else slug.replace("-", " ").title() + " Police"
 
 
-def _utf8_copy(path: Path) -> Path:
-    """Return a path DuckDB can read as UTF-8: the file itself, or a transcoded copy.
-
-    Files saved from Excel arrive as Windows-1252; a BOM is harmless to DuckDB but the header
-    check below needs it stripped.
-    """
-    raw = path.read_bytes()
-    try:
-        raw.decode("utf-8")
-        return path
-    except UnicodeDecodeError as utf8_error:
-        try:
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError:
-            line = raw.count(b"\n", 0, utf8_error.start) + 1
-            raise FileRefused(
-                file_name=path.name,
-                row=line,
-                problem=f"unreadable bytes at byte offset {utf8_error.start}",
-                expected="text encoded as UTF-8 (with or without BOM) or Windows-1252",
-                found=raw[utf8_error.start : utf8_error.start + 8].hex(" "),
-            ) from None
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="", suffix=".csv", delete=False
-    ) as handle:
-        handle.write(text)
-    return Path(handle.name)
-
-
 def _check_header(path: Path, display_name: str, expected: tuple[str, ...]) -> None:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
@@ -215,7 +186,7 @@ def _read_into_temp(
             """,
             [str(path)],
         )
-    except duckdb.Error as error:
+    except duckdb.InvalidInputException as error:
         message = str(error)
         line = _CSV_LINE.search(message)
         counts = _COLUMN_COUNT.search(message)
@@ -253,7 +224,7 @@ def stage_police_uk_file(
     Raises ``FileRefused`` naming the line and column of the first structural problem.
     Returns the number of data rows.
     """
-    readable = _utf8_copy(path)
+    readable = utf8_copy(path)
     try:
         _check_header(readable, display_name, header)
         rows = _read_into_temp(con, readable, display_name, header)

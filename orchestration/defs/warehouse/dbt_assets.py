@@ -6,7 +6,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.database import connect
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, load_settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -40,7 +41,18 @@ class WarehouseTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=WarehouseTranslator(),
 )
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    ensure_raw_tables()
     yield from dbt.cli(["build"], context=context).stream()
+
+
+def ensure_raw_tables() -> None:
+    """Create any raw table no delivery has created yet, so every staging view can build."""
+    from orchestration.defs.intake_sources import INTAKE_SOURCES
+
+    settings = load_settings()
+    with connect(settings.warehouse_path) as con:
+        for source in INTAKE_SOURCES:
+            source.make_format(settings).ensure_tables(con)
 
 
 def dbt_resource() -> DbtCliResource:

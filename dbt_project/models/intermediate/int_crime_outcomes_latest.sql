@@ -1,0 +1,73 @@
+-- One row per home-force crime (Crime ID) with its latest known outcome.
+-- police.uk re-publishes a crime in later months with newer outcomes, so a Crime ID can appear
+-- in several monthly street files: the crime is dated by the first month it appears in, and its
+-- outcome is the newest one recorded in an outcomes file, or else the newest street file's
+-- "Last outcome category". Crime counts elsewhere stay as police.uk publishes them (rows).
+with
+
+street as (
+
+    select crime_id, month_start, last_outcome_category
+    from {{ ref('stg_police_uk__street_crimes') }}
+    where crime_id is not null
+        and force_slug = '{{ var("home_force") }}'
+
+),
+
+street_latest as (
+
+    select
+        crime_id,
+        min(month_start) as crime_month,
+        arg_max(last_outcome_category, month_start) as street_outcome,
+        count(*) as street_rows
+    from street
+    group by crime_id
+
+),
+
+outcomes_latest as (
+
+    select
+        crime_id,
+        max(outcome_month) as outcome_month,
+        arg_max(outcome_type, (outcome_month, source_line)) as outcome_type
+    from {{ ref('stg_police_uk__outcomes') }}
+    where force_slug = '{{ var("home_force") }}'
+    group by crime_id
+
+),
+
+categories as (
+
+    select * from {{ ref('outcome_categories') }}
+
+),
+
+joined as (
+
+    select
+        street_latest.crime_id,
+        street_latest.crime_month,
+        street_latest.street_rows,
+        coalesce(outcomes_latest.outcome_type, street_latest.street_outcome) as outcome_category,
+        outcomes_latest.outcome_month,
+        case when outcomes_latest.crime_id is not null then 'outcomes_file' else 'street_file' end
+            as outcome_source
+    from street_latest
+    left join outcomes_latest on outcomes_latest.crime_id = street_latest.crime_id
+
+)
+
+select
+    joined.crime_id,
+    joined.crime_month,
+    joined.street_rows,
+    joined.outcome_category,
+    joined.outcome_month,
+    joined.outcome_source,
+    coalesce(categories.outcome_group, 'unmapped') as outcome_group,
+    coalesce(categories.is_positive, false) as is_positive,
+    coalesce(categories.is_out_of_court_resolution, false) as is_out_of_court_resolution
+from joined
+left join categories on categories.outcome_category = joined.outcome_category

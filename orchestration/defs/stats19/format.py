@@ -1,0 +1,423 @@
+"""DfT STATS19 road casualty CSVs: collision, casualty and (optional) vehicle files.
+
+DfT publishes one file per table per year (``dft-road-casualty-statistics-collision-2024.csv``),
+a provisional mid-year file in November
+(``...-collision-provisional-mid-year-unvalidated-2025.csv``) and the final year the next
+summer, which replaces the provisional months. Files before the 2024 rename say ``accident``
+where newer ones say ``collision``; the adjusted-severity columns are spelled two ways. Files
+start with a UTF-8 BOM and rows are not sorted.
+
+A year's file is split into monthly partitions by the collision date. Only the configured
+forces' rows are kept (``police_force`` on collisions; the force code inside the collision
+index on casualties and vehicles, which carry no force column).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from orchestration.forces import configured_forces
+from orchestration.landing.encoding import utf8_copy
+from orchestration.landing.files import LandedFile
+from orchestration.landing.refusal import FileNotReady, FileRefused
+from orchestration.lib.partitions import FIRST_MONTH
+from orchestration.settings import Settings
+
+SOURCE = "stats19"
+
+FILE_NAME = re.compile(
+    r"^dft-road-casualty-statistics-(?P<table>collision|accident|casualty|vehicle)-"
+    r"(?P<provisional>provisional-mid-year-unvalidated-)?(?P<year>\d{4})\.csv$"
+)
+
+# canonical column -> spellings seen in DfT files and guides (first is canonical)
+ALIASES: dict[str, tuple[str, ...]] = {
+    "collision_index": ("collision_index", "accident_index"),
+    "collision_year": ("collision_year", "accident_year"),
+    "collision_ref_no": ("collision_ref_no", "collision_reference", "accident_reference"),
+    "police_force": ("police_force",),
+    "collision_severity": ("collision_severity", "accident_severity"),
+    "number_of_vehicles": ("number_of_vehicles",),
+    "number_of_casualties": ("number_of_casualties",),
+    "date": ("date",),
+    "time": ("time",),
+    "longitude": ("longitude",),
+    "latitude": ("latitude",),
+    "local_authority_district": ("local_authority_district",),
+    "local_authority_ons_district": ("local_authority_ons_district",),
+    "lsoa_of_collision_location": ("lsoa_of_collision_location", "lsoa_of_accident_location"),
+    "urban_or_rural_area": ("urban_or_rural_area",),
+    "collision_adjusted_severity_serious": (
+        "collision_adjusted_severity_serious", "collision_adjusted_serious",
+    ),
+    "collision_adjusted_severity_slight": (
+        "collision_adjusted_severity_slight", "collision_adjusted_slight",
+    ),
+    "vehicle_reference": ("vehicle_reference",),
+    "casualty_reference": ("casualty_reference",),
+    "casualty_class": ("casualty_class",),
+    "casualty_severity": ("casualty_severity",),
+    "age_of_casualty": ("age_of_casualty",),
+    "casualty_type": ("casualty_type",),
+    "casualty_adjusted_severity_serious": (
+        "casualty_adjusted_severity_serious", "casualty_adjusted_serious",
+    ),
+    "casualty_adjusted_severity_slight": (
+        "casualty_adjusted_severity_slight", "casualty_adjusted_slight",
+    ),
+    "vehicle_type": ("vehicle_type",),
+    "age_of_driver": ("age_of_driver",),
+}  # fmt: skip
+
+IDENTITY = ("collision_index", "collision_year", "collision_ref_no")
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # collision | casualty | vehicle
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.required, *self.optional)
+
+
+TABLES = {
+    "collision": Table(
+        "collision",
+        required=(*IDENTITY, "police_force", "collision_severity", "date"),
+        optional=(
+            "time", "number_of_vehicles", "number_of_casualties", "longitude", "latitude",
+            "local_authority_district", "local_authority_ons_district",
+            "lsoa_of_collision_location", "urban_or_rural_area",
+            "collision_adjusted_severity_serious", "collision_adjusted_severity_slight",
+        ),
+    ),
+    "casualty": Table(
+        "casualty",
+        required=(*IDENTITY, "vehicle_reference", "casualty_reference", "casualty_severity"),
+        optional=(
+            "casualty_class", "age_of_casualty", "casualty_type",
+            "casualty_adjusted_severity_serious", "casualty_adjusted_severity_slight",
+        ),
+    ),
+    "vehicle": Table(
+        "vehicle",
+        required=(*IDENTITY, "vehicle_reference"),
+        optional=("vehicle_type", "age_of_driver"),
+    ),
+}  # fmt: skip
+
+NUMERIC = {
+    "police_force": "integer", "collision_severity": "integer", "casualty_severity": "integer",
+    "collision_adjusted_severity_serious": "double", "casualty_adjusted_severity_serious": "double",
+    "longitude": "double", "latitude": "double",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Stats19FileName:
+    table: str
+    year: int
+    provisional: bool
+
+    @property
+    def months(self) -> tuple[str, ...]:
+        """A final file covers its year; a provisional mid-year file January to June."""
+        last = 6 if self.provisional else 12
+        return tuple(f"{self.year}-{m:02d}" for m in range(1, last + 1))
+
+
+def parse_file_name(name: str) -> Stats19FileName:
+    match = FILE_NAME.match(name)
+    if not match:
+        raise FileRefused(
+            file_name=name,
+            problem="the file name does not say which STATS19 table and year it holds",
+            expected="a DfT file named dft-road-casualty-statistics-<collision|casualty|vehicle>"
+            "-YYYY.csv (or -provisional-mid-year-unvalidated-YYYY.csv)",
+        )
+    table = "collision" if match["table"] == "accident" else match["table"]
+    return Stats19FileName(table, int(match["year"]), bool(match["provisional"]))
+
+
+def raw_table_ddl(table: Table) -> str:
+    return f"""
+    create schema if not exists raw;
+    create table if not exists raw.stats19_{table.name} (
+        {", ".join(f"{col} varchar" for col in table.columns)},
+        partition_month date not null,
+        is_provisional boolean not null,
+        source_sha256 varchar not null,
+        source_line integer not null,
+        loaded_at timestamptz not null default current_timestamp
+    );
+    """
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [c.strip().lower() for c in next(csv.reader(handle), [])]
+
+
+def _resolve_columns(header: list[str], table: Table, file_name: str) -> dict[str, str]:
+    """canonical column -> the file's column, refusing when a required one is missing."""
+    found: dict[str, str] = {}
+    for canonical in table.columns:
+        spelling = next((s for s in ALIASES[canonical] if s in header), None)
+        if spelling:
+            found[canonical] = spelling
+        elif canonical in table.required:
+            raise FileRefused(
+                file_name=file_name, row=1, column=canonical,
+                problem=f"column '{canonical}' is missing",
+                expected=f"the DfT {table.name} columns, including one of "
+                + " / ".join(ALIASES[canonical]),
+            )  # fmt: skip
+    return found
+
+
+class Stats19Format:
+    """One STATS19 table's files, as intake sees them."""
+
+    landing_folder = SOURCE
+
+    def __init__(self, table: str, settings: Settings):
+        self.spec = TABLES[table]
+        self.dataset = f"stats19_{table}"
+        self.table = f"raw.stats19_{table}"
+        forces = configured_forces(settings)
+        self.force_codes = tuple(f.stats19_code for f in forces)
+        self.force_names = ", ".join(f"{f.name} ({f.stats19_code})" for f in forces)
+
+    def claims(self, file_name: str) -> bool:
+        match = FILE_NAME.match(file_name)
+        if not match:
+            return False
+        return ("collision" if match["table"] == "accident" else match["table"]) == self.spec.name
+
+    def describe_files(self) -> str:
+        return f"DfT files named dft-road-casualty-statistics-{self.spec.name}-YYYY.csv"
+
+    def ensure_tables(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(raw_table_ddl(self.spec))
+
+    def partitions_of(self, landed: LandedFile) -> tuple[str, ...]:
+        parsed = parse_file_name(landed.name)
+        today = date.today()
+        current = f"{today:%Y-%m}"
+        if parsed.months[-1] >= current:
+            raise FileRefused(
+                file_name=landed.name,
+                problem="the file covers months that have not ended yet",
+                expected=f"a year whose {'first half' if parsed.provisional else 'months'} "
+                f"ended before {current}",
+                found=str(parsed.year),
+            )
+        if parsed.months[0] < FIRST_MONTH:
+            raise FileRefused(
+                file_name=landed.name,
+                problem="the year is before the warehouse's first month",
+                expected=f"a year from {FIRST_MONTH[:4]}",
+                found=str(parsed.year),
+            )
+        return parsed.months
+
+    def _force_filter(self) -> str:
+        codes = ", ".join(str(c) for c in self.force_codes)
+        if self.spec.name == "collision":
+            return f"try_cast(police_force as integer) in ({codes})"
+        # collision_index = year (4) + force code (2) + reference: e.g. 2021332100930 -> 33
+        return f"try_cast(substr(collision_index, 5, 2) as integer) in ({codes})"
+
+    def stage(self, con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> int:
+        parsed = parse_file_name(file_name)
+        readable = utf8_copy(path)
+        try:
+            header = _header(readable)
+            if not header or header == [""]:
+                raise FileRefused(
+                    file_name=file_name, row=1, problem="the file is empty",
+                    expected="a header line followed by one line per row",
+                )  # fmt: skip
+            columns = _resolve_columns(header, self.spec, file_name)
+            self._read(con, readable, file_name, header, columns)
+        finally:
+            if readable != path:
+                readable.unlink(missing_ok=True)
+        total = con.execute("select count(*) from _incoming_stats19").fetchall()[0][0]
+        if total == 0:
+            raise FileRefused(
+                file_name=file_name, problem="the file has a header but no data rows",
+                expected="the year's rows",
+            )  # fmt: skip
+        self._check_numbers(con, file_name)
+        con.execute(
+            f"create or replace temp table _stats19_mine as "
+            f"select * from _incoming_stats19 where {self._force_filter()}"
+        )
+        mine = con.execute("select count(*) from _stats19_mine").fetchall()[0][0]
+        if mine == 0:
+            raise FileRefused(
+                file_name=file_name,
+                problem=f"the file has {total} rows but none for the configured forces",
+                expected=f"rows for {self.force_names} (add forces with PCP_FORCES)",
+            )
+        self._place_in_months(con, parsed, file_name)
+        return mine
+
+    def _read(self, con, path: Path, file_name: str, header: list[str], columns) -> None:
+        types = ", ".join(f"'{h}': 'VARCHAR'" for h in header)
+        select = ", ".join(
+            f'"{spelling}" as {canonical}' for canonical, spelling in columns.items()
+        )
+        missing = ", ".join(f"null::varchar as {c}" for c in self.spec.columns if c not in columns)
+        try:
+            # preserve_insertion_order (the default) keeps file order, so rowid + 2 is the line.
+            con.execute(
+                f"""
+                create or replace temp table _delivered_stats19 as
+                select * from read_csv(?, header = true, auto_detect = false, delim = ',',
+                                       quote = '"', escape = '"', columns = {{{types}}})
+                """,
+                [str(path)],
+            )
+        except duckdb.InvalidInputException as error:
+            message = str(error)
+            line = re.search(r"CSV Error on Line: (\d+)", message)
+            counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+            raise FileRefused(
+                file_name=file_name,
+                row=int(line.group(1)) if line else None,
+                problem="the line does not have the header's number of fields (truncated?)"
+                if counts
+                else "the CSV cannot be parsed",
+                expected=f"{len(header)} comma-separated fields per line",
+                found=f"{counts.group(2)} fields" if counts else message.splitlines()[0],
+            ) from None
+        con.execute(
+            f"""
+            create or replace temp table _incoming_stats19 as
+            select {select}{", " + missing if missing else ""}, rowid + 2 as source_line
+            from _delivered_stats19
+            """
+        )
+
+    def _first_bad(self, con, condition: str, column: str, table: str = "_incoming_stats19"):
+        rows = con.execute(
+            f"select source_line, {column} from {table} where {condition} "
+            "order by source_line limit 1"
+        ).fetchall()
+        return rows[0] if rows else None
+
+    def _check_numbers(self, con, file_name: str) -> None:
+        for column, kind in NUMERIC.items():
+            if column not in self.spec.columns:
+                continue
+            bad = self._first_bad(
+                con,
+                f"nullif(trim({column}), '') is not null and try_cast({column} as {kind}) is null",
+                column,
+            )
+            if bad:
+                raise FileRefused(
+                    file_name=file_name, row=bad[0], column=column,
+                    problem="text where a number must be",
+                    expected=f"a number ({'whole' if kind == 'integer' else 'decimal'})",
+                    found=bad[1],
+                )  # fmt: skip
+
+    def _place_in_months(self, con, parsed: Stats19FileName, file_name: str) -> None:
+        """Give every kept row its partition month, from its date or its collision's date."""
+        if self.spec.name == "collision":
+            bad = self._first_bad(
+                con, "try_strptime(date, '%d/%m/%Y') is null", "date", "_stats19_mine"
+            )
+            if bad:
+                raise FileRefused(
+                    file_name=file_name, row=bad[0], column="date",
+                    problem="a collision date that is not a date",
+                    expected="dd/mm/yyyy", found=bad[1],
+                )  # fmt: skip
+            con.execute(
+                "create or replace temp table _stats19_placed as select *, "
+                "cast(date_trunc('month', strptime(date, '%d/%m/%Y')) as date) as partition_month "
+                "from _stats19_mine"
+            )
+        else:
+            # Casualties and vehicles take their collision's month: the collision rows must be
+            # in the warehouse (an earlier file) or loaded earlier in this run.
+            years = con.execute(
+                "select count(*) from raw.stats19_collision where collision_year = ? "
+                "and partition_month between ? and ?",
+                [str(parsed.year), f"{parsed.months[0]}-01", f"{parsed.months[-1]}-01"],
+            ).fetchall()[0][0]
+            if years == 0:
+                raise FileNotReady(
+                    f"waiting for the collision file for {parsed.year}: "
+                    f"{self.spec.name} rows take their month from their collision"
+                )
+            con.execute(
+                """
+                create or replace temp table _stats19_placed as
+                select mine.*, collisions.partition_month
+                from _stats19_mine as mine
+                left join raw.stats19_collision as collisions
+                    on collisions.collision_index = mine.collision_index
+                """
+            )
+            orphan = self._first_bad(
+                con, "partition_month is null", "collision_index", "_stats19_placed"
+            )
+            if orphan:
+                raise FileRefused(
+                    file_name=file_name, row=orphan[0], column="collision_index",
+                    problem=f"a {self.spec.name} row whose collision is not in the collision data",
+                    expected=f"a collision_index present in the {parsed.year} collision file",
+                    found=orphan[1],
+                )  # fmt: skip
+        wanted = ", ".join(repr(m) for m in parsed.months)
+        bad = self._first_bad(
+            con,
+            f"strftime(partition_month, '%Y-%m') not in ({wanted})",
+            "partition_month",
+            "_stats19_placed",
+        )
+        if bad:
+            raise FileRefused(
+                file_name=file_name, row=bad[0], column="date",
+                problem="a row's month is outside the months the file name covers",
+                expected=f"months {parsed.months[0]}..{parsed.months[-1]}",
+                found=str(bad[1])[:7],
+            )  # fmt: skip
+
+    def replace(self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str) -> None:
+        parsed = parse_file_name(file_name)
+        codes = ", ".join(str(c) for c in self.force_codes)
+        force_of_row = (
+            "try_cast(police_force as integer)"
+            if self.spec.name == "collision"
+            else "try_cast(substr(collision_index, 5, 2) as integer)"
+        )
+        con.execute(
+            f"delete from {self.table} where strftime(partition_month, '%Y-%m') in ? "
+            f"and {force_of_row} in ({codes})",
+            [list(parsed.months)],
+        )
+        columns = ", ".join(self.spec.columns)
+        con.execute(
+            f"""
+            insert into {self.table} ({columns}, partition_month, is_provisional, source_sha256,
+                                      source_line)
+            select {columns}, partition_month, ?, ?, source_line
+            from _stats19_placed order by source_line
+            """,
+            [parsed.provisional, sha256],
+        )

@@ -1,0 +1,90 @@
+"""Real DfT rows from ../shared: adjusted KSI, both column generations, BOM, unsorted rows.
+
+The expected adjusted KSI is computed here from the CSV with the csv module (fatal casualties
+plus the adjusted-serious probability of every non-fatal one), not with the warehouse's SQL.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import duckdb
+import pytest
+
+from orchestration.refresh import refresh
+from orchestration.settings import load_settings
+from tests.conftest import REAL_DATA_DIR, require_shared
+
+pytestmark = [pytest.mark.real_data, pytest.mark.slow]
+
+SAMPLES = REAL_DATA_DIR / "stats19_samples"
+
+
+def land(settings, files) -> None:
+    folder = settings.landing_for("stats19")
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        (folder / path.name).symlink_to(path)
+
+
+def test_adjusted_ksi_from_real_dft_rows(settings, monkeypatch):
+    fixture = require_shared(SAMPLES / "crossroads-uk_fixture_2023", "Real STATS19 2023 rows")
+    monkeypatch.setenv("PCP_FORCES", "cleveland")
+    monkeypatch.setenv("PCP_HOME_FORCE", "cleveland")
+    settings = load_settings()
+    files = sorted(fixture.glob("*.csv"))
+    land(settings, files)
+    with (fixture / "dft-road-casualty-statistics-casualty-2023.csv").open(
+        encoding="utf-8-sig"
+    ) as h:
+        casualties = list(csv.DictReader(h))
+    fatal = sum(1 for c in casualties if c["casualty_severity"] == "1")
+    adjusted = fatal + sum(
+        float(c["casualty_adjusted_severity_serious"])
+        for c in casualties
+        if c["casualty_severity"] != "1"
+    )
+    unadjusted = sum(1 for c in casualties if c["casualty_severity"] in {"1", "2"})
+
+    summary = refresh(settings)
+
+    assert summary.ok, summary.refused
+    assert {name for _, name, _ in summary.loaded} == {f.name for f in files}
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        got = con.execute(
+            "select sum(ksi_adjusted), sum(ksi_unadjusted), sum(casualties) "
+            "from intermediate.int_ksi_by_area_month"
+        ).fetchall()[0]
+    assert got[0] == pytest.approx(adjusted, abs=1e-9)
+    assert (got[1], got[2]) == (unadjusted, len(casualties))
+
+
+def test_old_generation_collision_file_with_bom_loads(settings, monkeypatch):
+    head = require_shared(SAMPLES / "midterm_2022_collision_head", "Real STATS19 2022 rows")
+    monkeypatch.setenv("PCP_FORCES", "leicestershire,metropolitan")
+    settings = load_settings()
+    path = head / "dft-road-casualty-statistics-collision-2022.csv"
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    with path.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    by_month: dict[str, int] = {}
+    for row in rows:
+        month = f"{row['date'][6:10]}-{row['date'][3:5]}"
+        by_month[month] = by_month.get(month, 0) + 1
+    land(settings, [path])
+
+    summary = refresh(settings)
+
+    assert summary.ok, summary.refused
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        loaded = dict(
+            con.execute(
+                "select strftime(partition_month, '%Y-%m'), count(*) from raw.stats19_collision "
+                "group by 1"
+            ).fetchall()
+        )
+        missing_adjustment = con.execute(
+            "select count(*) from raw.stats19_collision where collision_adjusted_severity_serious is null"
+        ).fetchall()[0][0]
+    assert loaded == by_month and sum(loaded.values()) == len(rows)
+    assert missing_adjustment == len(rows)  # the pre-2024 download has no adjusted columns

@@ -1,0 +1,148 @@
+"""STATS19 intake: both DfT column generations, force filtering, months, refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.defs.stats19.format import Stats19Format, parse_file_name
+from orchestration.landing.files import LandedFile
+from orchestration.landing.refusal import FileNotReady, FileRefused
+
+OLD_COLLISION = (
+    "accident_index,accident_year,accident_reference,police_force,accident_severity,date,"
+    "local_authority_ons_district,collision_adjusted_severity_serious"
+)
+NEW_CASUALTY = (
+    "collision_index,collision_year,collision_ref_no,vehicle_reference,casualty_reference,"
+    "casualty_severity,casualty_adjusted_serious"  # the data guide's spelling
+)
+
+
+def write(path: Path, header: str, rows: list[str], bom: bool = True) -> Path:
+    text = "\r\n".join([header, *rows]) + "\r\n"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    return path
+
+
+@pytest.fixture
+def con(settings):
+    connection = duckdb.connect(str(settings.warehouse_path))
+    for table in ("collision", "casualty", "vehicle"):
+        Stats19Format(table, settings).ensure_tables(connection)
+    yield connection
+    connection.close()
+
+
+def collisions_2023(tmp_path: Path) -> Path:
+    return write(
+        tmp_path / "dft-road-casualty-statistics-accident-2023.csv",
+        OLD_COLLISION,
+        [
+            "2023330000001,2023,330000001,33,2,14/03/2023,E07000130,0.9",
+            "2023330000002,2023,330000002,33,3,30/11/2023,E06000016,0.1",
+            "2023310000003,2023,310000003,31,1,01/01/2023,E06000018,1",  # another force
+        ],
+    )
+
+
+def test_file_names_give_table_year_and_months():
+    final = parse_file_name("dft-road-casualty-statistics-collision-2024.csv")
+    provisional = parse_file_name(
+        "dft-road-casualty-statistics-casualty-provisional-mid-year-unvalidated-2025.csv"
+    )
+    older = parse_file_name("dft-road-casualty-statistics-accident-2019.csv")
+    assert (final.table, final.year, final.months[0], final.months[-1]) == (
+        "collision",
+        2024,
+        "2024-01",
+        "2024-12",
+    )
+    assert (provisional.table, provisional.provisional, provisional.months[-1]) == (
+        "casualty",
+        True,
+        "2025-06",
+    )
+    assert older.table == "collision"
+
+
+def test_old_column_names_load_and_other_forces_are_left_out(settings, con, tmp_path):
+    fmt = Stats19Format("collision", settings)
+    path = collisions_2023(tmp_path)
+    assert fmt.stage(con, path, path.name) == 2
+    fmt.replace(con, path.name, "a" * 64)
+    rows = con.execute(
+        "select collision_index, collision_severity, strftime(partition_month, '%Y-%m'), source_line "
+        "from raw.stats19_collision order by 1"
+    ).fetchall()
+    assert rows == [("2023330000001", "2", "2023-03", 2), ("2023330000002", "3", "2023-11", 3)]
+
+
+def test_casualties_wait_for_their_collisions_then_take_their_month(settings, con, tmp_path):
+    casualties = write(
+        tmp_path / "dft-road-casualty-statistics-casualty-2023.csv",
+        NEW_CASUALTY,
+        ["2023330000001,2023,330000001,1,1,2,0.93", "2023310000003,2023,310000003,1,1,1,0"],
+        bom=False,
+    )
+    fmt = Stats19Format("casualty", settings)
+    with pytest.raises(FileNotReady, match="collision file for 2023"):
+        fmt.stage(con, casualties, casualties.name)
+    collisions = collisions_2023(tmp_path)
+    collision_fmt = Stats19Format("collision", settings)
+    collision_fmt.stage(con, collisions, collisions.name)
+    collision_fmt.replace(con, collisions.name, "a" * 64)
+    assert fmt.stage(con, casualties, casualties.name) == 1  # force 31 left out by its index
+    fmt.replace(con, casualties.name, "b" * 64)
+    assert con.execute(
+        "select casualty_adjusted_severity_serious, strftime(partition_month, '%Y-%m') "
+        "from raw.stats19_casualty"
+    ).fetchall() == [("0.93", "2023-03")]
+
+
+def test_a_casualty_without_its_collision_is_refused(settings, con, tmp_path):
+    collisions = collisions_2023(tmp_path)
+    collision_fmt = Stats19Format("collision", settings)
+    collision_fmt.stage(con, collisions, collisions.name)
+    collision_fmt.replace(con, collisions.name, "a" * 64)
+    casualties = write(
+        tmp_path / "dft-road-casualty-statistics-casualty-2023.csv",
+        NEW_CASUALTY,
+        ["2023330000001,2023,330000001,1,1,3,0.1", "2023330009999,2023,330009999,1,1,3,0.1"],
+    )
+    with pytest.raises(FileRefused) as refused:
+        Stats19Format("casualty", settings).stage(con, casualties, casualties.name)
+    assert (refused.value.row, refused.value.column, refused.value.found) == (
+        3, "collision_index", "2023330009999",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rows", "header", "column", "problem"),
+    [
+        (["2023330000001,2023,330000001,33,2,14/03/2023"], "accident_index,accident_year,accident_reference,police_force,date,x", "collision_severity", "missing"),
+        (["2023330000001,2023,330000001,33,two,14/03/2023,E07000130,0.9"], OLD_COLLISION, "collision_severity", "text where a number"),
+        (["2023330000001,2023,330000001,33,2,31/02/2023,E07000130,0.9"], OLD_COLLISION, "date", "not a date"),
+        (["2023330000001,2023,330000001,33,2,14/03/2022,E07000130,0.9"], OLD_COLLISION, "date", "outside the months"),
+        (["2023170000001,2023,170000001,17,2,14/03/2023,E06000001,0.9"], OLD_COLLISION, None, "none for the configured forces"),
+    ],
+)  # fmt: skip
+def test_structural_problems_are_refused_with_line_and_column(
+    settings, con, tmp_path, rows, header, column, problem
+):
+    path = write(tmp_path / "dft-road-casualty-statistics-collision-2023.csv", header, rows)
+    with pytest.raises(FileRefused) as refused:
+        Stats19Format("collision", settings).stage(con, path, path.name)
+    assert problem in refused.value.problem
+    assert refused.value.column == column
+    assert refused.value.row in (None, 1, 2)
+
+
+def test_future_or_too_early_years_are_refused(settings):
+    fmt = Stats19Format("collision", settings)
+    for name in ("dft-road-casualty-statistics-collision-2026.csv",
+                 "dft-road-casualty-statistics-collision-2009.csv"):  # fmt: skip
+        with pytest.raises(FileRefused):
+            fmt.partitions_of(LandedFile("stats19", Path(name), "0" * 64))
