@@ -7,7 +7,7 @@ so steps run one after another in a single process), and one refresh job per par
 
 import dagster as dg
 
-from orchestration.defs import police_uk, stats19, warehouse
+from orchestration.defs import police_uk, stats19, victim_survey, warehouse
 from orchestration.defs.intake_sources import INTAKE_SOURCES
 from orchestration.defs.warehouse.dbt_assets import warehouse_dbt_models
 from orchestration.lib.partitions import PARTITIONS_BY_CADENCE
@@ -42,6 +42,7 @@ REFRESH_JOBS = [
 defs = dg.Definitions.merge(
     police_uk.defs,
     stats19.defs,
+    victim_survey.defs,
     warehouse.defs,
     dg.Definitions(jobs=REFRESH_JOBS, executor=dg.in_process_executor),
 )

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from orchestration.database import connect, table_exists
+from orchestration.dbt_manifest import ensure_dbt_manifest
 from orchestration.landing import manifest
 from orchestration.landing.archive import quarantine
 from orchestration.landing.files import LandedFile, list_landed
@@ -179,7 +180,8 @@ def _summarise_runs(settings: Settings, summary: RefreshSummary) -> None:
 def refresh(settings: Settings, *, log_level: str = "WARNING") -> RefreshSummary:
     export_runtime_environment(settings)
     ensure_instance_config(settings)
-    # Imported here: loading the definitions reads the dbt manifest, which `make` prepares.
+    ensure_dbt_manifest()
+    # Imported here: loading the definitions reads the dbt manifest, prepared just above.
     from orchestration.definitions import defs
     from orchestration.defs.intake_sources import INTAKE_SOURCES
     from orchestration.defs.warehouse.dbt_assets import warehouse_dbt_models

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, load_settings
+from orchestration.dbt_manifest import ensure_dbt_manifest
+from orchestration.settings import PROJECT_ROOT, Settings, load_settings
 
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
 REAL_DATA_DIR = SHARED_DIR / "data" / "real"
@@ -30,19 +30,8 @@ def require_shared(path: Path, what: str) -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def dbt_manifest() -> Path:
-    """Dagster loads the dbt project from its manifest: make sure it exists (as `make` does)."""
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    inputs = [
-        *DBT_PROJECT_DIR.joinpath("models").rglob("*"),
-        *DBT_PROJECT_DIR.joinpath("macros").rglob("*"),
-        *(PROJECT_ROOT / "seeds").rglob("*"),
-        DBT_PROJECT_DIR / "dbt_project.yml",
-    ]
-    newest_input = max(path.stat().st_mtime for path in inputs if path.is_file())
-    if not manifest.exists() or manifest.stat().st_mtime < newest_input:
-        dbt = PROJECT_ROOT / ".venv" / "bin" / "dbt"
-        subprocess.run([str(dbt), "parse", "--quiet"], cwd=DBT_PROJECT_DIR, check=True)
-    return manifest
+    """Dagster loads the dbt project from its manifest: make sure it is current (as `make` does)."""
+    return ensure_dbt_manifest()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from orchestration.demo import police_uk, stats19
+from orchestration.demo import police_uk, stats19, victim_survey
 from orchestration.demo.crime_model import MonthKey
 
 
@@ -38,10 +38,19 @@ def _stats19(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[Pat
     ]
 
 
+def _victim_survey(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[Path, int]]:
+    return [
+        victim_survey.write_month(out_dir, survey, month, seed)
+        for month in months
+        for survey in victim_survey.SURVEYS
+    ]
+
+
 # source -> writer(out_dir, months, seed). Each new source adds one entry.
 GENERATORS: dict[str, Callable[[Path, list[MonthKey], int], list[tuple[Path, int]]]] = {
     police_uk.SOURCE: _police_uk,
     stats19.SOURCE: _stats19,
+    victim_survey.SOURCE: _victim_survey,
 }
 
 

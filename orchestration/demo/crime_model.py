@@ -111,13 +111,11 @@ def _catalogue() -> dict[str, dict[str, str]]:
         return {row["metric_id"]: row for row in csv.DictReader(handle)}
 
 
-def catalogue_figures(metric_id: str) -> tuple[float, float]:
-    """(FY 2024/25 baseline, Q1 2025/26 latest) of a metric, as the seed dashboard printed them."""
+def catalogue_figures(metric_id: str) -> tuple[float, float | None]:
+    """(FY 2024/25 baseline, Q1 2025/26 latest or None) as the seed dashboard printed them."""
     row = _catalogue()[metric_id]
-    return (
-        _percent_free(row["baseline_as_printed"]),
-        _percent_free(row["latest_q1_2025_26_as_printed"]),
-    )
+    latest = row["latest_q1_2025_26_as_printed"]
+    return _percent_free(row["baseline_as_printed"]), _percent_free(latest) if latest else None
 
 
 def catalogue_rates() -> dict[str, tuple[float, float]]:

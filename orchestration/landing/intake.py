@@ -52,6 +52,11 @@ class SourceFormat(Protocol):
         """Swap the staged rows in for the file's partitions (inside a transaction)."""
         ...
 
+    def scope_of(self, file_name: str) -> str:
+        """Within what a newer file replaces an older one for the same partitions: a force,
+        a survey; '' when any newer file of the dataset replaces the older."""
+        ...
+
 
 @dataclass(frozen=True)
 class LoadedFile:
@@ -175,7 +180,13 @@ def take_in(
             if within is not None and not set(partitions) <= within:
                 continue  # a run whose range covers the whole file will take it
             delivery = manifest.Delivery(
-                fmt.dataset, landed.name, landed.sha256, now, partitions, run_id
+                fmt.dataset,
+                landed.name,
+                landed.sha256,
+                now,
+                partitions,
+                run_id,
+                fmt.scope_of(landed.name),
             )
             if manifest.is_known_accepted(con, fmt.dataset, landed.sha256):
                 landed.path.unlink()

@@ -29,6 +29,9 @@ create table if not exists ops.file_manifest (
     reason           varchar,
     run_id           varchar
 );
+-- Files replace each other only within a scope (a force, a survey): two forces' files for the
+-- same month are both current. Added after the first release, hence the migration.
+alter table ops.file_manifest add column if not exists scope varchar default '';
 """
 
 
@@ -40,6 +43,7 @@ class Delivery:
     received_at: datetime
     partition_keys: tuple[str, ...]
     run_id: str | None
+    scope: str = ""
 
     @property
     def delivery_id(self) -> str:
@@ -70,21 +74,24 @@ def record_accepted(
     previous = con.execute(
         """
         select coalesce(max(version), 0) from ops.file_manifest
-        where source = ? and status <> 'refused' and list_has_any(partition_keys, ?)
+        where source = ? and scope = ? and status <> 'refused' and list_has_any(partition_keys, ?)
         """,
-        [delivery.source, keys],
+        [delivery.source, delivery.scope, keys],
     ).fetchall()[0][0]
     con.execute(
         """
         update ops.file_manifest set status = 'superseded'
-        where source = ? and status = 'loaded' and list_has_any(partition_keys, ?)
+        where source = ? and scope = ? and status = 'loaded' and list_has_any(partition_keys, ?)
         """,
-        [delivery.source, keys],
+        [delivery.source, delivery.scope, keys],
     )
     version = int(previous) + 1
     con.execute(
         """
-        insert into ops.file_manifest values (?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, null, null, ?)
+        insert into ops.file_manifest (delivery_id, source, original_name, sha256, received_at,
+            partition_keys, row_count, status, version, archive_path, quarantine_path, reason,
+            run_id, scope)
+        values (?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, null, null, ?, ?)
         """,
         [
             delivery.delivery_id,
@@ -97,6 +104,7 @@ def record_accepted(
             version,
             archive_path,
             delivery.run_id,
+            delivery.scope,
         ],
     )
     return version
@@ -107,8 +115,10 @@ def record_refused(
 ) -> None:
     con.execute(
         """
-        insert into ops.file_manifest
-        values (?, ?, ?, ?, ?, ?, null, 'refused', null, null, ?, ?, ?)
+        insert into ops.file_manifest (delivery_id, source, original_name, sha256, received_at,
+            partition_keys, row_count, status, version, archive_path, quarantine_path, reason,
+            run_id, scope)
+        values (?, ?, ?, ?, ?, ?, null, 'refused', null, null, ?, ?, ?, ?)
         """,
         [
             delivery.delivery_id,
@@ -120,5 +130,6 @@ def record_refused(
             quarantine_path,
             reason,
             delivery.run_id,
+            delivery.scope,
         ],
     )

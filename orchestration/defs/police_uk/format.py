@@ -327,6 +327,9 @@ class PoliceUkFormat:
     def describe_files(self) -> str:
         return f"police.uk {self.kind} files named YYYY-MM-<force>-{self.kind}.csv"
 
+    def scope_of(self, file_name: str) -> str:
+        return parse_file_name(file_name).force
+
     def ensure_tables(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute(raw_table_ddl(self.table, self.header))
 

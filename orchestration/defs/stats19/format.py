@@ -206,6 +206,9 @@ class Stats19Format:
     def describe_files(self) -> str:
         return f"DfT files named dft-road-casualty-statistics-{self.spec.name}-YYYY.csv"
 
+    def scope_of(self, file_name: str) -> str:
+        return ""  # a final year replaces the provisional file for the same months
+
     def ensure_tables(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute(raw_table_ddl(self.spec))
 

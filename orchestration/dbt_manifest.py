@@ -1,0 +1,45 @@
+"""Keeping the dbt manifest in step with the dbt project.
+
+Dagster builds the dbt assets from ``target/manifest.json``. If models or seeds change and the
+manifest does not, dbt runs nodes Dagster does not know and the step fails; so the manifest is
+re-parsed whenever any dbt input is newer than it (``make`` does the same through its rules).
+This module imports nothing from Dagster: it must run before the dbt assets are built.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, SEEDS_DIR
+
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def _inputs() -> list[Path]:
+    return [
+        *DBT_PROJECT_DIR.joinpath("models").rglob("*"),
+        *DBT_PROJECT_DIR.joinpath("macros").rglob("*"),
+        *SEEDS_DIR.rglob("*"),
+        DBT_PROJECT_DIR / "dbt_project.yml",
+        DBT_PROJECT_DIR / "profiles.yml",
+    ]
+
+
+def manifest_is_stale() -> bool:
+    if not MANIFEST.exists():
+        return True
+    newest = max(path.stat().st_mtime for path in _inputs() if path.is_file())
+    return MANIFEST.stat().st_mtime < newest
+
+
+def ensure_dbt_manifest() -> Path:
+    """Run ``dbt parse`` when the manifest is missing or older than the project."""
+    if manifest_is_stale():
+        executable = PROJECT_ROOT / ".venv" / "bin" / "dbt"
+        subprocess.run(
+            [str(executable) if executable.exists() else "dbt", "parse", "--quiet"],
+            cwd=DBT_PROJECT_DIR,
+            check=True,
+        )
+    return MANIFEST

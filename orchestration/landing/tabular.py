@@ -1,0 +1,173 @@
+"""Reading simple delivered tables (CSV or XLSX) into DuckDB under canonical column names.
+
+Partner returns, surveys and published tables come as CSV (UTF-8, with or without BOM, or
+Windows-1252 from Excel) or as an XLSX workbook (first sheet). Headers are matched after
+lower-casing and turning spaces into underscores, so "Number of Offences" is number_of_offences.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from orchestration.landing.encoding import utf8_copy
+from orchestration.landing.refusal import FileRefused
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool = True
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+def canonical(header_cell: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", header_cell.strip().lower()).strip("_")
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_to_csv(path: Path, file_name: str) -> Path:
+    from openpyxl import load_workbook  # imported here: only XLSX deliveries need it
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
+        raise FileRefused(
+            file_name=file_name,
+            problem=f"not a readable XLSX workbook ({error.__class__.__name__})",
+            expected="an Excel .xlsx file with the table on its first sheet, or a CSV",
+        ) from None  # fmt: skip
+    try:
+        sheet = workbook.worksheets[0]
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", newline="", suffix=".csv", delete=False
+        ) as handle:
+            writer = csv.writer(handle)
+            for row in sheet.iter_rows(values_only=True):
+                cells = [_cell_text(v) for v in row]
+                if any(cells):  # Excel keeps formatted but empty rows; they are not data
+                    writer.writerow(cells)
+    finally:
+        workbook.close()
+    return Path(handle.name)
+
+
+def readable_csv(path: Path, file_name: str) -> Path:
+    """A UTF-8 CSV DuckDB can read: the file itself, a transcoded copy, or the XLSX as CSV."""
+    if path.suffix.lower() == ".xlsx":
+        return _xlsx_to_csv(path, file_name)
+    return utf8_copy(path)
+
+
+def stage_table(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    file_name: str,
+    columns: Sequence[Column],
+    temp_table: str,
+) -> int:
+    """Load a delivered table into ``temp_table`` with canonical names and ``source_line``.
+
+    Refuses a missing required column, an empty file, and lines with the wrong field count.
+    Columns the file does not have are null; extra columns are ignored.
+    """
+    readable = readable_csv(path, file_name)
+    try:
+        with readable.open(encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), [])
+        if not any(h.strip() for h in header):
+            raise FileRefused(
+                file_name=file_name, row=1, problem="the file is empty",
+                expected="a header line naming the columns, then one line per row",
+            )  # fmt: skip
+        names = [canonical(h) for h in header]
+        found: dict[str, str] = {}
+        for column in columns:
+            position = next((names.index(s) for s in column.spellings if s in names), None)
+            if position is not None:
+                found[column.name] = header[position]
+            elif column.required:
+                raise FileRefused(
+                    file_name=file_name, row=1, column=column.name,
+                    problem=f"column '{column.name}' is missing",
+                    expected="the columns " + ", ".join(c.name for c in columns if c.required),
+                    found=", ".join(h for h in header if h),
+                )  # fmt: skip
+        types = ", ".join(f"'{h}': 'VARCHAR'" for h in header)
+        try:
+            con.execute(
+                f"""
+                create or replace temp table _delivered_table as
+                select * from read_csv(?, header = true, auto_detect = false, delim = ',',
+                                       quote = '"', escape = '"', columns = {{{types}}})
+                """,
+                [str(readable)],
+            )
+        except duckdb.InvalidInputException as error:
+            message = str(error)
+            line = re.search(r"CSV Error on Line: (\d+)", message)
+            counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+            raise FileRefused(
+                file_name=file_name,
+                row=int(line.group(1)) if line else None,
+                problem="the line does not have the header's number of fields (truncated?)"
+                if counts
+                else "the CSV cannot be parsed",
+                expected=f"{len(header)} comma-separated fields per line",
+                found=f"{counts.group(2)} fields" if counts else None,
+            ) from None
+    finally:
+        if readable != path:
+            readable.unlink(missing_ok=True)
+    select = ", ".join(
+        f'nullif(trim("{found[c.name]}"), \'\') as {c.name}' if c.name in found
+        else f"null::varchar as {c.name}"
+        for c in columns
+    )  # fmt: skip
+    con.execute(
+        f"create or replace temp table {temp_table} as "
+        f"select {select}, rowid + 2 as source_line from _delivered_table"
+    )
+    rows = con.execute(f"select count(*) from {temp_table}").fetchall()[0][0]
+    if rows == 0:
+        raise FileRefused(
+            file_name=file_name, problem="the file has a header but no data rows",
+            expected="at least one row",
+        )  # fmt: skip
+    return rows
+
+
+def first_bad(
+    con: duckdb.DuckDBPyConnection, table: str, condition: str, column: str
+) -> tuple[int, str] | None:
+    """(line, value) of the first row breaking a rule, for a refusal that names it."""
+    rows = con.execute(
+        f"select source_line, cast({column} as varchar) from {table} where {condition} "
+        "order by source_line limit 1"
+    ).fetchall()
+    return (rows[0][0], rows[0][1]) if rows else None

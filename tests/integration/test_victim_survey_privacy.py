@@ -1,0 +1,61 @@
+"""A survey comment never reaches staging, a mart, a log or Dagster's event log."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.demo import write_demo_data
+from orchestration.refresh import refresh
+
+pytestmark = pytest.mark.slow
+
+
+def test_comments_stay_in_the_restricted_table(settings):
+    write_demo_data(settings.landing_dir, start="2025-04", end="2025-05", seed=3)
+    summary = refresh(settings, log_level="INFO")
+    assert summary.ok, summary.refused
+
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        comments = [
+            r[0]
+            for r in con.execute("select comment from restricted.victim_survey_comments").fetchall()
+        ]
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema not in ('restricted', 'information_schema', 'pg_catalog')"
+        ).fetchall()
+        found = []
+        for schema, table in tables:
+            text_columns = [
+                name
+                for name, kind, *_ in con.execute(f'describe "{schema}"."{table}"').fetchall()
+                if kind == "VARCHAR"
+            ]
+            for column in text_columns:
+                hits = con.execute(
+                    f'select count(*) from "{schema}"."{table}" where "{column}" in ?', [comments]
+                ).fetchall()[0][0]
+                if hits:
+                    found.append(f"{schema}.{table}.{column}")
+    assert len(comments) > 50
+    assert found == []
+    assert any(schema == "marts" for schema, _ in tables) and any(
+        schema == "staging" for schema, _ in tables
+    )
+
+    log = (
+        (settings.log_dir / "refresh.log").read_text(encoding="utf-8")
+        if (settings.log_dir / "refresh.log").exists()
+        else ""
+    )
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        events = [
+            str(record.event_log_entry)
+            for run_id in summary.run_ids
+            for record in instance.get_records_for_run(run_id, limit=100_000).records
+        ]
+    for comment in comments:
+        assert comment not in log
+        assert not any(comment in event for event in events)
