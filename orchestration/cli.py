@@ -105,7 +105,7 @@ def status() -> None:
     )
     for dataset in read_status(settings):
         click.echo(f"\n{dataset.dataset}  ({dataset.table})")
-        click.echo(f"  loaded        : {compact_months(dataset.partitions)}")
+        click.echo(f"  loaded        : {compact_months(dataset.partitions, dataset.step)}")
         click.echo(f"  rows          : {dataset.rows:,} from {dataset.files_loaded} file(s)")
         last = dataset.last_refresh
         click.echo(

@@ -7,7 +7,15 @@ so steps run one after another in a single process), and one refresh job per par
 
 import dagster as dg
 
-from orchestration.defs import police_uk, stats19, victim_survey, warehouse
+from orchestration.defs import (
+    csew,
+    home_office,
+    partner_returns,
+    police_uk,
+    stats19,
+    victim_survey,
+    warehouse,
+)
 from orchestration.defs.intake_sources import INTAKE_SOURCES
 from orchestration.defs.warehouse.dbt_assets import warehouse_dbt_models
 from orchestration.lib.partitions import PARTITIONS_BY_CADENCE
@@ -43,6 +51,9 @@ defs = dg.Definitions.merge(
     police_uk.defs,
     stats19.defs,
     victim_survey.defs,
+    home_office.defs,
+    partner_returns.defs,
+    csew.defs,
     warehouse.defs,
     dg.Definitions(jobs=REFRESH_JOBS, executor=dg.in_process_executor),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from orchestration.settings import Settings
 class DatasetStatus:
     dataset: str
     table: str
+    step: int = 1  # months between partitions: 1 monthly, 3 quarterly and survey years
     partitions: list[str] = field(default_factory=list)
     rows: int = 0
     files_loaded: int = 0
@@ -24,19 +26,32 @@ class DatasetStatus:
 
 
 def compact_months(keys: list[str], step: int = 1) -> str:
-    """'2019-04..2025-09 (78 months)', or the spans when there are gaps."""
+    """'2019-04..2025-09 (78 months)', or the spans when there are gaps.
+
+    Keys that are not months (a partner return's file) are counted, not spanned.
+    """
+    months = [k for k in keys if re.fullmatch(r"\d{4}-\d{2}", k)]
+    others = len(keys) - len(months)
     if not keys:
         return "none"
-    spans = [a if a == b else f"{a}..{b}" for a, b in contiguous_ranges(keys, step)]
-    unit = "quarters" if step == 3 else "months"
-    return f"{', '.join(spans)} ({len(keys)} {unit})"
+    parts = []
+    if months:
+        spans = [a if a == b else f"{a}..{b}" for a, b in contiguous_ranges(months, step)]
+        unit = "quarters" if step == 3 else "months"
+        parts.append(f"{', '.join(spans)} ({len(months)} {unit})")
+    if others:
+        parts.append(f"{others} file(s)")
+    return "; ".join(parts)
 
 
 def read_status(settings: Settings) -> list[DatasetStatus]:
     from orchestration.defs.intake_sources import INTAKE_SOURCES
 
     formats = [source.make_format(settings) for source in INTAKE_SOURCES]
-    statuses = [DatasetStatus(fmt.dataset, fmt.table) for fmt in formats]
+    statuses = [
+        DatasetStatus(fmt.dataset, fmt.table, 1 if source.cadence == "monthly" else 3)
+        for source, fmt in zip(INTAKE_SOURCES, formats, strict=True)
+    ]
     for fmt, status in zip(formats, statuses, strict=True):
         landed = list_landed(settings.landing_dir, fmt.landing_folder)
         status.in_landing = [f.name for f in landed if fmt.claims(f.name)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from orchestration.demo import police_uk, stats19, victim_survey
+from orchestration.demo import csew, home_office, partner_returns, police_uk, stats19, victim_survey
 from orchestration.demo.crime_model import MonthKey
 
 
@@ -51,6 +51,9 @@ GENERATORS: dict[str, Callable[[Path, list[MonthKey], int], list[tuple[Path, int
     police_uk.SOURCE: _police_uk,
     stats19.SOURCE: _stats19,
     victim_survey.SOURCE: _victim_survey,
+    home_office.SOURCE: home_office.write_table,
+    partner_returns.SOURCE: partner_returns.write_returns,
+    csew.SOURCE: csew.write_estimates,
 }
 
 

@@ -1,0 +1,8 @@
+"""Partner returns: figures supplied for metrics no system computes."""
+
+import dagster as dg
+
+from orchestration.defs.partner_returns.assets import SOURCES
+from orchestration.defs.partner_returns.checks import returns_checks
+
+defs = dg.Definitions(assets=[s.asset for s in SOURCES], asset_checks=returns_checks)

@@ -1,0 +1,77 @@
+"""Demo Home Office police recorded crime table by CSP (the published open-data layout).
+
+One multi-year file, CSP x financial quarter x offence code, with zero rows kept as the Home
+Office keeps them. Volumes come from seeds/home_office_offence_codes.csv (demo_annual_llr),
+spread over the CSPs like police.uk violence, so the offence-based headline rates land near the
+seed dashboard's baselines. A neighbouring force's CSPs ride along to be filtered out.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from orchestration.demo.crime_model import MonthKey, _stable_seed
+from orchestration.demo.police_uk import area_shares
+from orchestration.settings import SEEDS_DIR
+
+SOURCE = "home_office"
+HEADER = ("Financial Year", "Financial Quarter", "Force Name", "CSP Name", "Offence Description",
+          "Offence Group", "Offence Subgroup", "Offence Code", "Number of Offences")  # fmt: skip
+YEAR_LEVEL = {2019: 1.02, 2020: 0.9, 2021: 0.98, 2022: 1.03, 2023: 1.01, 2024: 1.0, 2025: 0.98}
+NEIGHBOUR = ("Nottinghamshire", ("Nottingham", "Ashfield"))
+
+
+def offence_codes() -> list[dict[str, str]]:
+    with (SEEDS_DIR / "home_office_offence_codes.csv").open(newline="", encoding="utf-8") as h:
+        return list(csv.DictReader(h))
+
+
+def complete_quarters(months: list[MonthKey]) -> list[tuple[int, int]]:
+    """(FY start year, quarter) of every financial quarter wholly inside the months."""
+    labels = {m.label for m in months}
+    quarters = []
+    for month in months:
+        if month.fiscal_index % 3 == 0:
+            fy, quarter = month.fy_start_year, month.fiscal_index // 3 + 1
+            first = month.year * 12 + month.month - 1
+            needed = [f"{(first + k) // 12:04d}-{(first + k) % 12 + 1:02d}" for k in range(3)]
+            if all(label in labels for label in needed):
+                quarters.append((fy, quarter))
+    return quarters
+
+
+def write_table(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[Path, int]]:
+    rng = np.random.default_rng(_stable_seed(seed, "home-office"))
+    areas, shares = area_shares()["Violence and sexual offences"]
+    csps = [
+        (a, s)
+        for a, s in zip(areas, shares, strict=True)
+        if a not in {"No Location", "Outside force area"}
+    ]
+    total_share = sum(s for _, s in csps)
+    rows = []
+    for fy, quarter in complete_quarters(months):
+        level = YEAR_LEVEL.get(fy, 1.0)
+        label = f"{fy}/{(fy + 1) % 100:02d}"
+        for code in offence_codes():
+            yearly = float(code["demo_annual_llr"]) * level
+            for csp, share in csps:
+                count = rng.poisson(yearly / 4 * share / total_share)
+                rows.append((label, quarter, "Leicestershire", csp, code["offence_description"],
+                             code["offence_group"], code["offence_subgroup"], code["offence_code"],
+                             f"{count:,}"))  # fmt: skip
+            for csp in NEIGHBOUR[1]:
+                rows.append((label, quarter, NEIGHBOUR[0], csp, code["offence_description"],
+                             code["offence_group"], code["offence_subgroup"], code["offence_code"],
+                             str(rng.poisson(yearly / 16))))  # fmt: skip
+    folder = out_dir / SOURCE
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"prc-csp-open-data-to-{months[-1].label}.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    return [(path, len(rows))]

@@ -1,0 +1,45 @@
+"""Reference seeds read by Python (the same CSVs dbt loads), so each fact has one home."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from functools import cache
+
+from orchestration.settings import SEEDS_DIR
+
+
+def _read(name: str) -> list[dict[str, str]]:
+    with (SEEDS_DIR / f"{name}.csv").open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@cache
+def metric_catalogue() -> dict[str, dict[str, str]]:
+    return {row["metric_id"]: row for row in _read("metric_catalogue")}
+
+
+@cache
+def areas() -> dict[str, dict[str, str]]:
+    return {row["area_code"]: row for row in _read("areas")}
+
+
+def area_code_for(text: str) -> str | None:
+    """An area code from a code or a name (any case), as partners write them."""
+    wanted = text.strip().lower()
+    for code, row in areas().items():
+        if wanted in {code.lower(), row["area_name"].lower(), (row["csp_code"] or "").lower(),
+                      (row["csp_name"] or "").lower()}:  # fmt: skip
+            return code
+    return None
+
+
+def peer_forces(home_force: str, on: date) -> list[str]:
+    """The home force's most similar group (MSG) of peer forces in effect on a date."""
+    return [
+        row["peer_force_slug"]
+        for row in _read("peer_forces")
+        if row["force_slug"] == home_force
+        and date.fromisoformat(row["effective_from"]) <= on
+        and (not row["effective_to"] or on <= date.fromisoformat(row["effective_to"]))
+    ]
