@@ -2,7 +2,8 @@
 
 Policy lives here, once: the in-process executor (DuckDB allows one writing process per file,
 so steps run one after another in a single process), and one refresh job per partitioning
-(monthly, quarterly, unpartitioned), each taking in its sources' files and rebuilding dbt.
+(monthly, quarterly, unpartitioned), each taking in its sources' files and rebuilding dbt;
+a landing sensor per source and a monthly schedule that request those jobs.
 """
 
 import dagster as dg
@@ -18,6 +19,7 @@ from orchestration.defs import (
 )
 from orchestration.defs.intake_sources import INTAKE_SOURCES
 from orchestration.defs.warehouse.dbt_assets import warehouse_dbt_models
+from orchestration.lib.landing_watch import landing_sensor, monthly_refresh_schedule
 from orchestration.lib.partitions import PARTITIONS_BY_CADENCE
 from orchestration.settings import export_runtime_environment, load_settings
 
@@ -41,11 +43,19 @@ def refresh_job(cadence: str):
     )
 
 
-REFRESH_JOBS = [
-    refresh_job(cadence)
+REFRESH_JOBS = {
+    cadence: refresh_job(cadence)
     for cadence in PARTITIONS_BY_CADENCE
     if any(s.cadence == cadence for s in INTAKE_SOURCES)
+}
+DBT_KEYS = list(warehouse_dbt_models.keys)
+
+LANDING_SENSORS = [
+    landing_sensor(source, REFRESH_JOBS[source.cadence], DBT_KEYS) for source in INTAKE_SOURCES
 ]
+MONTHLY_SCHEDULE = monthly_refresh_schedule(
+    [s for s in INTAKE_SOURCES if s.cadence == "monthly"], REFRESH_JOBS["monthly"], DBT_KEYS
+)
 
 defs = dg.Definitions.merge(
     police_uk.defs,
@@ -55,5 +65,10 @@ defs = dg.Definitions.merge(
     partner_returns.defs,
     csew.defs,
     warehouse.defs,
-    dg.Definitions(jobs=REFRESH_JOBS, executor=dg.in_process_executor),
+    dg.Definitions(
+        jobs=list(REFRESH_JOBS.values()),
+        sensors=LANDING_SENSORS,
+        schedules=[MONTHLY_SCHEDULE],
+        executor=dg.in_process_executor,
+    ),
 )

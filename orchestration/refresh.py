@@ -24,24 +24,8 @@ from orchestration.landing.files import LandedFile, list_landed
 from orchestration.landing.intake import PendingWork, survey_landing
 from orchestration.landing.refusal import FileRefused
 from orchestration.lib.intake_source import IntakeSource
-from orchestration.lib.partitions import contiguous_ranges
+from orchestration.lib.run_planning import PlannedRun, plan_runs
 from orchestration.settings import Settings, export_runtime_environment
-
-
-@dataclass(frozen=True)
-class PlannedRun:
-    job_name: str
-    asset_keys: tuple[dg.AssetKey, ...]
-    partition_range: tuple[str, str] | None  # None for unpartitioned sources
-
-    @property
-    def tags(self) -> dict[str, str]:
-        if self.partition_range is None:
-            return {}
-        return {
-            "dagster/asset_partition_range_start": self.partition_range[0],
-            "dagster/asset_partition_range_end": self.partition_range[1],
-        }
 
 
 @dataclass
@@ -125,34 +109,31 @@ def plan_refresh(settings: Settings, sources: tuple[IntakeSource, ...]) -> Refre
             expected = "; ".join(fmt.describe_files() for _, fmt in members)
             plan.unrecognised += _refuse_unrecognised(settings, folder, unclaimed, expected)
 
-    by_job: dict[str, list[IntakeSource]] = {}
-    for source in sources:
-        if plan.work.get(source.key) and plan.work[source.key].files:
-            by_job.setdefault(source.job_name, []).append(source)
-    for job_name, members in by_job.items():
-        if members[0].partitions_def is None:
-            plan.runs.append(PlannedRun(job_name, tuple(s.key for s in members), None))
-            continue
-        step = 3 if members[0].cadence == "quarterly" else 1
-        keys = [k for s in members for k in plan.work[s.key].partition_keys]
-        for start, end in contiguous_ranges(keys, step):
-            in_range = tuple(
-                s.key
-                for s in members
-                if any(start <= k <= end for k in plan.work[s.key].partition_keys)
-            )
-            plan.runs.append(PlannedRun(job_name, in_range, (start, end)))
+    plan.runs = plan_runs(
+        {
+            source: plan.work[source.key].partition_keys
+            for source in sources
+            if source.key in plan.work
+        }
+    )
     return plan
+
+
+INSTANCE_CONFIG = """\
+# Written by pcp: the Dagster instance for `pcp refresh`, sensors, schedules and `make dev`.
+# DuckDB allows one writing process per file: runs queue and go one at a time.
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+telemetry:
+  enabled: false
+"""
 
 
 def ensure_instance_config(settings: Settings) -> None:
     config = settings.dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(
-            "# Written by pcp: local run history for `pcp refresh` and `make dev`.\n"
-            "telemetry:\n  enabled: false\n",
-            encoding="utf-8",
-        )
+    if not config.exists() or "max_concurrent_runs" not in config.read_text(encoding="utf-8"):
+        config.write_text(INSTANCE_CONFIG, encoding="utf-8")
 
 
 def _summarise_runs(settings: Settings, summary: RefreshSummary) -> None:

@@ -67,6 +67,8 @@ def write_table(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[
                 rows.append((label, quarter, NEIGHBOUR[0], csp, code["offence_description"],
                              code["offence_group"], code["offence_subgroup"], code["offence_code"],
                              str(rng.poisson(yearly / 16))))  # fmt: skip
+    if not rows:
+        return []  # no complete quarter in the range: the Home Office would publish nothing
     folder = out_dir / SOURCE
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"prc-csp-open-data-to-{months[-1].label}.csv"

@@ -1,0 +1,134 @@
+"""Sensors and the monthly schedule: notice new or changed files and request exactly the runs
+that take them in.
+
+They only read. A file is new when its content hash is not in the manifest (so a renamed copy
+of an accepted file requests nothing); its partitions come from the source's format. Refusing
+and quarantining happen in the run, where the warehouse can be written. While a run holds the
+warehouse, a tick skips and the next one looks again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import dagster as dg
+import duckdb
+
+from orchestration.database import connect, table_exists
+from orchestration.landing.files import list_landed
+from orchestration.landing.refusal import FileNotReady, FileRefused
+from orchestration.lib.intake_source import IntakeSource
+from orchestration.lib.run_planning import plan_runs
+from orchestration.settings import Settings, load_settings
+
+
+class WarehouseBusy(Exception):
+    """A run is writing the warehouse; DuckDB lets nobody else open it meanwhile."""
+
+
+@dataclass
+class PendingFiles:
+    keys: dict[IntakeSource, list[str]] = field(default_factory=dict)
+    hashes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _accepted_hashes(settings: Settings) -> set[str]:
+    if not settings.warehouse_path.exists():
+        return set()
+    try:
+        with connect(settings.warehouse_path, read_only=True, wait=0) as con:
+            if not table_exists(con, "ops", "file_manifest"):
+                return set()
+            rows = con.execute(
+                "select sha256 from ops.file_manifest where status <> 'refused'"
+            ).fetchall()
+    except duckdb.IOException as error:
+        raise WarehouseBusy(str(error)) from None
+    return {row[0] for row in rows}
+
+
+def pending_files(settings: Settings, sources: Sequence[IntakeSource]) -> PendingFiles:
+    pending = PendingFiles()
+    accepted = _accepted_hashes(settings)
+    for source in sources:
+        fmt = source.make_format(settings)
+        for landed in list_landed(settings.landing_dir, fmt.landing_folder):
+            if not fmt.claims(landed.name) or landed.sha256 in accepted:
+                continue
+            try:
+                keys = fmt.partitions_of(landed)
+            except FileNotReady as waiting:
+                pending.notes.append(f"{landed.name}: {waiting}")
+                continue
+            except FileRefused as refusal:
+                pending.notes.append(f"{landed.name} will be refused: {refusal}")
+                continue
+            pending.keys.setdefault(source, []).extend(keys)
+            pending.hashes.append(landed.sha256)
+    return pending
+
+
+def run_requests(
+    settings: Settings, sources: Sequence[IntakeSource], dbt_keys: Sequence[dg.AssetKey]
+) -> Iterator[dg.RunRequest | dg.SkipReason]:
+    try:
+        pending = pending_files(settings, sources)
+    except WarehouseBusy:
+        yield dg.SkipReason("A run is writing the warehouse; looking again at the next tick.")
+        return
+    runs = plan_runs(pending.keys)
+    if not runs:
+        notes = "; ".join(pending.notes)
+        yield dg.SkipReason(f"No new files in landing. {notes}".strip())
+        return
+    # The same files never request a second run, whatever their names.
+    fingerprint = hashlib.sha256("".join(sorted(pending.hashes)).encode()).hexdigest()[:16]
+    for run in runs:
+        yield dg.RunRequest(
+            run_key=f"{run.job_name}:{run.partition_range}:{fingerprint}",
+            job_name=run.job_name,
+            asset_selection=[*run.asset_keys, *dbt_keys],
+            tags={**run.tags, "pcp/trigger": "landing sensor"},
+        )
+
+
+def landing_sensor(
+    source: IntakeSource, job: object, dbt_keys: Sequence[dg.AssetKey]
+) -> dg.SensorDefinition:
+    @dg.sensor(
+        name=f"{source.key.path[-1]}_landing_sensor",
+        jobs=[job],
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=(
+            f"Requests a run when a new or changed {source.key.path[-1]} file lands in "
+            "landing/ (by content hash), for exactly the partitions it holds."
+        ),
+    )
+    def _sensor(context: dg.SensorEvaluationContext):
+        yield from run_requests(load_settings(), [source], dbt_keys)
+
+    return _sensor
+
+
+def monthly_refresh_schedule(
+    sources: Sequence[IntakeSource], job: object, dbt_keys: Sequence[dg.AssetKey]
+) -> dg.ScheduleDefinition:
+    """police.uk publishes around the middle of the month for the month before last; on the
+    25th whatever has landed is taken in, and a month with nothing new says so."""
+
+    @dg.schedule(
+        name="monthly_refresh_after_publication",
+        cron_schedule="0 7 25 * *",
+        execution_timezone="Europe/London",
+        job=job,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Monthly refresh after the usual police.uk publication date.",
+    )
+    def _schedule(context: dg.ScheduleEvaluationContext):
+        yield from run_requests(load_settings(), sources, dbt_keys)
+
+    return _schedule
