@@ -22,13 +22,14 @@ DEMO_END ?= 2025-09
 MANIFEST := dbt_project/target/manifest.json
 DBT_INPUTS := $(shell find dbt_project/models dbt_project/macros seeds -type f) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: help setup run test dev lint format clean
+.PHONY: help setup run test dev lint format clean bench
 
 help:
 	@echo "make run    set up, write demo data, refresh the warehouse, print where results are"
 	@echo "make test   run the whole test suite"
 	@echo "make dev    open the Dagster UI on this project (http://127.0.0.1:3000)"
 	@echo "make lint   ruff lint and format check"
+	@echo "make bench  performance figures (national-volume ingest, backfill, one-month refresh)"
 
 # uv itself, in a private tool environment, so nothing is installed on the machine by hand.
 $(UV):
@@ -75,3 +76,8 @@ format: setup
 
 clean:
 	rm -rf .venv $(TOOLS) dbt_project/target dbt_project/logs .pytest_cache .ruff_cache
+
+# Performance figures (not a test): national-volume ingest vs DuckDB's read_csv, a 10-year
+# backfill, one new month on 1 vs 10 years of history, peak memory. Writes data/bench/.
+bench: setup
+	$(BIN)/python -m orchestration.bench

@@ -7,6 +7,7 @@ check, ``pcp status``) can open the file.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,9 @@ from pathlib import Path
 import duckdb
 
 LOCK_WAIT_SECONDS = 10.0
+# DuckDB's default memory limit is 80% of RAM; the warehouse shares a machine, so cap it and
+# let DuckDB spill to disk beyond (PCP_DUCKDB_MEMORY_LIMIT, e.g. "4GB", to change it).
+MEMORY_LIMIT = os.environ.get("PCP_DUCKDB_MEMORY_LIMIT", "1GB")
 
 
 def _open(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
@@ -24,7 +28,9 @@ def _open(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(
+                str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT}
+            )
         except duckdb.IOException as error:
             if "lock" not in str(error).lower() or time.monotonic() + delay > deadline:
                 raise

@@ -63,6 +63,19 @@ def is_known_accepted(con: duckdb.DuckDBPyConnection, source: str, sha256: str) 
     return bool(rows)
 
 
+def has_loaded(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> bool:
+    """Whether any of the delivery's partitions already hold an accepted file's rows."""
+    rows = con.execute(
+        """
+        select 1 from ops.file_manifest
+        where source = ? and scope = ? and status = 'loaded' and list_has_any(partition_keys, ?)
+        limit 1
+        """,
+        [delivery.source, delivery.scope, list(delivery.partition_keys)],
+    ).fetchall()
+    return bool(rows)
+
+
 def record_accepted(
     con: duckdb.DuckDBPyConnection, delivery: Delivery, row_count: int, archive_path: str
 ) -> int:

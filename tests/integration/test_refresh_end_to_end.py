@@ -110,8 +110,16 @@ def test_three_months_reach_the_mart_exactly(settings, tmp_path):
 
     summary = refresh(settings)
 
-    assert summary.ok and len(summary.run_ids) == 1  # one range, one run, one dbt build
-    assert summary.months == ["2024-04", "2024-05", "2024-06"]
+    assert summary.ok
+    # One run per cadence: the three months of the monthly sources in a single run (one dbt
+    # build), the quarter of the Home Office table, the partner returns and CSEW together.
+    runs = {(r.job_name, r.partition_range) for r in summary.plan.runs}
+    assert runs == {
+        ("refresh_monthly_sources", ("2024-04", "2024-06")),
+        ("refresh_quarterly_sources", ("2024-04", "2024-04")),
+        ("refresh_unpartitioned_sources", None),
+    }
+    assert len(summary.run_ids) == 3
     expected = expected_counts(inputs)
     assert mart_counts(settings.warehouse_path) == expected
     # Every row of every file is counted somewhere, quarter and year alike.

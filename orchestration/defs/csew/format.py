@@ -219,7 +219,9 @@ class CsewFormat:
             )  # fmt: skip
         return rows
 
-    def replace(self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str) -> None:
+    def replace(
+        self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, replacing: bool = True
+    ) -> None:
         con.execute(
             f"""
             delete from {self.table} as existing using {STAGED} as incoming

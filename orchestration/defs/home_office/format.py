@@ -132,7 +132,9 @@ class CspCrimeFormat:
             )
         return rows
 
-    def replace(self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str) -> None:
+    def replace(
+        self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, replacing: bool = True
+    ) -> None:
         forces = ", ".join(f"'{name}'" for name in self.force_names)
         con.execute(
             f"""

@@ -233,7 +233,9 @@ class PartnerReturnFormat:
         con.executemany(f"insert into {STAGED} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", clean)
         return rows
 
-    def replace(self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str) -> None:
+    def replace(
+        self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, replacing: bool = True
+    ) -> None:
         con.execute(f"delete from {self.table} where lower(source_file) = ?", [file_name.lower()])
         con.execute(
             f"""

@@ -202,16 +202,6 @@ def _read_into_temp(
     return con.execute("select count(*) from _incoming_street").fetchall()[0][0]
 
 
-def _first_bad_row(
-    con: duckdb.DuckDBPyConnection, condition: str, column: str
-) -> tuple[int, str] | None:
-    rows = con.execute(
-        f'select rowid + 2, "{column}" from _incoming_street '
-        f"where {condition} order by rowid limit 1"
-    ).fetchall()
-    return (rows[0][0], rows[0][1]) if rows else None
-
-
 def stage_police_uk_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -237,51 +227,37 @@ def stage_police_uk_file(
             problem="the file has a header but no data rows",
             expected="at least one row for the month (police.uk never publishes an empty month)",
         )
-    bad = _first_bad_row(con, f"\"Month\" is distinct from '{expected.month}'", "Month")
-    if bad:
-        raise FileRefused(
-            file_name=display_name,
-            row=bad[0],
-            column="Month",
-            problem="a row's month differs from the file's month",
-            expected=f"every row in month {expected.month} (from the file name)",
-            found=bad[1],
-        )
-    for column in ("Longitude", "Latitude"):
-        bad = _first_bad_row(
-            con, f'"{column}" is not null and try_cast("{column}" as double) is null', column
-        )
-        if bad:
-            raise FileRefused(
-                file_name=display_name,
-                row=bad[0],
-                column=column,
-                problem="text where a number must be",
-                expected="a decimal degree such as -1.133 or an empty field",
-                found=bad[1],
-            )
     name = force_name(expected.force)
-    bad = _first_bad_row(con, f"\"Falls within\" is distinct from '{name}'", "Falls within")
-    if bad:
-        raise FileRefused(
-            file_name=display_name,
-            row=bad[0],
-            column="Falls within",
-            problem="a row belongs to a different force from the file name",
-            expected=f"'{name}' on every row",
-            found=bad[1],
-        )
+    rules = [
+        (f"\"Month\" is distinct from '{expected.month}'", "Month",
+         "a row's month differs from the file's month",
+         f"every row in month {expected.month} (from the file name)"),
+        ('"Longitude" is not null and try_cast("Longitude" as double) is null', "Longitude",
+         "text where a number must be", "a decimal degree such as -1.133 or an empty field"),
+        ('"Latitude" is not null and try_cast("Latitude" as double) is null', "Latitude",
+         "text where a number must be", "a decimal degree such as 52.63 or an empty field"),
+        (f"\"Falls within\" is distinct from '{name}'", "Falls within",
+         "a row belongs to a different force from the file name", f"'{name}' on every row"),
+    ]  # fmt: skip
     if "Outcome type" in header:
-        bad = _first_bad_row(con, '"Crime ID" is null', "Crime ID")
-        if bad:
-            raise FileRefused(
-                file_name=display_name,
-                row=bad[0],
-                column="Crime ID",
-                problem="an outcome without the crime it belongs to",
-                expected="a Crime ID on every outcome row",
-                found="",
-            )
+        rules.append(('"Crime ID" is null', "Crime ID", "an outcome without its crime",
+                      "a Crime ID on every outcome row"))  # fmt: skip
+    # One scan finds the first offending row of every rule.
+    firsts = con.execute(
+        "select "
+        + ", ".join(f"min(rowid) filter (where {rule})" for rule, *_ in rules)
+        + " from _incoming_street"
+    ).fetchall()[0]
+    broken = [(first, rule) for first, rule in zip(firsts, rules, strict=True) if first is not None]
+    if broken:
+        first, (_, column, problem, expected_text) = min(broken, key=lambda item: item[0])
+        found = con.execute(
+            f'select "{column}" from _incoming_street where rowid = ?', [first]
+        ).fetchall()[0][0]
+        raise FileRefused(
+            file_name=display_name, row=first + 2, column=column, problem=problem,
+            expected=expected_text, found="" if found is None else found,
+        )  # fmt: skip
     return rows
 
 
@@ -291,18 +267,20 @@ def replace_month(
     sha256: str,
     table: str = "raw.police_uk_street",
     header: tuple[str, ...] = HEADER,
+    replacing: bool = True,
 ) -> None:
     """Swap a month's rows for the staged file's rows. Call inside a transaction."""
-    con.execute(
-        f"delete from {table} where partition_month = ? and force_slug = ?",
-        [expected.month_start, expected.force],
-    )
+    if replacing:
+        con.execute(
+            f"delete from {table} where partition_month = ? and force_slug = ?",
+            [expected.month_start, expected.force],
+        )
     source_cols = ", ".join(f'"{h}"' for h in header)
     con.execute(
         f"""
         insert into {table} ({", ".join(raw_columns(header))}, partition_month, force_slug,
                              source_sha256, source_line)
-        select {source_cols}, ?, ?, ?, rowid + 2 from _incoming_street order by rowid
+        select {source_cols}, ?, ?, ?, rowid + 2 from _incoming_street
         """,
         [expected.month_start, expected.force, sha256],
     )
@@ -364,8 +342,10 @@ class PoliceUkFormat:
     def stage(self, con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> int:
         return stage_police_uk_file(con, path, parse_file_name(file_name), file_name, self.header)
 
-    def replace(self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str) -> None:
-        replace_month(con, parse_file_name(file_name), sha256, self.table, self.header)
+    def replace(
+        self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, replacing: bool = True
+    ) -> None:
+        replace_month(con, parse_file_name(file_name), sha256, self.table, self.header, replacing)
 
 
 class StreetFormat(PoliceUkFormat):

@@ -401,7 +401,9 @@ class Stats19Format:
                 found=str(bad[1])[:7],
             )  # fmt: skip
 
-    def replace(self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str) -> None:
+    def replace(
+        self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, replacing: bool = True
+    ) -> None:
         parsed = parse_file_name(file_name)
         codes = ", ".join(str(c) for c in self.force_codes)
         force_of_row = (

@@ -178,7 +178,9 @@ class VictimSurveyFormat:
             )  # fmt: skip
         return rows
 
-    def replace(self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str) -> None:
+    def replace(
+        self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, replacing: bool = True
+    ) -> None:
         parsed = parse_file_name(file_name)
         for table in (self.table, "restricted.victim_survey_comments"):
             con.execute(
