@@ -118,29 +118,7 @@ def stage_table(
                     expected="the columns " + ", ".join(c.name for c in columns if c.required),
                     found=", ".join(h for h in header if h),
                 )  # fmt: skip
-        types = ", ".join(f"'{h}': 'VARCHAR'" for h in header)
-        try:
-            con.execute(
-                f"""
-                create or replace temp table _delivered_table as
-                select * from read_csv(?, header = true, auto_detect = false, delim = ',',
-                                       quote = '"', escape = '"', columns = {{{types}}})
-                """,
-                [str(readable)],
-            )
-        except duckdb.InvalidInputException as error:
-            message = str(error)
-            line = re.search(r"CSV Error on Line: (\d+)", message)
-            counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
-            raise FileRefused(
-                file_name=file_name,
-                row=int(line.group(1)) if line else None,
-                problem="the line does not have the header's number of fields (truncated?)"
-                if counts
-                else "the CSV cannot be parsed",
-                expected=f"{len(header)} comma-separated fields per line",
-                found=f"{counts.group(2)} fields" if counts else None,
-            ) from None
+        read_csv_as_text(con, readable, file_name, header, "_delivered_table")
     finally:
         if readable != path:
             readable.unlink(missing_ok=True)
@@ -160,6 +138,71 @@ def stage_table(
             expected="at least one row",
         )  # fmt: skip
     return rows
+
+
+def read_csv_as_text(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    file_name: str,
+    header: Sequence[str],
+    temp_table: str,
+) -> None:
+    """Load a UTF-8 CSV into ``temp_table``, every column as text, in file order (so a row's
+    rowid + 2 is its line). A line with the wrong number of fields refuses the file."""
+    types = ", ".join(f"'{h}': 'VARCHAR'" for h in header)
+    try:
+        con.execute(
+            f"""
+            create or replace temp table {temp_table} as
+            select * from read_csv(?, header = true, auto_detect = false, delim = ',',
+                                   quote = '"', escape = '"', columns = {{{types}}})
+            """,
+            [str(path)],
+        )
+    except duckdb.InvalidInputException as error:
+        message = str(error)
+        line = re.search(r"CSV Error on Line: (\d+)", message)
+        counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+        raise FileRefused(
+            file_name=file_name,
+            row=int(line.group(1)) if line else None,
+            problem="the line does not have the header's number of fields (truncated?)"
+            if counts
+            else "the CSV cannot be parsed",
+            expected=f"{len(header)} comma-separated fields per line",
+            found=f"{counts.group(2)} fields" if counts else message.splitlines()[0],
+        ) from None
+
+
+Rule = tuple[str, str, str, str]  # SQL condition, column, problem, what was expected
+
+
+def check_rules(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    file_name: str,
+    rules: Sequence[Rule],
+    line: str = "source_line",
+) -> None:
+    """Refuse the file at the first row (by line) that breaks any rule, in one scan."""
+    if not rules:
+        return
+    firsts = con.execute(
+        "select "
+        + ", ".join(f"min({line}) filter (where {rule[0]})" for rule in rules)
+        + f" from {table}"
+    ).fetchall()[0]
+    broken = [(first, rule) for first, rule in zip(firsts, rules, strict=True) if first is not None]
+    if not broken:
+        return
+    first, (_, column, problem, expected) = min(broken, key=lambda item: item[0])
+    found = con.execute(
+        f'select cast("{column}" as varchar) from {table} where {line} = ? limit 1', [first]
+    ).fetchall()[0][0]
+    raise FileRefused(
+        file_name=file_name, row=first, column=column, problem=problem,
+        expected=expected, found="" if found is None else found,
+    )  # fmt: skip
 
 
 def first_bad(

@@ -146,3 +146,26 @@ def test_future_or_too_early_years_are_refused(settings):
                  "dft-road-casualty-statistics-collision-2009.csv"):  # fmt: skip
         with pytest.raises(FileRefused):
             fmt.partitions_of(LandedFile("stats19", Path(name), "0" * 64))
+
+
+def test_the_final_year_replaces_the_provisional_months(settings, con, tmp_path):
+    provisional = write(
+        tmp_path / "dft-road-casualty-statistics-collision-provisional-mid-year-unvalidated-2023.csv",
+        OLD_COLLISION,
+        ["2023330000001,2023,330000001,33,3,14/03/2023,E07000130,0.1",
+         "2023330000002,2023,330000002,33,3,20/05/2023,E07000130,0.1"],
+    )  # fmt: skip
+    final = write(
+        tmp_path / "dft-road-casualty-statistics-collision-2023.csv",
+        OLD_COLLISION,
+        ["2023330000001,2023,330000001,33,2,14/03/2023,E07000130,0.8",  # severity revised
+         "2023330000007,2023,330000007,33,3,02/10/2023,E07000130,0.1"],  # a late-reported one
+    )  # fmt: skip
+    fmt = Stats19Format("collision", settings)
+    for path, replacing in ((provisional, False), (final, True)):
+        fmt.stage(con, path, path.name)
+        fmt.replace(con, path.name, path.name[:8] * 8, replacing)
+    assert con.execute(
+        "select collision_index, collision_severity, is_provisional, strftime(partition_month, '%Y-%m') "
+        "from raw.stats19_collision order by 1"
+    ).fetchall() == [("2023330000001", "2", False, "2023-03"), ("2023330000007", "3", False, "2023-10")]

@@ -18,7 +18,7 @@ import duckdb
 from orchestration.forces import configured_forces
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
-from orchestration.landing.tabular import Column, first_bad, stage_table
+from orchestration.landing.tabular import Column, check_rules, first_bad, stage_table
 from orchestration.settings import Settings
 
 SOURCE = "home_office"
@@ -99,13 +99,7 @@ class CspCrimeFormat:
             ("offence_code is null", "offence_code", "an offence without its code",
              "a Home Office offence code"),
         ]  # fmt: skip
-        for condition, column, problem, expected in checks:
-            bad = first_bad(con, "_delivered_csp", condition, column)
-            if bad:
-                raise FileRefused(
-                    file_name=file_name, row=bad[0], column=column, problem=problem,
-                    expected=expected, found=bad[1],
-                )  # fmt: skip
+        check_rules(con, "_delivered_csp", file_name, checks)
         today = date.today()
         future = first_bad(
             con, "_delivered_csp",

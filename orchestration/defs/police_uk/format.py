@@ -21,6 +21,7 @@ from orchestration.forces import all_forces
 from orchestration.landing.encoding import utf8_copy
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
+from orchestration.landing.tabular import check_rules, read_csv_as_text
 
 SOURCE = "police_uk"
 
@@ -167,38 +168,10 @@ def _check_header(path: Path, display_name: str, expected: tuple[str, ...]) -> N
     )
 
 
-_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
-_COLUMN_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
-
-
 def _read_into_temp(
     con: duckdb.DuckDBPyConnection, path: Path, display_name: str, header: tuple[str, ...]
 ) -> int:
-    columns = ", ".join(f"'{h}': 'VARCHAR'" for h in header)
-    con.execute("drop table if exists _incoming_street")
-    try:
-        # preserve_insertion_order (the default) keeps file order, so rowid + 2 is the line.
-        con.execute(
-            f"""
-            create temp table _incoming_street as
-            select * from read_csv(?, header = true, auto_detect = false, delim = ',',
-                                   quote = '"', escape = '"', columns = {{{columns}}})
-            """,
-            [str(path)],
-        )
-    except duckdb.InvalidInputException as error:
-        message = str(error)
-        line = _CSV_LINE.search(message)
-        counts = _COLUMN_COUNT.search(message)
-        raise FileRefused(
-            file_name=display_name,
-            row=int(line.group(1)) if line else None,
-            problem="the line does not have the published number of fields (truncated?)"
-            if counts
-            else "the CSV cannot be parsed",
-            expected=f"{len(header)} comma-separated fields per line",
-            found=f"{counts.group(2)} fields" if counts else message.splitlines()[0],
-        ) from None
+    read_csv_as_text(con, path, display_name, header, "_incoming_street")
     return con.execute("select count(*) from _incoming_street").fetchall()[0][0]
 
 
@@ -242,22 +215,7 @@ def stage_police_uk_file(
     if "Outcome type" in header:
         rules.append(('"Crime ID" is null', "Crime ID", "an outcome without its crime",
                       "a Crime ID on every outcome row"))  # fmt: skip
-    # One scan finds the first offending row of every rule.
-    firsts = con.execute(
-        "select "
-        + ", ".join(f"min(rowid) filter (where {rule})" for rule, *_ in rules)
-        + " from _incoming_street"
-    ).fetchall()[0]
-    broken = [(first, rule) for first, rule in zip(firsts, rules, strict=True) if first is not None]
-    if broken:
-        first, (_, column, problem, expected_text) = min(broken, key=lambda item: item[0])
-        found = con.execute(
-            f'select "{column}" from _incoming_street where rowid = ?', [first]
-        ).fetchall()[0][0]
-        raise FileRefused(
-            file_name=display_name, row=first + 2, column=column, problem=problem,
-            expected=expected_text, found="" if found is None else found,
-        )  # fmt: skip
+    check_rules(con, "_incoming_street", display_name, rules, line="rowid + 2")
     return rows
 
 

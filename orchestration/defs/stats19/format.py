@@ -26,6 +26,7 @@ from orchestration.forces import configured_forces
 from orchestration.landing.encoding import utf8_copy
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileNotReady, FileRefused
+from orchestration.landing.tabular import read_csv_as_text
 from orchestration.lib.partitions import FIRST_MONTH
 from orchestration.settings import Settings
 
@@ -277,34 +278,11 @@ class Stats19Format:
         return mine
 
     def _read(self, con, path: Path, file_name: str, header: list[str], columns) -> None:
-        types = ", ".join(f"'{h}': 'VARCHAR'" for h in header)
         select = ", ".join(
             f'"{spelling}" as {canonical}' for canonical, spelling in columns.items()
         )
         missing = ", ".join(f"null::varchar as {c}" for c in self.spec.columns if c not in columns)
-        try:
-            # preserve_insertion_order (the default) keeps file order, so rowid + 2 is the line.
-            con.execute(
-                f"""
-                create or replace temp table _delivered_stats19 as
-                select * from read_csv(?, header = true, auto_detect = false, delim = ',',
-                                       quote = '"', escape = '"', columns = {{{types}}})
-                """,
-                [str(path)],
-            )
-        except duckdb.InvalidInputException as error:
-            message = str(error)
-            line = re.search(r"CSV Error on Line: (\d+)", message)
-            counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
-            raise FileRefused(
-                file_name=file_name,
-                row=int(line.group(1)) if line else None,
-                problem="the line does not have the header's number of fields (truncated?)"
-                if counts
-                else "the CSV cannot be parsed",
-                expected=f"{len(header)} comma-separated fields per line",
-                found=f"{counts.group(2)} fields" if counts else message.splitlines()[0],
-            ) from None
+        read_csv_as_text(con, path, file_name, header, "_delivered_stats19")
         con.execute(
             f"""
             create or replace temp table _incoming_stats19 as

@@ -28,7 +28,7 @@ import duckdb
 
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
-from orchestration.landing.tabular import Column, first_bad, stage_table
+from orchestration.landing.tabular import Column, check_rules, first_bad, stage_table
 from orchestration.lib.partitions import FIRST_MONTH
 
 SOURCE = "victim_survey"
@@ -157,13 +157,7 @@ class VictimSurveyFormat:
              "overall_satisfaction", "a satisfaction answer off the 5-point scale",
              "1-5 (or the label, e.g. 'Fairly satisfied'), or blank for no answer"),
         ]  # fmt: skip
-        for condition, column, problem, expected in checks:
-            bad = first_bad(con, "_incoming_survey", condition, column)
-            if bad:
-                raise FileRefused(
-                    file_name=file_name, row=bad[0], column=column, problem=problem,
-                    expected=expected, found=bad[1],
-                )  # fmt: skip
+        check_rules(con, "_incoming_survey", file_name, checks)
         duplicate = first_bad(
             con,
             "(select *, count(*) over (partition by response_id) as n from _incoming_survey)",
