@@ -16,6 +16,7 @@ import numpy as np
 
 from orchestration.demo.crime_model import MonthKey, _stable_seed
 from orchestration.demo.home_office import complete_quarters
+from orchestration.demo.xlsx import save_stable
 from orchestration.reference import metric_catalogue
 
 SOURCE = "partner_returns"
@@ -93,7 +94,7 @@ def write_returns(out_dir: Path, months: list[MonthKey], seed: int) -> list[tupl
             workbook.active.append(list(HEADER))
             for row in rows:
                 workbook.active.append(list(row))
-            workbook.save(path)
+            save_stable(workbook, path)
         else:
             path = folder / f"{stem}.csv"
             with path.open("w", encoding="utf-8", newline="") as handle:

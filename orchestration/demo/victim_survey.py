@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from orchestration.demo.crime_model import MonthKey, _stable_seed, catalogue_figures
+from orchestration.demo.xlsx import save_stable
 
 SOURCE = "victim_survey"
 # survey -> (catalogue metric, monthly responses)
@@ -86,7 +87,7 @@ def write_month(out_dir: Path, survey: str, month: MonthKey, seed: int) -> tuple
             # Survey tools export labels, not codes, and Excel stores real dates.
             label = LABELS[row[2]] if row[2] != "" else None
             sheet.append([row[0], date.fromisoformat(row[1]), label, *row[3:]])
-        workbook.save(path)
+        save_stable(workbook, path)
         return path, len(rows)
     path = stem.with_suffix(".csv")
     encoding = "cp1252" if survey == "opcc-services" else "utf-8"

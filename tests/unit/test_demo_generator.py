@@ -116,6 +116,26 @@ def test_same_seed_same_bytes_and_a_month_does_not_depend_on_the_range(tmp_path,
     assert digest(tmp_path / "b" / "police_uk" / name) != digest(demo / name)
 
 
+def test_every_demo_file_is_the_same_bytes_when_generated_again(tmp_path):
+    """`make run` twice must load nothing twice: every source's files, CSV and XLSX alike."""
+
+    def digests(root: Path) -> dict[str, str]:
+        return {
+            str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
+        }
+
+    write_demo_data(tmp_path / "first", start="2025-01", end="2025-06", seed=SEED)
+    write_demo_data(tmp_path / "second", start="2025-01", end="2025-06", seed=SEED)
+    first, second = digests(tmp_path / "first"), digests(tmp_path / "second")
+    assert first == second
+    assert any(name.endswith(".xlsx") for name in first)
+    assert {name.split("/")[0] for name in first} == {
+        "police_uk", "victim_survey", "home_office", "partner_returns", "csew",
+    }  # fmt: skip
+
+
 def test_rows_look_like_police_uk_rows(demo, monthly):
     for month, counts in monthly.items():
         assert 7_000 <= sum(counts.values()) <= 11_500, month

@@ -168,4 +168,7 @@ def test_the_final_year_replaces_the_provisional_months(settings, con, tmp_path)
     assert con.execute(
         "select collision_index, collision_severity, is_provisional, strftime(partition_month, '%Y-%m') "
         "from raw.stats19_collision order by 1"
-    ).fetchall() == [("2023330000001", "2", False, "2023-03"), ("2023330000007", "3", False, "2023-10")]
+    ).fetchall() == [
+        ("2023330000001", "2", False, "2023-03"),
+        ("2023330000007", "3", False, "2023-10"),
+    ]

@@ -1,0 +1,36 @@
+"""Writing XLSX demo files that are the same bytes every time for the same content.
+
+openpyxl stamps the save time into docProps/core.xml and into every zip entry, so a
+regenerated workbook would look like a changed delivery. A fixed stamp keeps `make run`
+idempotent.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+FIXED_ZIP_TIME = (2025, 1, 1, 0, 0, 0)
+FIXED_W3CDTF = "2025-01-01T00:00:00Z"
+
+
+def save_stable(workbook, path: Path) -> None:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    partial = path.with_suffix(path.suffix + ".part")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>" + FIXED_W3CDTF.encode() + rb"\g<2>",
+                    data,
+                )
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, data)
+    partial.replace(path)
