@@ -6,13 +6,13 @@ points either side; intervals are 95% for the unweighted sample.
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
 from orchestration.demo.crime_model import MonthKey, _stable_seed, catalogue_figures
+from orchestration.demo.files import write_csv
 from orchestration.forces import all_forces
 from orchestration.reference import peer_forces
 
@@ -53,9 +53,6 @@ def write_estimates(out_dir: Path, months: list[MonthKey], seed: int) -> list[tu
                 rows.append((forces[slug].name, month.label, measure, f"{estimate:.1f}",
                              f"{estimate - half:.1f}", f"{estimate + half:.1f}", n))  # fmt: skip
         path = folder / f"csew-force-estimates-{month.label}.csv"
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(HEADER)
-            writer.writerows(rows)
+        write_csv(path, HEADER, rows)
         written.append((path, len(rows)))
     return written

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from orchestration.demo.crime_model import MonthKey, _stable_seed
+from orchestration.demo.files import write_csv
 from orchestration.demo.police_uk import area_shares
 from orchestration.settings import SEEDS_DIR
 
@@ -72,8 +73,5 @@ def write_table(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[
     folder = out_dir / SOURCE
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"prc-csp-open-data-to-{months[-1].label}.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerows(rows)
+    write_csv(path, HEADER, rows)
     return [(path, len(rows))]

@@ -8,15 +8,14 @@ lead returns XLSX, the rest CSV.
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
 from orchestration.demo.crime_model import MonthKey, _stable_seed
+from orchestration.demo.files import save_stable, write_csv
 from orchestration.demo.home_office import complete_quarters
-from orchestration.demo.xlsx import save_stable
 from orchestration.reference import metric_catalogue
 
 SOURCE = "partner_returns"
@@ -97,9 +96,6 @@ def write_returns(out_dir: Path, months: list[MonthKey], seed: int) -> list[tupl
             save_stable(workbook, path)
         else:
             path = folder / f"{stem}.csv"
-            with path.open("w", encoding="utf-8", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(HEADER)
-                writer.writerows(rows)
+            write_csv(path, HEADER, rows)
         written.append((path, len(rows)))
     return written

@@ -8,14 +8,13 @@ Satisfaction is calibrated to the seed dashboard: FY 2024/25 baseline and the la
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
 from orchestration.demo.crime_model import MonthKey, _stable_seed, catalogue_figures
-from orchestration.demo.xlsx import save_stable
+from orchestration.demo.files import save_stable, write_csv
 
 SOURCE = "victim_survey"
 # survey -> (catalogue metric, monthly responses)
@@ -91,8 +90,5 @@ def write_month(out_dir: Path, survey: str, month: MonthKey, seed: int) -> tuple
         return path, len(rows)
     path = stem.with_suffix(".csv")
     encoding = "cp1252" if survey == "opcc-services" else "utf-8"
-    with path.open("w", encoding=encoding, newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerows(rows)
+    write_csv(path, HEADER, rows, encoding=encoding)
     return path, len(rows)

@@ -11,7 +11,7 @@ import csv
 import re
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -203,6 +203,19 @@ def check_rules(
         file_name=file_name, row=first, column=column, problem=problem,
         expected=expected, found="" if found is None else found,
     )  # fmt: skip
+
+
+def partitions_in_content(
+    stage: Callable[[duckdb.DuckDBPyConnection, Path, str], int],
+    path: Path,
+    file_name: str,
+    query: str,
+) -> tuple[str, ...]:
+    """Partition keys of a file that spans many (a multi-year table, survey years): stage it
+    in a scratch in-memory database and ask ``query`` (one column of keys) of what was staged."""
+    with duckdb.connect() as scratch:
+        stage(scratch, path, file_name)
+        return tuple(row[0] for row in scratch.execute(query).fetchall())
 
 
 def first_bad(

@@ -25,7 +25,7 @@ import duckdb
 from orchestration.forces import all_forces
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
-from orchestration.landing.tabular import Column, stage_table
+from orchestration.landing.tabular import Column, partitions_in_content, stage_table
 from orchestration.reference import peer_forces
 from orchestration.settings import Settings
 
@@ -119,12 +119,10 @@ class CsewFormat:
         con.execute(TABLE_DDL)
 
     def partitions_of(self, landed: LandedFile) -> tuple[str, ...]:
-        with duckdb.connect() as con:
-            self.stage(con, landed.path, landed.name)
-            rows = con.execute(
-                f"select distinct strftime(period_end, '%Y-%m') from {STAGED} order by 1"
-            )
-            return tuple(r[0] for r in rows.fetchall())
+        return partitions_in_content(
+            self.stage, landed.path, landed.name,
+            f"select distinct strftime(period_end, '%Y-%m') from {STAGED} order by 1",
+        )  # fmt: skip
 
     def allowed_forces(self, on: date) -> set[str]:
         return {*self.settings.forces, *peer_forces(self.settings.home_force, on)}

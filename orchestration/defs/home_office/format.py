@@ -18,7 +18,13 @@ import duckdb
 from orchestration.forces import configured_forces
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
-from orchestration.landing.tabular import Column, check_rules, first_bad, stage_table
+from orchestration.landing.tabular import (
+    Column,
+    check_rules,
+    first_bad,
+    partitions_in_content,
+    stage_table,
+)
 from orchestration.settings import Settings
 
 SOURCE = "home_office"
@@ -75,16 +81,10 @@ class CspCrimeFormat:
 
     def partitions_of(self, landed: LandedFile) -> tuple[str, ...]:
         """The quarters in the file (it has to be read: one file spans many quarters)."""
-        with duckdb.connect() as con:
-            self.stage(con, landed.path, landed.name)
-            quarters = [
-                r[0]
-                for r in con.execute(
-                    f"select distinct strftime({QUARTER_START_SQL}, '%Y-%m') "
-                    f"from {STAGED} order by 1"
-                ).fetchall()
-            ]
-        return tuple(quarters)
+        return partitions_in_content(
+            self.stage, landed.path, landed.name,
+            f"select distinct strftime({QUARTER_START_SQL}, '%Y-%m') from {STAGED} order by 1",
+        )  # fmt: skip
 
     def stage(self, con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> int:
         stage_table(con, path, file_name, COLUMNS, "_delivered_csp")

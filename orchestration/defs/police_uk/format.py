@@ -90,9 +90,6 @@ def raw_table_ddl(table: str, header: tuple[str, ...]) -> str:
     """
 
 
-RAW_TABLE_DDL = raw_table_ddl("raw.police_uk_street", HEADER)
-
-
 @dataclass(frozen=True)
 class StreetFileName:
     month: str  # "YYYY-MM", the partition key

@@ -26,7 +26,7 @@ from orchestration.forces import configured_forces
 from orchestration.landing.encoding import utf8_copy
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileNotReady, FileRefused
-from orchestration.landing.tabular import read_csv_as_text
+from orchestration.landing.tabular import first_bad, read_csv_as_text
 from orchestration.lib.partitions import FIRST_MONTH
 from orchestration.settings import Settings
 
@@ -291,19 +291,13 @@ class Stats19Format:
             """
         )
 
-    def _first_bad(self, con, condition: str, column: str, table: str = "_incoming_stats19"):
-        rows = con.execute(
-            f"select source_line, {column} from {table} where {condition} "
-            "order by source_line limit 1"
-        ).fetchall()
-        return rows[0] if rows else None
-
     def _check_numbers(self, con, file_name: str) -> None:
         for column, kind in NUMERIC.items():
             if column not in self.spec.columns:
                 continue
-            bad = self._first_bad(
+            bad = first_bad(
                 con,
+                "_incoming_stats19",
                 f"nullif(trim({column}), '') is not null and try_cast({column} as {kind}) is null",
                 column,
             )
@@ -318,9 +312,7 @@ class Stats19Format:
     def _place_in_months(self, con, parsed: Stats19FileName, file_name: str) -> None:
         """Give every kept row its partition month, from its date or its collision's date."""
         if self.spec.name == "collision":
-            bad = self._first_bad(
-                con, "try_strptime(date, '%d/%m/%Y') is null", "date", "_stats19_mine"
-            )
+            bad = first_bad(con, "_stats19_mine", "try_strptime(date, '%d/%m/%Y') is null", "date")
             if bad:
                 raise FileRefused(
                     file_name=file_name, row=bad[0], column="date",
@@ -354,9 +346,7 @@ class Stats19Format:
                     on collisions.collision_index = mine.collision_index
                 """
             )
-            orphan = self._first_bad(
-                con, "partition_month is null", "collision_index", "_stats19_placed"
-            )
+            orphan = first_bad(con, "_stats19_placed", "partition_month is null", "collision_index")
             if orphan:
                 raise FileRefused(
                     file_name=file_name, row=orphan[0], column="collision_index",
@@ -365,11 +355,11 @@ class Stats19Format:
                     found=orphan[1],
                 )  # fmt: skip
         wanted = ", ".join(repr(m) for m in parsed.months)
-        bad = self._first_bad(
+        bad = first_bad(
             con,
+            "_stats19_placed",
             f"strftime(partition_month, '%Y-%m') not in ({wanted})",
             "partition_month",
-            "_stats19_placed",
         )
         if bad:
             raise FileRefused(
