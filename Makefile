@@ -22,7 +22,7 @@ DEMO_END ?= 2025-09
 MANIFEST := dbt_project/target/manifest.json
 DBT_INPUTS := $(shell find dbt_project/models dbt_project/macros seeds -type f) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: help setup run test dev lint format clean bench
+.PHONY: help setup run test dev lint format clean bench docs
 
 help:
 	@echo "make run    set up, write demo data, refresh the warehouse, print where results are"
@@ -30,6 +30,7 @@ help:
 	@echo "make dev    open the Dagster UI on this project (http://127.0.0.1:3000)"
 	@echo "make lint   ruff lint and format check"
 	@echo "make bench  performance figures (national-volume ingest, backfill, one-month refresh)"
+	@echo "make docs   build the dbt docs (models, columns, tests, lineage) into dbt_project/target/"
 
 # uv itself, in a private tool environment, so nothing is installed on the machine by hand.
 $(UV):
@@ -55,8 +56,11 @@ run: setup
 	@$(BIN)/pcp status
 	@echo
 	@echo "Results"
-	@echo "  warehouse : $(PCP_WAREHOUSE_PATH)  (marts schema: marts.mart_csp_crime, marts.dim_month, marts.dim_area)"
-	@echo "  query it  : $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(PCP_WAREHOUSE_PATH)', read_only=True).sql('select * from marts.mart_csp_crime limit 5'))\""
+	@echo "  marts     : $(PCP_DATA_DIR)/published/marts.duckdb  (and Parquet in $(PCP_DATA_DIR)/published/parquet/)"
+	@echo "              mart_delivery_dashboard, fct_metric_period, mart_csp_crime, mart_long_term_trend, mart_csew_peers,"
+	@echo "              dim_metric, dim_area, dim_month; frozen board figures in snapshots.board_dashboard"
+	@echo "  query it  : $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(PCP_DATA_DIR)/published/marts.duckdb', read_only=True).sql(\\\"select metric_id, latest_value, rag, rag_reason from mart_delivery_dashboard where reporting_quarter = '2025/26-Q1' order by display_order\\\"))\""
+	@echo "  warehouse : $(PCP_WAREHOUSE_PATH)  (the pipeline's own file: analysts use the published copy)"
 	@echo "  the UI    : make dev, then open http://127.0.0.1:3000 (assets, checks and these runs)"
 	@echo "  status    : PCP_DATA_DIR=$(PCP_DATA_DIR) $(BIN)/pcp status"
 
@@ -65,6 +69,11 @@ test: setup
 
 dev: setup
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# dbt docs against the warehouse `make run` built (catalog needs the tables to exist).
+docs: setup
+	cd dbt_project && ../$(BIN)/dbt docs generate --quiet
+	@echo "dbt docs: $(CURDIR)/dbt_project/target/index.html (serve with: cd dbt_project && ../$(BIN)/dbt docs serve)"
 
 lint: setup
 	$(BIN)/ruff check .

@@ -19,6 +19,7 @@ from orchestration.defs import (
 )
 from orchestration.defs.intake_sources import INTAKE_SOURCES
 from orchestration.defs.warehouse.dbt_assets import warehouse_dbt_models
+from orchestration.defs.warehouse.publication import published_marts
 from orchestration.lib.landing_watch import landing_sensor, monthly_refresh_schedule
 from orchestration.lib.partitions import PARTITIONS_BY_CADENCE
 from orchestration.settings import export_runtime_environment, load_settings
@@ -34,11 +35,11 @@ def refresh_job(cadence: str):
     return dg.define_asset_job(
         name=f"refresh_{cadence}_sources",
         selection=dg.AssetSelection.assets(*[s.key for s in sources])
-        | dg.AssetSelection.assets(warehouse_dbt_models),
+        | dg.AssetSelection.assets(warehouse_dbt_models, published_marts),
         partitions_def=PARTITIONS_BY_CADENCE[cadence],
         description=(
             f"Take in the {cadence} sources' new files ({names}), "
-            "run their checks and rebuild the dbt warehouse, in one run."
+            "run their checks, rebuild the dbt warehouse and publish the marts, in one run."
         ),
     )
 
@@ -48,7 +49,8 @@ REFRESH_JOBS = {
     for cadence in PARTITIONS_BY_CADENCE
     if any(s.cadence == cadence for s in INTAKE_SOURCES)
 }
-DBT_KEYS = list(warehouse_dbt_models.keys)
+# What every run rebuilds after intake: the dbt warehouse, then the published copy.
+DBT_KEYS = [*warehouse_dbt_models.keys, published_marts.key]
 
 LANDING_SENSORS = [
     landing_sensor(source, REFRESH_JOBS[source.cadence], DBT_KEYS) for source in INTAKE_SOURCES

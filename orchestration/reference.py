@@ -43,3 +43,18 @@ def peer_forces(home_force: str, on: date) -> list[str]:
         and date.fromisoformat(row["effective_from"]) <= on
         and (not row["effective_to"] or on <= date.fromisoformat(row["effective_to"]))
     ]
+
+
+def force_population(mid_year: int) -> int:
+    """The force area's population: the sum of its local authorities for the mid-year (the
+    latest earlier year when that one is not in the seed)."""
+    rows = _read("population")
+    year = max(int(r["mid_year"]) for r in rows if int(r["mid_year"]) <= mid_year)
+    return sum(int(r["population"]) for r in rows if int(r["mid_year"]) == year)
+
+
+def survey_measures(source: str) -> dict[str, str]:
+    """metric_id -> survey (victim_survey) or measure (csew), from metric_survey_measures."""
+    key = "survey" if source == "victim_survey" else "measure"
+    rows = _read("metric_survey_measures")
+    return {r["metric_id"]: r[key] for r in rows if r["source"] == source}

@@ -163,9 +163,8 @@ def refresh(settings: Settings, *, log_level: str = "WARNING") -> RefreshSummary
     ensure_instance_config(settings)
     ensure_dbt_manifest()
     # Imported here: loading the definitions reads the dbt manifest, prepared just above.
-    from orchestration.definitions import defs
+    from orchestration.definitions import DBT_KEYS, defs
     from orchestration.defs.intake_sources import INTAKE_SOURCES
-    from orchestration.defs.warehouse.dbt_assets import warehouse_dbt_models
 
     plan = plan_refresh(settings, INTAKE_SOURCES)
     summary = RefreshSummary(plan=plan, refused=list(plan.refused))
@@ -179,7 +178,7 @@ def refresh(settings: Settings, *, log_level: str = "WARNING") -> RefreshSummary
         for planned in plan.runs:
             result = defs.resolve_job_def(planned.job_name).execute_in_process(
                 instance=instance,
-                asset_selection=[*planned.asset_keys, *warehouse_dbt_models.keys],
+                asset_selection=[*planned.asset_keys, *DBT_KEYS],
                 tags={**planned.tags, "pcp/trigger": "pcp refresh"},
                 run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
                 raise_on_error=False,

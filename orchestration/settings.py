@@ -49,6 +49,11 @@ class Settings:
         return self.data_dir / "logs"
 
     @property
+    def published_dir(self) -> Path:
+        """What analysts open: a copy of the marts, swapped in whole after each build."""
+        return self.data_dir / "published"
+
+    @property
     def dagster_home(self) -> Path:
         return self.data_dir / "dagster"
 

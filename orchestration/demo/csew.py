@@ -14,11 +14,9 @@ import numpy as np
 from orchestration.demo.crime_model import MonthKey, _stable_seed, catalogue_figures
 from orchestration.demo.files import write_csv
 from orchestration.forces import all_forces
-from orchestration.reference import peer_forces
+from orchestration.reference import peer_forces, survey_measures
 
 SOURCE = "csew"
-MEASURE_METRICS = {"confidence": "2", "community_understanding": "26", "good_job": "83",
-                   "fair_treatment": "85"}  # fmt: skip
 HEADER = ("force", "period", "measure", "estimate", "ci_lower", "ci_upper", "unweighted_n")
 
 
@@ -34,7 +32,7 @@ def write_estimates(out_dir: Path, months: list[MonthKey], seed: int) -> list[tu
         peers = peer_forces("leicestershire", date(month.year, month.month, 1))
         rows = []
         for slug in ("leicestershire", *peers):
-            for measure, metric in MEASURE_METRICS.items():
+            for metric, measure in survey_measures("csew").items():
                 baseline, _ = catalogue_figures(metric)
                 drift = 0.0 if slug == "leicestershire" else _stable_seed(slug, measure) % 11 - 5
                 years_from_baseline = (month.year * 12 + month.month - (2025 * 12 + 3)) / 12

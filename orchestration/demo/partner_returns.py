@@ -16,7 +16,7 @@ import numpy as np
 from orchestration.demo.crime_model import MonthKey, _stable_seed
 from orchestration.demo.files import save_stable, write_csv
 from orchestration.demo.home_office import complete_quarters
-from orchestration.reference import metric_catalogue
+from orchestration.reference import force_population, metric_catalogue
 
 SOURCE = "partner_returns"
 HEADER = ("metric_id", "area", "period", "value", "numerator", "denominator", "submitted_by",
@@ -72,6 +72,9 @@ def write_returns(out_dir: Path, months: list[MonthKey], seed: int) -> list[tupl
             else:
                 period, value = fq, figure(metric, fy, quarter, rng)
             numerator = denominator = ""
+            if metric["unit"] == "rate_per_1000":
+                # The count behind the rate, so the board can see it and the change be tested.
+                numerator = round(float(value) * force_population(fy) / 1000)
             if metric["unit"] == "percent" and metric["metric_id"] == "78":
                 denominator = int(rng.integers(180, 240))
                 numerator = round(float(value) / 100 * denominator)

@@ -137,7 +137,7 @@ def test_three_months_reach_the_mart_exactly(settings, tmp_path):
         members = con.execute(
             "select count(distinct csp_code), min(crime_count) from marts.mart_csp_crime"
         ).fetchall()[0]
-    assert totals == {"month": total_rows, "quarter": total_rows, "year": total_rows}
+    assert totals == {"month": total_rows, "quarter": total_rows, "FY": total_rows}
     assert sorted(quarter) == [("2024/25", 3, False), ("2024/25-Q1", 3, True)]
     assert members == (11, 0)  # nine CSPs + no location + outside, dense with zeros
     # Files were archived by content, landing emptied, and Dagster recorded the run and checks.

@@ -19,7 +19,10 @@ DASHBOARD_REFS = [
 
 def read_seed(name: str) -> list[dict[str, str]]:
     with (SEEDS_DIR / f"{name}.csv").open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+        rows = list(csv.DictReader(handle))
+    if name == "metric_catalogue":  # the dashboard's rows; supporting metrics sit beside them
+        return [row for row in rows if row["tier"] == "Headline"]
+    return rows
 
 
 def test_catalogue_has_one_row_per_dashboard_row_with_its_ref_as_id():

@@ -2,15 +2,14 @@
 -- police.uk re-publishes a crime in later months with newer outcomes, so a Crime ID can appear
 -- in several monthly street files: the crime is dated by the first month it appears in, and its
 -- outcome is the newest one recorded in an outcomes file, or else the newest street file's
--- "Last outcome category". Crime counts elsewhere stay as police.uk publishes them (rows).
+-- "Last outcome category". Its crime type and area are those of its first month. Crime counts elsewhere stay as police.uk publishes them (rows).
 with
 
 street as (
 
-    select crime_id, month_start, last_outcome_category
-    from {{ ref('stg_police_uk__street_crimes') }}
+    select crime_id, month_start, crime_type, area_code, last_outcome_category
+    from {{ ref('int_street_crimes_located') }}
     where crime_id is not null
-        and force_slug = '{{ var("home_force") }}'
 
 ),
 
@@ -19,6 +18,8 @@ street_latest as (
     select
         crime_id,
         min(month_start) as crime_month,
+        arg_min(crime_type, month_start) as crime_type,
+        arg_min(area_code, month_start) as area_code,
         arg_max(last_outcome_category, month_start) as street_outcome,
         count(*) as street_rows
     from street
@@ -49,6 +50,8 @@ joined as (
     select
         street_latest.crime_id,
         street_latest.crime_month,
+        street_latest.crime_type,
+        street_latest.area_code,
         street_latest.street_rows,
         coalesce(outcomes_latest.outcome_type, street_latest.street_outcome) as outcome_category,
         outcomes_latest.outcome_month,
@@ -62,6 +65,8 @@ joined as (
 select
     joined.crime_id,
     joined.crime_month,
+    joined.crime_type,
+    joined.area_code,
     joined.street_rows,
     joined.outcome_category,
     joined.outcome_month,

@@ -1,7 +1,8 @@
 -- police.uk crime by Community Safety Partnership x crime type x period (month, financial
--- quarter, financial year). Dense: a CSP with no robbery in a month has a 0 row, so periods can
--- be compared and summed. Rows with no location or outside the force area have their own
--- members, so the members of a period add up to every row delivered for it.
+-- quarter, financial year), beside the same period a year earlier. Dense: a CSP with no robbery
+-- in a month has a 0 row, so periods can be compared and summed. Rows with no location or
+-- outside the force area have their own members, so the members of a period add up to every
+-- row delivered for it.
 with
 
 crimes as (
@@ -12,7 +13,8 @@ crimes as (
 
 periods_by_month as (
 
-    select * from {{ ref('int_periods_by_month') }}
+    select * from {{ ref('int_period_windows') }}
+    where period_type in ('month', 'quarter', 'FY')
 
 ),
 
@@ -70,7 +72,7 @@ periods as (
         periods_by_month.period_start,
         periods_by_month.period_end,
         periods_by_month.period_label,
-        periods_by_month.fy_label,
+        periods_by_month.period_fy_label as fy_label,
         monthly_grid.csp_code,
         monthly_grid.csp_name,
         monthly_grid.crime_type,
@@ -80,6 +82,22 @@ periods as (
     from monthly_grid
     inner join periods_by_month on periods_by_month.month_start = monthly_grid.month_start
     group by all
+
+),
+
+compared as (
+
+    select
+        periods.*,
+        year_ago.period_label as year_ago_period_label,
+        year_ago.crime_count as year_ago_crime_count,
+        year_ago.months_loaded = year_ago.months_in_period as year_ago_is_complete
+    from periods
+    left join periods as year_ago
+        on year_ago.period_type = periods.period_type
+        and year_ago.period_start = periods.period_start - interval 1 year
+        and year_ago.csp_code = periods.csp_code
+        and year_ago.crime_type = periods.crime_type
 
 )
 
@@ -94,5 +112,18 @@ select
     cast(crime_type as varchar) as crime_type,
     cast(crime_count as bigint) as crime_count,
     cast(months_loaded as integer) as months_loaded,
-    months_loaded = months_in_period as is_complete_period
-from periods
+    months_loaded = months_in_period as is_complete_period,
+    cast(year_ago_period_label as varchar) as year_ago_period_label,
+    cast(year_ago_crime_count as bigint) as year_ago_crime_count,
+    cast(crime_count - year_ago_crime_count as bigint) as change_count,
+    -- Small numbers make big percentages: no percent change on fewer than
+    -- {{ var('min_count_for_percent_change') }} crimes a year earlier.
+    cast(
+        case
+            when year_ago_crime_count >= {{ var('min_count_for_percent_change') }}
+                then 100.0 * (crime_count - year_ago_crime_count) / year_ago_crime_count
+        end as double
+    ) as change_pct,
+    coalesce(year_ago_is_complete and months_loaded = months_in_period, false)
+        as is_like_for_like
+from compared

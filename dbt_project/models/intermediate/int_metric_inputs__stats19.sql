@@ -1,0 +1,19 @@
+-- Monthly inputs of the road-safety metrics, by area member: the headline adjusted KSI (62:
+-- fatal + adjusted-serious probabilities, a decimal) and the unadjusted count beside it.
+with
+
+ksi as (
+
+    select * from {{ ref('int_ksi_by_area_month') }}
+
+)
+
+select '62' as metric_id, month_start, area_code,
+       cast(ksi_adjusted as double) as numerator, null::double as denominator
+from ksi
+
+union all
+
+select 'ksi_unadjusted', month_start, area_code,
+       cast(ksi_unadjusted as double), null::double
+from ksi

@@ -1,0 +1,30 @@
+-- Mid-year population per area and year, with the force as the sum of its local authorities.
+-- A force figure is provisional when any of its parts is.
+with
+
+population as (
+
+    select * from {{ ref('population') }}
+
+),
+
+force as (
+
+    select area_code from {{ ref('dim_area') }} where area_type = 'force'
+
+)
+
+select area_code, mid_year, population, estimate_vintage, is_provisional
+from population
+
+union all
+
+select
+    force.area_code,
+    population.mid_year,
+    sum(population.population),
+    string_agg(distinct population.estimate_vintage, '; ' order by population.estimate_vintage),
+    bool_or(population.is_provisional)
+from population
+cross join force
+group by all

@@ -1,0 +1,223 @@
+"""The metric marts on a demo warehouse, checked against figures recomputed from the delivered
+files by a different route, and the dashboard's z, p and RAG re-derived from each row's own
+columns in Python (scipy). Also: publication to analysts is atomic, board snapshots frozen."""
+
+from __future__ import annotations
+
+import csv
+import math
+import shutil
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from scipy import stats
+
+from orchestration.demo import write_demo_data
+from orchestration.reference import force_population, metric_catalogue
+from orchestration.refresh import refresh
+from orchestration.settings import load_settings
+from tests.integration.test_refresh_end_to_end import csp_by_lsoa_code
+
+pytestmark = pytest.mark.slow
+DEMO_START, DEMO_END = "2022-04", "2025-09"
+
+
+def quarter_label(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:])
+    fy = year if number >= 4 else year - 1
+    return f"{fy}/{(fy + 1) % 100:02d}-Q{((number - 4) % 12) // 3 + 1}"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """A demo warehouse from 2022-04 to 2025-09, and a copy of every file delivered to it."""
+    root = tmp_path_factory.mktemp("metric-marts")
+    delivered = root / "delivered"
+    write_demo_data(delivered, start=DEMO_START, end=DEMO_END, seed=11)
+    with pytest.MonkeyPatch.context() as patch:
+        data_dir = root / "data"
+        patch.setenv("PCP_DATA_DIR", str(data_dir))
+        patch.setenv("PCP_WAREHOUSE_PATH", str(data_dir / "warehouse.duckdb"))
+        patch.setenv("DAGSTER_HOME", str(data_dir / "dagster"))
+        patch.delenv("PCP_FORCES", raising=False)
+        settings = load_settings()
+        settings.ensure_dirs()
+        shutil.copytree(delivered, settings.landing_dir, dirs_exist_ok=True)
+        summary = refresh(settings)
+        assert summary.ok, summary
+        yield settings, delivered, patch
+
+
+def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def street_rows(delivered: Path):
+    lookup = csp_by_lsoa_code()
+    for path in sorted((delivered / "police_uk").glob("*-street.csv")):
+        with path.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                csp = lookup[row["LSOA code"]] if row["LSOA code"] else "ZZ-NOLOC"
+                yield row["Month"], csp, row["Crime type"]
+
+
+def test_every_headline_metric_has_a_q1_2025_26_row(demo):
+    settings, _, _ = demo
+    rows = query(
+        settings.published_dir / "marts.duckdb",
+        "select metric_id from marts.mart_delivery_dashboard where reporting_quarter = '2025/26-Q1'",
+    )
+    headline = {m for m, row in metric_catalogue().items() if row["tier"] == "Headline"}
+    assert sorted(r[0] for r in rows) == sorted(headline)
+    assert len(rows) == 39
+
+
+def test_quarter_counts_by_csp_and_year_on_year_change_match_the_files(demo):
+    settings, delivered, _ = demo
+    expected = Counter((quarter_label(m), csp, t) for m, csp, t in street_rows(delivered))
+    rows = query(
+        settings.published_dir / "marts.duckdb",
+        """select period_label, csp_code, crime_type, crime_count, year_ago_crime_count,
+                  change_count, change_pct
+           from marts.mart_csp_crime where period_type = 'quarter'""",
+    )
+    got = {(q, c, t): n for q, c, t, n, *_ in rows if n}
+    assert got == {k: v for k, v in expected.items() if v}
+    for quarter, csp, crime_type, count, year_ago, change, pct in rows:
+        before = f"{int(quarter[:4]) - 1}/{int(quarter[5:7]) - 1:02d}{quarter[7:]}"
+        if any(key[0] == before for key in expected):
+            previous = expected[(before, csp, crime_type)]
+            assert (year_ago, change) == (previous, count - previous)
+            if previous >= 10:
+                assert pct == pytest.approx(100 * (count - previous) / previous, abs=1e-9)
+            else:
+                assert pct is None
+        else:
+            assert year_ago is None
+
+
+def test_rates_per_1000_are_the_counts_over_the_population(demo):
+    settings, delivered, _ = demo
+    r12 = {
+        f"{y}-{m:02d}"
+        for y, m in [(2024, m) for m in range(7, 13)] + [(2025, m) for m in range(1, 7)]
+    }
+    shoplifting = sum(1 for m, _, t in street_rows(delivered) if m in r12 and t == "Shoplifting")
+    ((numerator, denominator, value),) = query(
+        settings.published_dir / "marts.duckdb",
+        """select numerator, denominator, value from marts.fct_metric_period
+           where metric_id = '55' and area_code = 'E23000021' and period_type = 'R12'
+             and period_end = date '2025-06-30'""",
+    )
+    assert numerator == shoplifting
+    assert denominator == force_population(2025)
+    assert abs(value - shoplifting / force_population(2025) * 1000) <= 1e-9
+
+
+def rederived(row: dict) -> tuple[float | None, float | None, str]:
+    """z, p and RAG from the row's own columns, by BRIEF.md's rules, written independently."""
+    test, c1, c2 = row["test_used"], row["baseline_count"], row["latest_count"]
+    z = p = None
+    if test in ("poisson_normal", "poisson_exact") and c1 and c2:
+        rr = (c2 / row["latest_exposure"]) / (c1 / row["baseline_exposure"])
+        z = math.log(rr) / (math.sqrt(1 / c1 + 1 / c2) * math.sqrt(row["phi"]))
+    elif test == "two_proportion":
+        p1, p2 = c1 / row["baseline_denominator"], c2 / row["latest_denominator"]
+        deff = row["design_effect"]
+        z = (p2 - p1) / math.sqrt(
+            p1 * (1 - p1) * deff / row["baseline_denominator"]
+            + p2 * (1 - p2) * deff / row["latest_denominator"]
+        )
+    elif test == "interval":
+        se1 = (row["baseline_ci_upper"] - row["baseline_ci_lower"]) / 3.92
+        se2 = (row["latest_ci_upper"] - row["latest_ci_lower"]) / 3.92
+        z = (row["latest_value"] - row["baseline_value"]) / math.hypot(se1, se2)
+    if test == "poisson_exact":
+        share = row["latest_exposure"] / (row["baseline_exposure"] + row["latest_exposure"])
+        p = stats.binomtest(round(c2), round(c1) + round(c2), share).pvalue
+    elif z is not None:
+        p = 2 * stats.norm.sf(abs(z))
+    if row["restricted"] or row["data_status"] in ("missing", "incomplete"):
+        rag = "grey"
+    elif test == "target":
+        rag = "green" if row["target_met"] else "red" if row["target_met"] is False else "grey"
+    elif (
+        row["baseline_value"] is None
+        or test is None
+        or (test.startswith("poisson") and c1 + c2 < 10)
+        or (
+            test == "two_proportion"
+            and min(row["baseline_denominator"], row["latest_denominator"]) < 100
+        )
+    ):
+        rag = "grey"  # not rated, too few events, too few responses
+    elif p < 0.05:
+        better = (row["latest_value"] > row["baseline_value"]) == (
+            row["polarity"] == "higher_is_better"
+        )
+        rag = "green" if better else "red"
+    else:
+        rag = "amber"
+    return z, p, rag
+
+
+def test_z_p_and_rag_rederive_from_each_row(demo):
+    settings, _, _ = demo
+    with duckdb.connect(str(settings.published_dir / "marts.duckdb"), read_only=True) as con:
+        cursor = con.execute("select * from marts.mart_delivery_dashboard")
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    assert len(rows) >= 39 * 6
+    seen = Counter()
+    for row in rows:
+        z, p, rag = rederived(row)
+        key = (row["reporting_quarter"], row["metric_id"])
+        assert row["rag"] == rag, (key, row["rag_reason"])
+        assert row["rag_reason"], key
+        if z is None:
+            assert row["z"] is None, key
+        else:
+            assert row["z"] == pytest.approx(z, rel=1e-9), key
+            assert row["p"] == pytest.approx(p, rel=1e-6), key
+        seen[rag] += 1
+    # The demo exercises every colour.
+    assert set(seen) == {"green", "amber", "red", "grey"}, seen
+
+
+def test_published_marts_swap_atomically_under_a_reader_and_boards_stay_frozen(demo):
+    settings, _, _ = demo
+    published = settings.published_dir / "marts.duckdb"
+    snapshot_sql = (
+        "select snapshot_name, reporting_quarter, metric_id, latest_value, rag, frozen_at "
+        "from snapshots.board_dashboard order by all"
+    )
+    frozen_before = query(published, snapshot_sql)
+    assert {r[0] for r in frozen_before} >= {"board-2025-07-30", "board-2025-11-05"}
+    reader = duckdb.connect(str(published), read_only=True)
+    months_before = reader.execute(
+        "select max(period_start) from marts.mart_csp_crime where period_type = 'month'"
+    ).fetchone()[0]
+    assert months_before == date(2025, 9, 1)
+    # A new month arrives while the analyst has the published file open.
+    write_demo_data(settings.landing_dir, start="2025-10", end="2025-10", seed=11)
+    assert refresh(settings).ok
+    # The reader still sees the complete old tables; a new open sees the new month.
+    assert (
+        reader.execute(
+            "select max(period_start) from marts.mart_csp_crime where period_type = 'month'"
+        ).fetchone()[0]
+        == months_before
+    )
+    reader.close()
+    assert query(
+        published, "select max(period_start) from marts.mart_csp_crime where period_type = 'month'"
+    )[0][0] == date(2025, 10, 1)
+    assert query(published, snapshot_sql) == frozen_before
+    parquet = settings.published_dir / "parquet" / "mart_delivery_dashboard.parquet"
+    assert query(published, f"select count(*) from '{parquet}'") == query(
+        published, "select count(*) from marts.mart_delivery_dashboard"
+    )
