@@ -14,9 +14,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.defs.police_uk.format import StreetFormat, parse_file_name, stage_police_uk_file
+from orchestration.defs.police_uk.format import (
+    OUTCOMES_HEADER,
+    OutcomesFormat,
+    StreetFormat,
+    parse_file_name,
+    stage_police_uk_file,
+)
 from orchestration.demo.crime_model import MonthKey
-from orchestration.demo.police_uk import street_rows, write_street_csv
+from orchestration.demo.police_uk import outcome_rows, street_rows, write_street_csv
 from orchestration.landing.files import list_landed
 from orchestration.landing.intake import BatchFormat, IntakeResult, take_in
 from orchestration.landing.refusal import FileRefused
@@ -277,3 +283,35 @@ def test_batches_and_one_file_at_a_time_give_the_same_warehouse(settings, rows_b
         (f.name, f.reason) for f in single.refused
     ]
     assert raw_table(settings) == raw_table(other)
+
+
+def test_outcomes_files_go_in_batches_and_an_outcome_without_its_crime_is_refused(
+    settings, tmp_path
+):
+    folder = settings.landing_for("police_uk")
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for month in (1, 2, 3):
+        rows = [list(r) for r in outcome_rows(MonthKey(2024, month), seed=7)]
+        if month == 2:
+            rows[6][0] = ""  # line 8: an outcome without its Crime ID
+        paths[month] = folder / f"2024-{month:02d}-leicestershire-outcomes.csv"
+        write_street_csv(paths[month], rows, OUTCOMES_HEADER)
+    alone_copy = shutil.copy(paths[2], tmp_path / paths[2].name)
+    with duckdb.connect() as con, pytest.raises(FileRefused) as caught:
+        stage_police_uk_file(
+            con, alone_copy, parse_file_name(paths[2].name), paths[2].name, OUTCOMES_HEADER
+        )
+    lines = {m: len(paths[m].read_bytes().split(b"\r\n")) - 2 for m in (1, 3)}
+
+    result = take(settings, OutcomesFormat(settings.forces))
+
+    assert [(f.name, f.reason) for f in result.refused] == [(paths[2].name, str(caught.value))]
+    assert "line 8, column 'Crime ID'" in result.refused[0].reason
+    assert {f.name: f.rows for f in result.loaded} == {paths[m].name: lines[m] for m in (1, 3)}
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        spans = con.execute(
+            "select strftime(partition_month, '%m'), min(source_line), max(source_line), count(*)"
+            " from raw.police_uk_outcomes group by all order by all"
+        ).fetchall()
+    assert spans == [(f"{m:02d}", 2, lines[m] + 1, lines[m]) for m in (1, 3)]

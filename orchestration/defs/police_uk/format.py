@@ -368,16 +368,23 @@ def replace_months(
             )
     of_file = "[file_index::bigint + 1]"
     source_cols = ", ".join(f'"{h}"' for h in header)
-    con.execute(
-        f"""
-        insert into {table} ({", ".join(raw_columns(header))}, partition_month, force_slug,
-                             source_sha256, source_line)
-        select {source_cols}, $1{of_file}, $2{of_file}, $3{of_file},
-               rowid - $4{of_file} + 2
-        from {BATCH_TABLE} where $3{of_file} is not null
-        """,
-        [months, forces, shas, firsts],
-    )
+    # Each row carries its file and line, so the rows' order in the table means nothing: let
+    # DuckDB append them in parallel without keeping their order (~15% faster).
+    in_order = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("set preserve_insertion_order = false")
+    try:
+        con.execute(
+            f"""
+            insert into {table} ({", ".join(raw_columns(header))}, partition_month, force_slug,
+                                 source_sha256, source_line)
+            select {source_cols}, $1{of_file}, $2{of_file}, $3{of_file},
+                   rowid - $4{of_file} + 2
+            from {BATCH_TABLE} where $3{of_file} is not null
+            """,
+            [months, forces, shas, firsts],
+        )
+    finally:
+        con.execute(f"set preserve_insertion_order = {bool(in_order)}")
     con.execute(f"drop table {BATCH_TABLE}; drop table {BATCH_FILES}")  # memory back
 
 
