@@ -4,6 +4,7 @@ quarantine beside a reason a person can read."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,16 +18,22 @@ def archive_path_for(archive_dir: Path, source: str, sha256: str, original_name:
 
 
 def archive_copy(archive_dir: Path, source: str, path: Path, sha256: str) -> Path:
-    """Copy a file into the archive under its content hash (once: same bytes, same place).
+    """Keep a file in the archive under its content hash (once: same bytes, same place).
 
-    Copy first, write the warehouse, then remove from landing: a crash in between leaves the
-    file in landing to be picked up again, never lost.
+    Archive first, write the warehouse, then remove from landing: a crash in between leaves the
+    file in landing to be picked up again, never lost. On the same file system the archive
+    entry is a hard link (the bytes are not copied; removing the landing name leaves them in
+    the archive alone); elsewhere it is a copy.
     """
     target = archive_path_for(archive_dir, source, sha256, path.name)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(target.suffix + ".part")
-        shutil.copy2(path, partial)
+        partial.unlink(missing_ok=True)
+        try:
+            os.link(path, partial)
+        except OSError:  # another file system, or one without hard links
+            shutil.copy2(path, partial)
         partial.replace(target)
     return target
 

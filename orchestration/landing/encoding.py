@@ -8,6 +8,15 @@ from pathlib import Path
 from orchestration.landing.refusal import FileRefused
 
 
+def is_utf8(path: Path) -> bool:
+    """True when the file is UTF-8 (with or without BOM) as it stands: DuckDB can read it."""
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def utf8_copy(path: Path) -> Path:
     """Return a path DuckDB can read as UTF-8: the file itself, or a transcoded copy.
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +33,11 @@ class LandedFile:
         return self.path.name
 
 
-def list_landed(landing_dir: Path, source: str) -> list[LandedFile]:
-    """Every regular file in the source's landing folder, oldest first (delivery order).
+def list_landed(
+    landing_dir: Path, source: str, wanted: Callable[[str], bool] | None = None
+) -> list[LandedFile]:
+    """Every regular file in the source's landing folder, oldest first (delivery order); only
+    those whose names are ``wanted``, when given (the others are not read).
 
     Hidden files and partial uploads (``.part``, ``.tmp``) are left alone until complete.
     """
@@ -41,7 +47,13 @@ def list_landed(landing_dir: Path, source: str) -> list[LandedFile]:
     paths = [
         p
         for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.suffix not in {".part", ".tmp"}
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.suffix not in {".part", ".tmp"}
+        and (wanted is None or wanted(p.name))
     ]
     paths.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
-    return [LandedFile(source=source, path=p, sha256=sha256_of(p)) for p in paths]
+    # hashlib lets go of the GIL while it hashes: one thread per core reads and hashes.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        hashes = list(pool.map(sha256_of, paths))
+    return [LandedFile(source=source, path=p, sha256=h) for p, h in zip(paths, hashes, strict=True)]

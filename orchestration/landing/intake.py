@@ -4,14 +4,20 @@ For each file, oldest delivery first: the same bytes accepted before change noth
 the source's format checks the file's structure, and either its partitions' rows are replaced
 and the manifest updated in one transaction (then the file is archived), or the file goes to
 quarantine with its reason and the partitions keep their last good rows.
+
+Formats that can (``BatchFormat``) take many files at a time: one read and one check of a batch
+of files, one insert of the good files' rows and their manifest rows in one transaction. A file
+that fails any check in the batch is then looked at alone, exactly as it would have been
+without batches, so its refusal names the same line and column.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import duckdb
 
@@ -61,6 +67,29 @@ class SourceFormat(Protocol):
     def scope_of(self, file_name: str) -> str:
         """Within what a newer file replaces an older one for the same partitions: a force,
         a survey; '' when any newer file of the dataset replaces the older."""
+        ...
+
+
+@runtime_checkable
+class BatchFormat(SourceFormat, Protocol):
+    """A format that can also stage and replace many files at once (optional)."""
+
+    def stage_batch(
+        self, con: duckdb.DuckDBPyConnection, files: Sequence[tuple[Path, str]]
+    ) -> dict[str, int]:
+        """Stage (path, file name) files together, leaving their rows in the connection.
+
+        Returns {file name: rows} of the files that pass every check ``stage`` makes. The
+        others are not staged: intake passes each to ``stage`` alone, which names its problem.
+        """
+        ...
+
+    def replace_batch(
+        self, con: duckdb.DuckDBPyConnection, files: Sequence[tuple[str, str, bool]]
+    ) -> None:
+        """Swap the staged rows of (file name, sha256, replacing) files in for their partitions,
+        inside a transaction; ``replacing`` as for ``replace``. No two of the files share a
+        partition within a scope."""
         ...
 
 
@@ -162,6 +191,113 @@ def survey_landing(
 # half-replaced. DuckDB would checkpoint the WAL into the file every ~16 MB of commits, which
 # costs more than the rows themselves at national volume: intake checkpoints once, at the end.
 INTAKE_CHECKPOINT_THRESHOLD = "1GB"
+# A batch is read in one go and held in memory (DuckDB spills beyond its memory limit): bound
+# it by delivered bytes so peak memory stays well under 2 GB at national volume.
+INTAKE_BATCH_BYTES = 256 * 1024 * 1024
+
+
+@dataclass
+class _Batch:
+    """Files waiting to be taken in together, none sharing bytes or a partition in a scope."""
+
+    files: list[tuple[LandedFile, manifest.Delivery]] = field(default_factory=list)
+    size: int = 0
+
+    def clashes_with(self, landed: LandedFile, delivery: manifest.Delivery) -> bool:
+        """Whether the file must wait for the batch: same bytes (it may be a duplicate once the
+        batch is in) or a partition the batch replaces (the older file must go in first)."""
+        return any(
+            landed.sha256 == other.sha256
+            or (
+                delivery.scope == held.scope
+                and set(delivery.partition_keys) & set(held.partition_keys)
+            )
+            for other, held in self.files
+        )
+
+
+def _take_one(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    fmt: SourceFormat,
+    landed: LandedFile,
+    delivery: manifest.Delivery,
+    result: IntakeResult,
+) -> None:
+    try:
+        # Staged outside the transaction: line numbers come from the staged rowids.
+        rows = fmt.stage(con, landed.path, landed.name)
+    except FileNotReady as waiting:
+        result.waiting.append((landed.name, str(waiting)))
+        return
+    except FileRefused as refusal:
+        result.refused.append(_refuse(con, settings, delivery, landed, refusal))
+        return
+    archived = archive_copy(settings.archive_dir, fmt.dataset, landed.path, landed.sha256)
+    con.execute("begin transaction")
+    try:
+        fmt.replace(con, landed.name, landed.sha256, manifest.has_loaded(con, delivery))
+        version = manifest.record_accepted(con, delivery, rows, str(archived))
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    landed.path.unlink()
+    result.loaded.append(LoadedFile(landed.name, delivery.partition_keys, rows, version))
+
+
+def _take_batch(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    fmt: BatchFormat,
+    batch: _Batch,
+    result: IntakeResult,
+) -> None:
+    """Stage the batch in one go; its good files go in with one replace and their manifest rows
+    in one transaction; each other file is then taken alone, to be refused with its reason."""
+    if len(batch.files) == 1:
+        _take_one(con, settings, fmt, *batch.files[0], result)
+        return
+    staged = fmt.stage_batch(con, [(landed.path, landed.name) for landed, _ in batch.files])
+    good = [(landed, delivery) for landed, delivery in batch.files if landed.name in staged]
+    archived = {
+        landed.name: archive_copy(settings.archive_dir, fmt.dataset, landed.path, landed.sha256)
+        for landed, _ in good
+    }
+    loaded: list[LoadedFile] = []
+    if good:
+        deliveries = [delivery for _, delivery in good]
+        con.execute("begin transaction")
+        try:
+            replacing = manifest.has_loaded_many(con, deliveries)
+            fmt.replace_batch(
+                con,
+                [
+                    (landed.name, landed.sha256, replaces)
+                    for (landed, _), replaces in zip(good, replacing, strict=True)
+                ],
+            )
+            versions = manifest.record_accepted_many(
+                con,
+                [
+                    (delivery, staged[landed.name], str(archived[landed.name]))
+                    for landed, delivery in good
+                ],
+            )
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        loaded = [
+            LoadedFile(landed.name, delivery.partition_keys, staged[landed.name], version)
+            for (landed, delivery), version in zip(good, versions, strict=True)
+        ]
+    for landed, _ in good:
+        landed.path.unlink()
+    result.loaded.extend(loaded)
+    for landed, delivery in batch.files:
+        if landed.name not in staged:
+            _take_one(con, settings, fmt, landed, delivery, result)
 
 
 def take_in(
@@ -173,10 +309,22 @@ def take_in(
 ) -> IntakeResult:
     """Load the dataset's files whose partitions all fall ``within`` the run's (None = any)."""
     result = IntakeResult()
+    batching = isinstance(fmt, BatchFormat)
+    batch = _Batch()
+
+    def flush(con: duckdb.DuckDBPyConnection) -> None:
+        nonlocal batch
+        if batch.files:
+            assert isinstance(fmt, BatchFormat)
+            _take_batch(con, settings, fmt, batch, result)
+        batch = _Batch()
+
     with connect(settings.warehouse_path) as con:
         manifest.ensure_manifest(con)
         fmt.ensure_tables(con)
         con.execute(f"set checkpoint_threshold = '{INTAKE_CHECKPOINT_THRESHOLD}'")
+        accepted_before = manifest.accepted_sha256s(con, fmt.dataset)
+        tried: set[str] = set()  # bytes this run has tried to take in, accepted or not
         for landed in files:
             if not fmt.claims(landed.name) or not landed.path.exists():
                 continue
@@ -196,29 +344,23 @@ def take_in(
                 fmt.dataset, landed.name, landed.sha256, now, partitions, run_id,
                 fmt.scope_of(landed.name),
             )  # fmt: skip
-            if manifest.is_known_accepted(con, fmt.dataset, landed.sha256):
+            if batch.clashes_with(landed, delivery):
+                flush(con)
+            if landed.sha256 in accepted_before or (
+                landed.sha256 in tried
+                and manifest.is_known_accepted(con, fmt.dataset, landed.sha256)
+            ):
                 landed.path.unlink()
                 result.duplicates.append(landed.name)
                 continue
-            try:
-                # Staged outside the transaction: line numbers come from the staged rowids.
-                rows = fmt.stage(con, landed.path, landed.name)
-            except FileNotReady as waiting:
-                result.waiting.append((landed.name, str(waiting)))
+            tried.add(landed.sha256)
+            if not batching:
+                _take_one(con, settings, fmt, landed, delivery, result)
                 continue
-            except FileRefused as refusal:
-                result.refused.append(_refuse(con, settings, delivery, landed, refusal))
-                continue
-            archived = archive_copy(settings.archive_dir, fmt.dataset, landed.path, landed.sha256)
-            con.execute("begin transaction")
-            try:
-                fmt.replace(con, landed.name, landed.sha256, manifest.has_loaded(con, delivery))
-                version = manifest.record_accepted(con, delivery, rows, str(archived))
-                con.execute("commit")
-            except Exception:
-                con.execute("rollback")
-                raise
-            landed.path.unlink()
-            result.loaded.append(LoadedFile(landed.name, partitions, rows, version))
+            batch.files.append((landed, delivery))
+            batch.size += landed.path.stat().st_size
+            if batch.size >= INTAKE_BATCH_BYTES:
+                flush(con)
+        flush(con)
         con.execute("checkpoint")
     return result

@@ -7,6 +7,7 @@ file's rows and its manifest row are written in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -121,6 +122,116 @@ def record_accepted(
         ],
     )
     return version
+
+
+def accepted_sha256s(con: duckdb.DuckDBPyConnection, source: str) -> set[str]:
+    """Every sha256 accepted before for the source: ``is_known_accepted`` for many files."""
+    rows = con.execute(
+        "select distinct sha256 from ops.file_manifest where source = ? and status <> 'refused'",
+        [source],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+# Deliveries as rows (i = position in the list), for statements about many at once.
+_DELIVERIES = """
+    (select unnest($i) as i, unnest($scope) as scope, unnest($keys) as keys) as d
+"""
+
+
+def _delivery_params(deliveries: Sequence[Delivery]) -> dict[str, object]:
+    return {
+        "i": list(range(len(deliveries))),
+        "scope": [d.scope for d in deliveries],
+        "keys": [list(d.partition_keys) for d in deliveries],
+    }
+
+
+def has_loaded_many(con: duckdb.DuckDBPyConnection, deliveries: Sequence[Delivery]) -> list[bool]:
+    """``has_loaded`` of each delivery of one source, in one query."""
+    if not deliveries:
+        return []
+    (source,) = {d.source for d in deliveries}
+    rows = con.execute(
+        f"""
+        select distinct d.i from {_DELIVERIES}
+        join ops.file_manifest m on m.scope = d.scope and list_has_any(m.partition_keys, d.keys)
+        where m.source = $source and m.status = 'loaded'
+        """,
+        {**_delivery_params(deliveries), "source": source},
+    ).fetchall()
+    loaded = {row[0] for row in rows}
+    return [i in loaded for i in range(len(deliveries))]
+
+
+def record_accepted_many(
+    con: duckdb.DuckDBPyConnection, accepted: Sequence[tuple[Delivery, int, str]]
+) -> list[int]:
+    """``record_accepted`` for many (delivery, row count, archive path) of one source in a few
+    statements, when no two share a partition within a scope. Returns the new versions."""
+    if not accepted:
+        return []
+    deliveries = [delivery for delivery, _, _ in accepted]
+    (source,) = {d.source for d in deliveries}
+    params = {**_delivery_params(deliveries), "source": source}
+    previous = dict(
+        con.execute(
+            f"""
+            select d.i, coalesce(max(m.version), 0) from {_DELIVERIES}
+            left join ops.file_manifest m
+              on m.source = $source and m.scope = d.scope and m.status <> 'refused'
+             and list_has_any(m.partition_keys, d.keys)
+            group by d.i
+            """,
+            params,
+        ).fetchall()
+    )
+    con.execute(
+        f"""
+        update ops.file_manifest m set status = 'superseded'
+        where m.source = $source and m.status = 'loaded' and exists (
+            select 1 from {_DELIVERIES}
+            where d.scope = m.scope and list_has_any(m.partition_keys, d.keys))
+        """,
+        params,
+    )
+    versions = [int(previous[i]) + 1 for i in range(len(deliveries))]
+    columns = {
+        "delivery_id": [d.delivery_id for d in deliveries],
+        "source": [d.source for d in deliveries],
+        "original_name": [d.original_name for d in deliveries],
+        "sha256": [d.sha256 for d in deliveries],
+        "received_at": [d.received_at for d in deliveries],
+        "partition_keys": [list(d.partition_keys) for d in deliveries],
+        "row_count": [rows for _, rows, _ in accepted],
+        "version": versions,
+        "archive_path": [path for _, _, path in accepted],
+        "run_id": [d.run_id for d in deliveries],
+        "scope": [d.scope for d in deliveries],
+    }
+    con.execute(
+        f"""
+        insert into ops.file_manifest ({", ".join(columns)}, status)
+        select {", ".join(f"unnest(${name})::{_TYPES[name]}" for name in columns)}, 'loaded'
+        """,
+        columns,
+    )
+    return versions
+
+
+_TYPES = {
+    "delivery_id": "varchar",
+    "source": "varchar",
+    "original_name": "varchar",
+    "sha256": "varchar",
+    "received_at": "timestamptz",
+    "partition_keys": "varchar[]",
+    "row_count": "bigint",
+    "version": "integer",
+    "archive_path": "varchar",
+    "run_id": "varchar",
+    "scope": "varchar",
+}
 
 
 def record_refused(

@@ -174,6 +174,44 @@ def read_csv_as_text(
         ) from None
 
 
+def read_csvs_as_text(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[Path],
+    header: Sequence[str],
+    temp_table: str,
+) -> set[int]:
+    """Load many UTF-8 CSVs of the same header in one parallel read into ``temp_table``, every
+    column as text, plus ``file_index`` (the file's position in ``paths``).
+
+    Rows keep file order and, within a file, line order (DuckDB's CSV reader preserves
+    insertion order), so a file's rows have consecutive rowids. A line that cannot be read (the
+    wrong number of fields, bytes that are not UTF-8) does not stop the read: the positions of
+    the files with such lines are returned, and their rows must not be used. Raises
+    ``duckdb.Error`` when the read fails as a whole.
+    """
+    types = ", ".join(f"'{h}': 'VARCHAR'" for h in header)
+    rejects, scans = f"{temp_table}_rejects", f"{temp_table}_scans"
+    con.execute(f"drop table if exists {rejects}; drop table if exists {scans}")
+    con.execute(
+        f"""
+        create or replace temp table {temp_table} as
+        select *, file_index from read_csv(?, header = true, auto_detect = false, delim = ',',
+                                           quote = '"', escape = '"', columns = {{{types}}},
+                                           store_rejects = true, rejects_limit = 1,
+                                           rejects_table = '{rejects}', rejects_scan = '{scans}')
+        """,
+        [[str(p) for p in paths]],
+    )
+    position = {str(p): i for i, p in enumerate(paths)}
+    rejected = con.execute(
+        f"select distinct s.file_path from {rejects} r join {scans} s using (scan_id, file_id)"
+    ).fetchall()
+    con.execute(f"drop table if exists {rejects}; drop table if exists {scans}")
+    if any(path not in position for (path,) in rejected):
+        raise duckdb.InvalidInputException("rejected lines in a file that was not read")
+    return {position[path] for (path,) in rejected}
+
+
 Rule = tuple[str, str, str, str]  # SQL condition, column, problem, what was expected
 
 
@@ -203,6 +241,42 @@ def check_rules(
         file_name=file_name, row=first, column=column, problem=problem,
         expected=expected, found="" if found is None else found,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FileRows:
+    """Where one file's rows are in a table loaded by ``read_csvs_as_text``."""
+
+    first_rowid: int
+    rows: int
+    keeps_rules: bool  # no row breaks any rule
+
+
+def check_rules_by_file(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rules: Sequence[Rule],
+    parameters: Sequence[object] = (),
+) -> dict[int, FileRows]:
+    """For every file in a table from ``read_csvs_as_text``, in one scan: its first rowid, its
+    row count, and whether all its rows keep ``rules`` (whose conditions may use ``parameters``
+    as $1, $2, ..., e.g. a list of each file's expected value indexed by file_index + 1).
+
+    A file whose rows are not consecutive is reported as breaking the rules, so it is looked at
+    alone: its rows' positions would not be its lines.
+    """
+    breaks = " or ".join(f"({rule[0]})" for rule in rules) or "false"
+    found = con.execute(
+        f"""
+        select file_index, min(rowid), max(rowid), count(*), count(*) filter (where {breaks})
+        from {table} group by file_index
+        """,
+        list(parameters),
+    ).fetchall()
+    return {
+        int(index): FileRows(first, rows, broken == 0 and last - first + 1 == rows)
+        for index, first, last, rows, broken in found
+    }
 
 
 def partitions_in_content(

@@ -63,7 +63,7 @@ def intake_asset(
         settings = load_settings()
         fmt = make_format(settings)
         within = set(context.partition_keys) if partitions_def else None
-        files = list_landed(settings.landing_dir, fmt.landing_folder)
+        files = list_landed(settings.landing_dir, fmt.landing_folder, fmt.claims)
         result = take_in(settings, fmt, files, context.run.run_id, within)
         for refused in result.refused:
             context.log.error(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,10 +19,16 @@ from pathlib import Path
 import duckdb
 
 from orchestration.forces import all_forces
-from orchestration.landing.encoding import utf8_copy
+from orchestration.landing.encoding import is_utf8, utf8_copy
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
-from orchestration.landing.tabular import check_rules, read_csv_as_text
+from orchestration.landing.tabular import (
+    Rule,
+    check_rules,
+    check_rules_by_file,
+    read_csv_as_text,
+    read_csvs_as_text,
+)
 
 SOURCE = "police_uk"
 
@@ -172,6 +179,42 @@ def _read_into_temp(
     return con.execute("select count(*) from _incoming_street").fetchall()[0][0]
 
 
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def row_rules(
+    header: tuple[str, ...],
+    month: str,
+    falls_within: str,
+    month_sql: str | None = None,
+    falls_within_sql: str | None = None,
+) -> list[Rule]:
+    """The rules every row of a file for ``month`` from the force ``falls_within`` must keep.
+
+    Conditions compare with those values as SQL literals, or with the SQL expressions
+    ``month_sql`` and ``falls_within_sql`` (one file's value per row) to check many files'
+    rows in one scan.
+    """
+    month_sql = month_sql or _sql_text(month)
+    falls_within_sql = falls_within_sql or _sql_text(falls_within)
+    rules = [
+        (f'"Month" is distinct from {month_sql}', "Month",
+         "a row's month differs from the file's month",
+         f"every row in month {month} (from the file name)"),
+        ('"Longitude" is not null and try_cast("Longitude" as double) is null', "Longitude",
+         "text where a number must be", "a decimal degree such as -1.133 or an empty field"),
+        ('"Latitude" is not null and try_cast("Latitude" as double) is null', "Latitude",
+         "text where a number must be", "a decimal degree such as 52.63 or an empty field"),
+        (f'"Falls within" is distinct from {falls_within_sql}', "Falls within",
+         "a row belongs to a different force from the file name", f"'{falls_within}' on every row"),
+    ]  # fmt: skip
+    if "Outcome type" in header:
+        rules.append(('"Crime ID" is null', "Crime ID", "an outcome without its crime",
+                      "a Crime ID on every outcome row"))  # fmt: skip
+    return rules
+
+
 def stage_police_uk_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -197,21 +240,7 @@ def stage_police_uk_file(
             problem="the file has a header but no data rows",
             expected="at least one row for the month (police.uk never publishes an empty month)",
         )
-    name = force_name(expected.force)
-    rules = [
-        (f"\"Month\" is distinct from '{expected.month}'", "Month",
-         "a row's month differs from the file's month",
-         f"every row in month {expected.month} (from the file name)"),
-        ('"Longitude" is not null and try_cast("Longitude" as double) is null', "Longitude",
-         "text where a number must be", "a decimal degree such as -1.133 or an empty field"),
-        ('"Latitude" is not null and try_cast("Latitude" as double) is null', "Latitude",
-         "text where a number must be", "a decimal degree such as 52.63 or an empty field"),
-        (f"\"Falls within\" is distinct from '{name}'", "Falls within",
-         "a row belongs to a different force from the file name", f"'{name}' on every row"),
-    ]  # fmt: skip
-    if "Outcome type" in header:
-        rules.append(('"Crime ID" is null', "Crime ID", "an outcome without its crime",
-                      "a Crime ID on every outcome row"))  # fmt: skip
+    rules = row_rules(header, expected.month, force_name(expected.force))
     check_rules(con, "_incoming_street", display_name, rules, line="rowid + 2")
     return rows
 
@@ -239,6 +268,124 @@ def replace_month(
         """,
         [expected.month_start, expected.force, sha256],
     )
+
+
+BATCH_TABLE = "_incoming_batch"
+BATCH_FILES = "_incoming_batch_files"
+
+
+def stage_police_uk_batch(
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[tuple[Path, str]],
+    header: tuple[str, ...] = HEADER,
+) -> dict[str, int]:
+    """Stage many delivered files at once: one read of them all, then every file's rows checked
+    by the same rules as ``stage_police_uk_file``, in one scan grouped by file.
+
+    Leaves the rows in temp table ``_incoming_batch`` and where each passing file's rows are in
+    ``_incoming_batch_files``. Returns {file name: rows} of the files that pass every check. The
+    others (any problem, or not plain UTF-8) are left out, for ``stage_police_uk_file`` to look
+    at alone and name the line and column.
+    """
+    con.execute(f"drop table if exists {BATCH_TABLE}; drop table if exists {BATCH_FILES}")
+    candidates: list[tuple[Path, str, StreetFileName]] = []
+    for path, name in files:
+        try:
+            expected = parse_file_name(name)
+            if not is_utf8(path):
+                continue
+            _check_header(path, name, header)
+        except FileRefused:
+            continue
+        candidates.append((path, name, expected))
+    in_order = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
+    if not candidates or not in_order:
+        return {}
+    try:
+        rejected = read_csvs_as_text(con, [c[0] for c in candidates], header, BATCH_TABLE)
+    except duckdb.Error:
+        return {}  # each file alone will say what is wrong
+    month_of_file = "$1[file_index::bigint + 1]"
+    force_of_file = "$2[file_index::bigint + 1]"
+    rules = row_rules(header, "", "", month_of_file, force_of_file)
+    found = check_rules_by_file(
+        con, BATCH_TABLE, rules,
+        [[e.month for _, _, e in candidates], [force_name(e.force) for _, _, e in candidates]],
+    )  # fmt: skip
+    passed = [
+        (candidates[index][1], index, rows)
+        for index, rows in sorted(found.items())
+        if index not in rejected and rows.keeps_rules
+    ]
+    if not passed:
+        con.execute(f"drop table {BATCH_TABLE}")
+        return {}
+    con.execute(
+        f"create temp table {BATCH_FILES} "
+        "(file_name varchar, file_index bigint, first_rowid bigint, row_count bigint)"
+    )
+    con.executemany(
+        f"insert into {BATCH_FILES} values (?, ?, ?, ?)",
+        [[name, index, rows.first_rowid, rows.rows] for name, index, rows in passed],
+    )
+    return {name: rows.rows for name, _, rows in passed}
+
+
+def replace_months(
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[tuple[str, str, bool]],
+    table: str = "raw.police_uk_street",
+    header: tuple[str, ...] = HEADER,
+) -> None:
+    """Swap in the rows of batch-staged files, (file name, sha256, replacing) each, with one
+    insert; a month is deleted first only when ``replacing``. Call inside a transaction.
+
+    A row's line is its position in its file + 2 (the header is line 1), as when staged alone.
+    """
+    where = {
+        name: (index, first)
+        for name, index, first in con.execute(
+            f"select file_name, file_index, first_rowid from {BATCH_FILES}"
+        ).fetchall()
+    }
+    # Each file's values in lists indexed by its file_index + 1; null for files left out.
+    size = 1 + max(where[name][0] for name, _, _ in files)
+    months: list[date | None] = [None] * size
+    forces: list[str | None] = [None] * size
+    shas: list[str | None] = [None] * size
+    firsts: list[int | None] = [None] * size
+    for name, sha256, replacing in files:
+        expected = parse_file_name(name)
+        index, first = where[name]
+        months[index] = expected.month_start
+        forces[index] = expected.force
+        shas[index] = sha256
+        firsts[index] = first
+        if replacing:
+            con.execute(
+                f"delete from {table} where partition_month = ? and force_slug = ?",
+                [expected.month_start, expected.force],
+            )
+    of_file = "[file_index::bigint + 1]"
+    source_cols = ", ".join(f'"{h}"' for h in header)
+    # Each row carries its file and line, so the rows' order in the table means nothing: let
+    # DuckDB append them in parallel without keeping their order (~15% faster).
+    in_order = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("set preserve_insertion_order = false")
+    try:
+        con.execute(
+            f"""
+            insert into {table} ({", ".join(raw_columns(header))}, partition_month, force_slug,
+                                 source_sha256, source_line)
+            select {source_cols}, $1{of_file}, $2{of_file}, $3{of_file},
+                   rowid - $4{of_file} + 2
+            from {BATCH_TABLE} where $3{of_file} is not null
+            """,
+            [months, forces, shas, firsts],
+        )
+    finally:
+        con.execute(f"set preserve_insertion_order = {bool(in_order)}")
+    con.execute(f"drop table {BATCH_TABLE}; drop table {BATCH_FILES}")  # memory back
 
 
 class PoliceUkFormat:
@@ -301,6 +448,16 @@ class PoliceUkFormat:
         self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, replacing: bool = True
     ) -> None:
         replace_month(con, parse_file_name(file_name), sha256, self.table, self.header, replacing)
+
+    def stage_batch(
+        self, con: duckdb.DuckDBPyConnection, files: Sequence[tuple[Path, str]]
+    ) -> dict[str, int]:
+        return stage_police_uk_batch(con, files, self.header)
+
+    def replace_batch(
+        self, con: duckdb.DuckDBPyConnection, files: Sequence[tuple[str, str, bool]]
+    ) -> None:
+        replace_months(con, files, self.table, self.header)
 
 
 class StreetFormat(PoliceUkFormat):
