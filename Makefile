@@ -19,6 +19,8 @@ export UV_PYTHON_DOWNLOADS := never
 
 DEMO_START ?= 2019-04
 DEMO_END ?= 2025-09
+DEMO_BOARD ?= 2025-11-05
+DEMO_AS_OF ?= 2025-10-20
 MANIFEST := dbt_project/target/manifest.json
 DBT_INPUTS := $(shell find dbt_project/models dbt_project/macros seeds -type f) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
@@ -55,6 +57,9 @@ run: setup
 	$(BIN)/pcp refresh
 	@$(BIN)/pcp status
 	@echo
+	@echo "Readiness of the $(DEMO_BOARD) delivery board as of $(DEMO_AS_OF) (the demo withholds two partner returns):"
+	@$(BIN)/pcp readiness --board $(DEMO_BOARD) --as-of $(DEMO_AS_OF) --send || true
+	@echo
 	@echo "Results"
 	@echo "  marts     : $(PCP_DATA_DIR)/published/marts.duckdb  (and Parquet in $(PCP_DATA_DIR)/published/parquet/)"
 	@echo "              mart_delivery_dashboard, fct_metric_period, mart_csp_crime, mart_long_term_trend, mart_csew_peers,"
@@ -63,6 +68,7 @@ run: setup
 	@echo "  warehouse : $(PCP_WAREHOUSE_PATH)  (the pipeline's own file: analysts use the published copy)"
 	@echo "  the UI    : make dev, then open http://127.0.0.1:3000 (assets, checks and these runs)"
 	@echo "  status    : PCP_DATA_DIR=$(PCP_DATA_DIR) $(BIN)/pcp status"
+	@echo "  alerts    : $(PCP_DATA_DIR)/outbox/ (.eml files; set PCP_SMTP_HOST / PCP_TEAMS_WEBHOOK_URL / PCP_SLACK_WEBHOOK_URL to send)"
 
 test: setup
 	$(BIN)/pytest

@@ -36,12 +36,24 @@ def main() -> None:
     type=int,
     help="Random seed: the same seed writes the same bytes.",
 )
-def demo_data(out_dir: Path, start: str, end: str, seed: int) -> None:
+@click.option(
+    "--withhold/--no-withhold",
+    default=True,
+    show_default=True,
+    help="Leave two partner-return metrics out of the latest quarter (to show readiness alerts).",
+)
+def demo_data(out_dir: Path, start: str, end: str, seed: int, withhold: bool) -> None:
     """Write realistic demo files in the real published formats into a landing folder."""
     from orchestration.demo import write_demo_data
+    from orchestration.demo.partner_returns import WITHHELD_METRICS
 
     started = time.monotonic()
-    written = write_demo_data(out_dir, start=start, end=end, seed=seed)
+    written = write_demo_data(out_dir, start=start, end=end, seed=seed, withhold=withhold)
+    if withhold:
+        click.echo(
+            f"Withheld partner-return metrics {', '.join(WITHHELD_METRICS)} for the latest "
+            "quarter (--no-withhold to include them)."
+        )
     for source, files in written.items():
         rows = sum(rows for _, rows in files)
         click.echo(f"{source}: {len(files)} files, {rows:,} rows -> {out_dir / source}")
@@ -117,6 +129,65 @@ def status() -> None:
         for name, when, reason, path in dataset.refused:
             click.echo(f"    - {name} ({when:%Y-%m-%d %H:%M}): {reason}")
             click.echo(f"      kept in {path}")
+    if settings.warehouse_path.exists():
+        from orchestration.database import connect
+        from orchestration.readiness.alert_log import failing_channels
+
+        with connect(settings.warehouse_path, read_only=True) as con:
+            down = failing_channels(con)
+        click.echo("\nalert channels: " + ("all delivering" if not down else "FAILING"))
+        for channel, when, error in down:
+            click.echo(f"  - {channel} failed at {when}: {error} (retried at the next evaluation)")
+
+
+@main.command()
+@click.option("--board", "board", required=True, help="The delivery board's date, YYYY-MM-DD.")
+@click.option("--as-of", "as_of", default=None, help="Evaluate as of this date (default today).")
+@click.option("--send", is_flag=True, help="Send the alerts (email, Teams, Slack or outbox).")
+def readiness(board: str, as_of: str | None, send: bool) -> None:
+    """Which headline metrics are not ready for a board; with --send, tell their leads.
+
+    Exit status 0 when every metric is ready (or restricted), 1 when any is missing, late or
+    suspect, 2 when the board or warehouse cannot be found.
+    """
+    from datetime import date
+
+    from orchestration.readiness.run import evaluate_board
+
+    settings = load_settings()
+    if not settings.warehouse_path.exists():
+        click.echo("No warehouse yet: run `pcp refresh` (or `make run`) first.", err=True)
+        sys.exit(2)
+    try:
+        evaluation = evaluate_board(
+            settings, date.fromisoformat(board),
+            date.fromisoformat(as_of) if as_of else date.today(), send,
+        )  # fmt: skip
+    except (LookupError, ValueError) as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+    metrics = evaluation.metrics
+    first = metrics[0]
+    click.echo(
+        f"Delivery board {first.board_date:%Y-%m-%d} ({first.reporting_quarter}), as of "
+        f"{evaluation.as_of:%Y-%m-%d}; data deadline {first.data_deadline:%Y-%m-%d}"
+    )
+    width = max(len(m.metric_name) for m in metrics[:60])
+    for m in sorted(metrics, key=lambda m: (m.ready, m.delivery_strategy, m.metric_id)):
+        click.echo(f"  {m.status:<10} {m.metric_name[:width]:<{width}}  {m.owner:<28} {m.reason}")
+    not_ready = [m for m in metrics if not m.ready]
+    click.echo(
+        f"{len(metrics) - len(not_ready)} of {len(metrics)} ready; {len(not_ready)} not ready."
+    )
+    if evaluation.report is not None:
+        for delivery in evaluation.report.sent:
+            click.echo(f"  sent {delivery.kind} ({delivery.channel}) -> {delivery.where}")
+        for delivery in evaluation.report.failed:
+            click.echo(f"  FAILED {delivery.kind} ({delivery.channel}) for {delivery.lead_key}: "
+                       f"{delivery.where} (retried at the next evaluation)", err=True)  # fmt: skip
+        if not evaluation.report.sent and not evaluation.report.failed:
+            click.echo("  nothing new to send (each alert goes out at most once a day)")
+    sys.exit(0 if evaluation.ready else 1)
 
 
 if __name__ == "__main__":

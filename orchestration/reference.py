@@ -58,3 +58,8 @@ def survey_measures(source: str) -> dict[str, str]:
     key = "survey" if source == "victim_survey" else "measure"
     rows = _read("metric_survey_measures")
     return {r["metric_id"]: r[key] for r in rows if r["source"] == source}
+
+
+def board_leads() -> list[dict[str, str]]:
+    """The board leads and the chair (seeds/board_leads.csv)."""
+    return _read("board_leads")

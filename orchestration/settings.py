@@ -54,6 +54,11 @@ class Settings:
         return self.data_dir / "published"
 
     @property
+    def outbox_dir(self) -> Path:
+        """Alert messages as .eml files when no alert channel is configured."""
+        return self.data_dir / "outbox"
+
+    @property
     def dagster_home(self) -> Path:
         return self.data_dir / "dagster"
 

@@ -58,7 +58,21 @@ GENERATORS: dict[str, Callable[[Path, list[MonthKey], int], list[tuple[Path, int
 
 
 def write_demo_data(
-    out_dir: Path, *, start: str, end: str, seed: int
+    out_dir: Path, *, start: str, end: str, seed: int, withhold: bool = True
 ) -> dict[str, list[tuple[Path, int]]]:
+    """Every source's demo files. With ``withhold`` (the default) two partner-return metrics
+    are left out of the latest quarter's returns, as happens before a real board (seed 002:
+    "obtaining all metrics has not yet been possible"); `write_withheld_returns` delivers them."""
     months = month_range(start, end)
-    return {source: write(out_dir, months, seed) for source, write in GENERATORS.items()}
+    written = {}
+    for source, write in GENERATORS.items():
+        if source == partner_returns.SOURCE:
+            written[source] = partner_returns.write_returns(out_dir, months, seed, withhold)
+        else:
+            written[source] = write(out_dir, months, seed)
+    return written
+
+
+def write_withheld_returns(out_dir: Path, *, start: str, end: str, seed: int) -> Path:
+    """The late partner return holding what `write_demo_data` withheld, as a lead would send it."""
+    return partner_returns.write_withheld(out_dir, month_range(start, end), seed)

@@ -56,7 +56,29 @@ def figure(metric: dict[str, str], fy: int, quarter: int | None, rng: np.random.
     return f"{value:.4g}" if metric["unit"] == "rate_per_1000" else f"{value:.1f}"
 
 
-def write_returns(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[Path, int]]:
+# Left out of the latest quarter's returns by default: two leads' quarterly metrics.
+WITHHELD_METRICS = ("37", "78")
+
+
+def write_returns(
+    out_dir: Path, months: list[MonthKey], seed: int, withhold: bool = True
+) -> list[tuple[Path, int]]:
+    files, _ = _returns_by_file(months, seed, withhold)
+    return _write_files(out_dir, files)
+
+
+def write_withheld(out_dir: Path, months: list[MonthKey], seed: int) -> Path:
+    _, withheld = _returns_by_file(months, seed, withhold=True)
+    fq = withheld[0][2]
+    path = out_dir / SOURCE / f"partner-return-late-{fq.replace('/', '-')}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(path, HEADER, withheld)
+    return path
+
+
+def _returns_by_file(
+    months: list[MonthKey], seed: int, withhold: bool
+) -> tuple[dict[tuple[str, str], list[tuple]], list[tuple]]:
     rng = np.random.default_rng(_stable_seed(seed, "partner-returns"))
     metrics = [m for m in metric_catalogue().values() if m["source"] == "partner_return"]
     files: dict[tuple[str, str], list[tuple]] = defaultdict(list)
@@ -83,10 +105,25 @@ def write_returns(out_dir: Path, months: list[MonthKey], seed: int) -> list[tupl
             files[(owner, fq)].append(
                 (metric["metric_id"], FORCE, period, value, numerator, denominator, team, submitted)
             )
+    withheld: list[tuple] = []
+    if withhold and files:
+        latest = max(fq for _, fq in files)
+        for key in [k for k in files if k[1] == latest]:
+            kept = [row for row in files[key] if row[0] not in WITHHELD_METRICS]
+            withheld += [row for row in files[key] if row[0] in WITHHELD_METRICS]
+            files[key] = kept
+    return files, withheld
+
+
+def _write_files(
+    out_dir: Path, files: dict[tuple[str, str], list[tuple]]
+) -> list[tuple[Path, int]]:
     written = []
     folder = out_dir / SOURCE
     folder.mkdir(parents=True, exist_ok=True)
     for (owner, fq), rows in sorted(files.items()):
+        if not rows:  # everything this lead owes for the quarter was withheld
+            continue
         stem = f"partner-return-{owner.removeprefix('lead_')}-{fq.replace('/', '-')}"
         if owner == "lead_workforce":
             from openpyxl import Workbook

@@ -46,11 +46,14 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource)
 
 
 def ensure_raw_tables() -> None:
-    """Create any raw table no delivery has created yet, so every staging view can build."""
+    """Create any raw table no delivery has created yet (and the file manifest, which
+    readiness reads), so every model can build."""
     from orchestration.defs.intake_sources import INTAKE_SOURCES
+    from orchestration.landing.manifest import ensure_manifest
 
     settings = load_settings()
     with connect(settings.warehouse_path) as con:
+        ensure_manifest(con)
         for source in INTAKE_SOURCES:
             source.make_format(settings).ensure_tables(con)
 

@@ -1,0 +1,1 @@
+"""Delivery-board readiness: which metrics are not ready for a board, and telling their leads."""
