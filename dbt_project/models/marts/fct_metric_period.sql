@@ -1,8 +1,8 @@
 -- One row per metric x area x period_type x period_end: the figure, the count behind it, its
 -- denominator, its status and where it came from. Built once here, from the metric
 -- definitions in the catalogue and the per-source input models; every mart reads it.
---   value = numerator / denominator x 1,000 (rate_per_1000; denominator = mid-year population)
---         = numerator / denominator x 100   (percent; denominator = respondents or crimes)
+--   value = numerator x 1,000 / denominator (rate_per_1000; denominator = mid-year population)
+--         = numerator x 100 / denominator   (percent; denominator = respondents or crimes)
 --         = numerator                       (count, hours)
 -- Rates are for the period as labelled (a quarter's rate is not annualised).
 with
@@ -74,9 +74,10 @@ additive as (
         on windows.month_start = series.period_start
         and (series.grain = 'month' or windows.period_type <> 'month')
     inner join source_reach on source_reach.metric_id = series.metric_id
-    -- No window reaching past what the source has delivered: those would only be partial.
+    -- No window ending after the quarter the source has reached: a quarter it is part-way
+    -- through is 'incomplete', later windows would only repeat that.
     where windows.period_end <= last_day(
-        source_reach.latest_start + to_months(case source_reach.grain when 'month' then 0 else 2 end)
+        source_reach.latest_start + to_months((3 - month(source_reach.latest_start) % 3) % 3)
     )
     group by all
 
@@ -256,9 +257,9 @@ final as (
         *,
         case
             when numerator is not null and unit = 'rate_per_1000'
-                then numerator / rate_denominator * 1000
+                then numerator * 1000 / rate_denominator
             when numerator is not null and unit = 'percent'
-                then numerator / nullif(rate_denominator, 0) * 100
+                then numerator * 100 / nullif(rate_denominator, 0)
             when numerator is not null and unit in ('count', 'hours', 'years')
                 then numerator
             else value_as_supplied
