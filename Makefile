@@ -24,7 +24,7 @@ DEMO_AS_OF ?= 2025-10-20
 MANIFEST := dbt_project/target/manifest.json
 DBT_INPUTS := $(shell find dbt_project/models dbt_project/macros seeds -type f) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: help setup run test dev lint format clean bench docs
+.PHONY: help setup run test dev lint format clean bench docs browser
 
 help:
 	@echo "make run    set up, write demo data, refresh the warehouse, print where results are"
@@ -51,7 +51,7 @@ $(MANIFEST): $(BIN)/pcp $(DBT_INPUTS)
 
 setup: $(BIN)/pcp $(MANIFEST)
 
-run: setup
+run: setup browser
 	@mkdir -p "$(PCP_DATA_DIR)/landing"
 	$(BIN)/pcp demo-data --out "$(PCP_DATA_DIR)/landing" --start $(DEMO_START) --end $(DEMO_END)
 	$(BIN)/pcp refresh
@@ -59,6 +59,9 @@ run: setup
 	@echo
 	@echo "Readiness of the $(DEMO_BOARD) delivery board as of $(DEMO_AS_OF) (the demo withholds two partner returns):"
 	@$(BIN)/pcp readiness --board $(DEMO_BOARD) --as-of $(DEMO_AS_OF) --send || true
+	@echo
+	@$(BIN)/pcp pack --quarter latest --out "$(PCP_DATA_DIR)/packs"
+	@$(BIN)/pcp pack --quarter latest --public --out "$(PCP_DATA_DIR)/packs"
 	@echo
 	@echo "Results"
 	@echo "  marts     : $(PCP_DATA_DIR)/published/marts.duckdb  (and Parquet in $(PCP_DATA_DIR)/published/parquet/)"
@@ -70,8 +73,19 @@ run: setup
 	@echo "  status    : PCP_DATA_DIR=$(PCP_DATA_DIR) $(BIN)/pcp status"
 	@echo "  alerts    : $(PCP_DATA_DIR)/outbox/ (.eml files; set PCP_SMTP_HOST / PCP_TEAMS_WEBHOOK_URL / PCP_SLACK_WEBHOOK_URL to send)"
 
-test: setup
+test: setup browser
 	$(BIN)/pytest
+
+# The board pack's PDF and its tests use Debian's Chromium (and pdftotext to read PDFs back):
+# installed when absent and this machine can (root with apt-get); otherwise the tests say why.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Debian's chromium and poppler-utils for the board pack..."; \
+			apt-get install -y -q chromium poppler-utils >/dev/null || \
+			{ apt-get update -q >/dev/null && apt-get install -y -q chromium poppler-utils >/dev/null; }; \
+		else echo "chromium/pdftotext absent and cannot be installed here: board-pack browser tests will skip."; fi; \
+	fi
 
 dev: setup
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

@@ -190,5 +190,32 @@ def readiness(board: str, as_of: str | None, send: bool) -> None:
     sys.exit(0 if evaluation.ready else 1)
 
 
+@main.command()
+@click.option("--quarter", required=True, help="Reporting quarter, e.g. 2025/26-Q1, or 'latest'.")
+@click.option("--public", is_flag=True, help="The public edition: restricted figures withheld.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
+def pack(quarter: str, public: bool, out_dir: Path) -> None:
+    """Write the quarter's board pack (HTML, PDF, XLSX) from the published marts."""
+    from orchestration.pack.pack import write_pack
+
+    settings = load_settings()
+    published = settings.published_dir / "marts.duckdb"
+    if not published.exists():
+        click.echo(f"No published marts at {published}: run `pcp refresh` first.", err=True)
+        sys.exit(2)
+    try:
+        files = write_pack(published, quarter, public, out_dir)
+    except LookupError as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+    edition = "public" if public else "board (restricted: not for publication)"
+    click.echo(f"Board pack, {edition}:")
+    for path in (files.html, files.pdf, files.xlsx):
+        if path:
+            click.echo(f"  {path}")
+    if files.pdf is None:
+        click.echo("  (no PDF: Chromium is not installed; `make browser` installs it)")
+
+
 if __name__ == "__main__":
     main()

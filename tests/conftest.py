@@ -34,14 +34,25 @@ def dbt_manifest() -> Path:
     return ensure_dbt_manifest()
 
 
-@pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """A fresh, private PCP_DATA_DIR (warehouse, landing, Dagster instance) for one test."""
-    data_dir = tmp_path / "data"
-    monkeypatch.setenv("PCP_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("PCP_WAREHOUSE_PATH", str(data_dir / "warehouse.duckdb"))
-    monkeypatch.setenv("DAGSTER_HOME", str(data_dir / "dagster"))
-    monkeypatch.delenv("PCP_FORCES", raising=False)
+ALERT_CHANNEL_ENV = ("PCP_SMTP_HOST", "PCP_SMTP_PORT", "PCP_SMTP_USER", "PCP_SMTP_PASSWORD",
+                     "PCP_SMTP_STARTTLS", "PCP_ALERT_FROM", "PCP_TEAMS_WEBHOOK_URL",
+                     "PCP_SLACK_WEBHOOK_URL")  # fmt: skip
+
+
+def private_data_dir(patch: pytest.MonkeyPatch, data_dir: Path) -> Settings:
+    """Point everything (warehouse, landing, Dagster instance) at ``data_dir``, with the default
+    force and no alert channel configured, whatever the developer's shell says."""
+    patch.setenv("PCP_DATA_DIR", str(data_dir))
+    patch.setenv("PCP_WAREHOUSE_PATH", str(data_dir / "warehouse.duckdb"))
+    patch.setenv("DAGSTER_HOME", str(data_dir / "dagster"))
+    for name in ("PCP_FORCES", *ALERT_CHANNEL_ENV):
+        patch.delenv(name, raising=False)
     resolved = load_settings()
     resolved.ensure_dirs()
     return resolved
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A fresh, private PCP_DATA_DIR (warehouse, landing, Dagster instance) for one test."""
+    return private_data_dir(monkeypatch, tmp_path / "data")

@@ -22,7 +22,7 @@ from orchestration.demo import write_demo_data, write_withheld_returns
 from orchestration.demo.partner_returns import WITHHELD_METRICS
 from orchestration.readiness.run import evaluate_board
 from orchestration.refresh import refresh
-from orchestration.settings import load_settings
+from tests.conftest import ALERT_CHANNEL_ENV, private_data_dir
 
 pytestmark = pytest.mark.slow
 BOARD, AS_OF = date(2025, 11, 5), date(2025, 10, 20)
@@ -30,9 +30,6 @@ START, END = "2024-04", "2025-09"
 LEAD_EMAILS = {"37": "violence.lead@example.org", "78": "victims.lead@example.org"}
 NAMES = {"37": "Police referrals into drug treatment",
          "78": "Level of Victim Code of Practice Compliance"}  # fmt: skip
-CHANNEL_ENV = ("PCP_SMTP_HOST", "PCP_SMTP_PORT", "PCP_SMTP_USER", "PCP_SMTP_PASSWORD",
-               "PCP_SMTP_STARTTLS", "PCP_ALERT_FROM", "PCP_TEAMS_WEBHOOK_URL",
-               "PCP_SLACK_WEBHOOK_URL")  # fmt: skip
 
 
 def free_port() -> int:
@@ -87,15 +84,7 @@ def warehouse(tmp_path_factory):
     """A demo warehouse (two partner-return metrics withheld), refreshed once, and its settings."""
     root = tmp_path_factory.mktemp("readiness")
     with pytest.MonkeyPatch.context() as patch:
-        data_dir = root / "data"
-        patch.setenv("PCP_DATA_DIR", str(data_dir))
-        patch.setenv("PCP_WAREHOUSE_PATH", str(data_dir / "warehouse.duckdb"))
-        patch.setenv("DAGSTER_HOME", str(data_dir / "dagster"))
-        patch.delenv("PCP_FORCES", raising=False)
-        for name in CHANNEL_ENV:
-            patch.delenv(name, raising=False)
-        settings = load_settings()
-        settings.ensure_dirs()
+        settings = private_data_dir(patch, root / "data")
         write_demo_data(settings.landing_dir, start=START, end=END, seed=11)
         assert refresh(settings).ok
         yield settings
@@ -103,7 +92,7 @@ def warehouse(tmp_path_factory):
 
 @pytest.fixture
 def fresh_log(warehouse, monkeypatch):
-    for name in CHANNEL_ENV:
+    for name in ALERT_CHANNEL_ENV:
         monkeypatch.delenv(name, raising=False)
     with duckdb.connect(str(warehouse.warehouse_path)) as con:
         con.execute("create schema if not exists alerts")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import math
-import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -18,37 +17,15 @@ from scipy import stats
 from orchestration.demo import write_demo_data
 from orchestration.reference import force_population, metric_catalogue
 from orchestration.refresh import refresh
-from orchestration.settings import load_settings
 from tests.integration.test_refresh_end_to_end import csp_by_lsoa_code
 
 pytestmark = pytest.mark.slow
-DEMO_START, DEMO_END = "2022-04", "2025-09"
 
 
 def quarter_label(month: str) -> str:
     year, number = int(month[:4]), int(month[5:])
     fy = year if number >= 4 else year - 1
     return f"{fy}/{(fy + 1) % 100:02d}-Q{((number - 4) % 12) // 3 + 1}"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """A demo warehouse from 2022-04 to 2025-09, and a copy of every file delivered to it."""
-    root = tmp_path_factory.mktemp("metric-marts")
-    delivered = root / "delivered"
-    write_demo_data(delivered, start=DEMO_START, end=DEMO_END, seed=11)
-    with pytest.MonkeyPatch.context() as patch:
-        data_dir = root / "data"
-        patch.setenv("PCP_DATA_DIR", str(data_dir))
-        patch.setenv("PCP_WAREHOUSE_PATH", str(data_dir / "warehouse.duckdb"))
-        patch.setenv("DAGSTER_HOME", str(data_dir / "dagster"))
-        patch.delenv("PCP_FORCES", raising=False)
-        settings = load_settings()
-        settings.ensure_dirs()
-        shutil.copytree(delivered, settings.landing_dir, dirs_exist_ok=True)
-        summary = refresh(settings)
-        assert summary.ok, summary
-        yield settings, delivered, patch
 
 
 def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:

@@ -1,0 +1,2 @@
+"""The board pack: the quarterly dashboard as a report (HTML, PDF, XLSX), from the
+published marts."""

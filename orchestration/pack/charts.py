@@ -1,0 +1,79 @@
+"""Charts drawn offline with matplotlib as inline SVG, each with a text alternative."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from html import escape
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen: draw to memory
+import matplotlib.pyplot as plt
+
+plt.rcParams["svg.fonttype"] = "none"  # text stays text: searchable, and small
+plt.rcParams["svg.hashsalt"] = "pcp"  # the same chart gives the same bytes
+
+
+def _svg(figure, title: str, description: str) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]
+    accessible = f'<svg role="img" aria-label="{escape(title)}"'
+    return svg.replace("<svg", accessible, 1).replace(
+        ">", f"><title>{escape(title)}</title><desc>{escape(description)}</desc>", 1
+    )
+
+
+def trend(points: list[tuple[date, float]], baseline: tuple[date, date] | None, name: str) -> str:
+    dates = [d for d, _ in points]
+    values = [v for _, v in points]
+    figure, axes = plt.subplots(figsize=(2.6, 0.8), dpi=96)
+    if baseline:
+        axes.axvspan(baseline[0], baseline[1], color="#e6e6e6", label="baseline year")
+    axes.plot(dates, values, color="#1f3b73", linewidth=1.2)
+    axes.set_xticks([])
+    axes.tick_params(axis="y", labelsize=6)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    low, high = min(values), max(values)
+    description = (
+        f"{len(points)} points from {dates[0]:%b %Y} to {dates[-1]:%b %Y}; lowest "
+        f"{low:,.4g}, highest {high:,.4g}, latest {values[-1]:,.4g}. The shaded band is the "
+        "baseline financial year."
+    )
+    return _svg(figure, f"Trend: {name}", description)
+
+
+def long_term(rows: list[dict]) -> str:
+    labels = [r["fy_label"] for r in rows]
+    values = [r["recorded_crime"] for r in rows]
+    figure, axes = plt.subplots(figsize=(6.5, 2.4), dpi=96)
+    axes.bar(labels, values, color="#1f3b73")
+    axes.set_ylabel("recorded crime", fontsize=8)
+    axes.tick_params(labelsize=7)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    description = "; ".join(
+        f"{label}: {value:,}" for label, value in zip(labels, values, strict=True)
+    )
+    return _svg(figure, "Total recorded crime by financial year", description)
+
+
+def peers(rows: list[dict], name: str) -> str:
+    rows = sorted(rows, key=lambda r: r["estimate"])
+    figure, axes = plt.subplots(figsize=(4.2, 0.3 + 0.22 * len(rows)), dpi=96)
+    for i, row in enumerate(rows):
+        colour = "#b5121b" if row["is_home_force"] else "#1f3b73"
+        spread = [[row["estimate"] - row["ci_lower"]], [row["ci_upper"] - row["estimate"]]]
+        axes.errorbar(row["estimate"], i, xerr=spread, fmt="o", color=colour, markersize=3)
+    axes.set_yticks(range(len(rows)), [r["force_name"] for r in rows], fontsize=7)
+    axes.tick_params(axis="x", labelsize=7)
+    axes.set_xlabel("% (95% interval)", fontsize=7)
+    description = "; ".join(
+        f"{r['force_name']}: {r['estimate']:.1f}% ({r['ci_lower']:.1f}-{r['ci_upper']:.1f})"
+        for r in rows
+    )
+    return _svg(figure, f"{name}: the force and its peer forces", description)

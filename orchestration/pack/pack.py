@@ -1,0 +1,46 @@
+"""`pcp pack`: write a quarter's board pack (HTML, PDF, XLSX) from the published marts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration.pack.content import read_content
+from orchestration.pack.outputs import chromium, write_pdf, write_xlsx
+from orchestration.pack.render import render_html
+
+
+@dataclass(frozen=True)
+class PackFiles:
+    html: Path
+    pdf: Path | None  # None when no Chromium is installed to print it
+    xlsx: Path
+
+
+def latest_quarter(published: Path) -> str:
+    import duckdb
+
+    with duckdb.connect(str(published), read_only=True) as con:
+        (quarter,) = con.execute(
+            "select max_by(reporting_quarter, reporting_quarter_end) from mart_delivery_dashboard"
+        ).fetchone()
+    if quarter is None:
+        raise LookupError(f"the dashboard in {published} has no quarters yet")
+    return quarter
+
+
+def write_pack(published: Path, quarter: str, public: bool, out_dir: Path) -> PackFiles:
+    if quarter == "latest":
+        quarter = latest_quarter(published)
+    content = read_content(published, quarter, public)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"board-pack-{quarter.replace('/', '-')}-{'public' if public else 'board'}"
+    files = PackFiles(
+        out_dir / f"{stem}.html", out_dir / f"{stem}.pdf" if chromium() else None,
+        out_dir / f"{stem}.xlsx",
+    )  # fmt: skip
+    files.html.write_text(render_html(content), encoding="utf-8")
+    if files.pdf:
+        write_pdf(files.html, files.pdf)
+    write_xlsx(content, files.xlsx)
+    return files
