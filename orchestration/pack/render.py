@@ -34,6 +34,8 @@ def figure_text(value, yes_no, count, period, unit) -> str:
 def significance_words(row: dict) -> str:
     if row["p"] is None:
         return "not tested"
+    if row["rag"] == "grey":  # tested, but too few events or responses to judge
+        return "not judged (small numbers)"
     if row["p"] < 0.05:
         return f"a real change (p = {row['p']:.2g})"
     return f"within expected variation (p = {row['p']:.2g})"
