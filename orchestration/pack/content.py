@@ -16,7 +16,9 @@ FIGURE_COLUMNS = (
     "latest_value", "latest_yes_no", "latest_count", "latest_denominator", "abs_change",
     "pct_change", "direction", "rate_ratio", "rate_ratio_ci_lower", "rate_ratio_ci_upper",
     "z", "p", "rag_internal", "rag_internal_reason", "baseline_ci_lower", "baseline_ci_upper",
-    "latest_ci_lower", "latest_ci_upper", "phi", "peer_mean", "force_position",
+    "latest_ci_lower", "latest_ci_upper", "phi", "peer_mean", "force_position", "significance",
+    "target_met", "test_used", "latest_exposure", "baseline_exposure", "latest_population",
+    "baseline_population",
 )  # fmt: skip
 WORKBOOK_COLUMNS = (
     "reporting_quarter", "ref_number", "delivery_strategy", "metric_name", "target_expectation",
@@ -139,5 +141,6 @@ def redact(content: PackContent) -> PackContent:
             row["data_status"] = RESTRICTED
     for metric_id in restricted:
         content.trends.pop(metric_id, None)
+        content.csew.pop(metric_id, None)
     content.readiness = [r for r in content.readiness if r["metric_id"] not in restricted]
     return content

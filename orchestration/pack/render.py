@@ -52,6 +52,10 @@ def render_html(content: PackContent) -> str:
             )  # fmt: skip
         if row["data_status"] == "restricted" and content.public:
             view["baseline_text"] = view["latest_text"] = "restricted"
+        if not content.public and row["restricted"]:
+            # The board sees the judgement the public edition withholds, marked as restricted.
+            view["rag"] = row["rag_internal"]
+            view["rag_reason"] = f"(Restricted: not for publication.) {row['rag_internal_reason']}"
         view["direction_words"] = DIRECTIONS.get(row["direction"] or "", "not shown")
         view["significance_words"] = significance_words(row)
         points = content.trends.get(row["metric_id"])

@@ -44,12 +44,26 @@ def _ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """The dashboard may have gained columns since the first freeze: add them (null for the
+    boards frozen before), so older snapshots stay as they were."""
+    have = {
+        r[0] for r in con.execute(f"select column_name from (describe {SNAPSHOT_TABLE})").fetchall()
+    }
+    for name, kind in con.execute(
+        "select column_name, column_type from (describe marts.mart_delivery_dashboard)"
+    ).fetchall():
+        if name not in have:
+            con.execute(f'alter table {SNAPSHOT_TABLE} add column "{name}" {kind}')
+
+
 def freeze_due_boards(
     con: duckdb.DuckDBPyConnection, today: date, only: date | None = None
 ) -> list[FrozenBoard]:
     """Freeze every board on or before ``today`` (or just ``only``) not frozen yet whose
     reporting quarter is on the dashboard. Returns the boards frozen now."""
     _ensure_table(con)
+    _add_new_columns(con)
     boards = con.execute(
         """
         select boards.board_date, boards.reporting_quarter
@@ -72,8 +86,9 @@ def freeze_due_boards(
         name = snapshot_name(board_date)
         con.execute(
             f"""
-            insert into {SNAPSHOT_TABLE}
-            select ?, ?, current_timestamp, dashboard.*
+            insert into {SNAPSHOT_TABLE} by name
+            select ? as snapshot_name, ? as board_date, current_timestamp as frozen_at,
+                   dashboard.*
             from marts.mart_delivery_dashboard as dashboard
             where dashboard.reporting_quarter = ?
             """,

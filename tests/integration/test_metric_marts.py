@@ -132,6 +132,8 @@ def rederived(row: dict) -> tuple[float | None, float | None, str]:
         )
     ):
         rag = "grey"  # not rated, too few events, too few responses
+    elif p is None:
+        rag = "grey"  # nothing to test (zero counts, no variation)
     elif p < 0.05:
         better = (row["latest_value"] > row["baseline_value"]) == (
             row["polarity"] == "higher_is_better"

@@ -258,8 +258,8 @@ final as (
         case
             when numerator is not null and unit = 'rate_per_1000'
                 then numerator * 1000 / rate_denominator
-            when numerator is not null and unit = 'percent'
-                then numerator * 100 / nullif(rate_denominator, 0)
+            when numerator is not null and unit = 'percent' and rate_denominator > 0
+                then numerator * 100 / rate_denominator
             when numerator is not null and unit in ('count', 'hours', 'years')
                 then numerator
             else value_as_supplied

@@ -140,14 +140,36 @@ reach as (
 
 ),
 
--- Lately refused deliveries of each source (structural checks failed).
+-- Refused deliveries of each dataset in the last 45 days that no later accepted delivery of
+-- the same dataset has made good. A partner return names its own metrics: a refused one
+-- leaves them missing, so it does not make the other partner metrics suspect.
+refused_datasets as (
+
+    select
+        manifest.source as dataset,
+        max(manifest.received_at) as refused_at,
+        arg_max(manifest.reason, manifest.received_at) as reason
+    from {{ source('ops', 'file_manifest') }} as manifest
+    where manifest.status = 'refused'
+        and cast(manifest.received_at as date) <= (select as_of from parameters)
+        and cast(manifest.received_at as date) > (select as_of from parameters) - interval 45 day
+        and manifest.received_at > coalesce((
+            select max(accepted.received_at) from {{ source('ops', 'file_manifest') }} as accepted
+            where accepted.source = manifest.source and accepted.status <> 'refused'
+        ), '-infinity'::timestamptz)
+    group by all
+
+),
+
 refusals as (
 
-    select source as dataset, max(received_at) as refused_at, arg_max(reason, received_at) as reason
-    from {{ source('ops', 'file_manifest') }}
-    where status = 'refused'
-        and cast(received_at as date) <= (select as_of from parameters)
-        and cast(received_at as date) > (select as_of from parameters) - interval 45 day
+    select
+        metrics.metric_id,
+        max(refused_datasets.refused_at) as refused_at,
+        arg_max(refused_datasets.reason, refused_datasets.refused_at) as reason
+    from metrics
+    inner join refused_datasets on starts_with(refused_datasets.dataset, metrics.source)
+    where metrics.source <> 'partner_return'
     group by all
 
 ),
@@ -195,7 +217,7 @@ evaluated as (
         and figure.period_type = required_periods.required_type
         and figure.period_end = required_periods.required_end
     left join reach on reach.metric_id = required_periods.metric_id
-    left join refusals on starts_with(refusals.dataset, required_periods.source)
+    left join refusals on refusals.metric_id = required_periods.metric_id
     left join volumes
         on volumes.metric_id = required_periods.metric_id
         and last_day(volumes.period_start) = required_periods.required_end

@@ -93,15 +93,39 @@ latest_annual as (
 
 ),
 
+-- Otherwise the latest is the newest complete figure of the metric's type that a source with
+-- its usual publication lag (source_publication seed) can have reached by the quarter end: a
+-- lagging source shows its latest period, labelled, rather than a gap.
+latest_available as (
+
+    select frame.reporting_quarter, frame.metric_id, max(facts.period_end) as period_end
+    from frame
+    inner join {{ ref('source_publication') }} as publication
+        on publication.source = frame.source
+    inner join facts
+        on facts.metric_id = frame.metric_id
+        and facts.period_type = frame.latest_period_type
+        and facts.period_end <= frame.quarter_end
+        and facts.period_end > frame.quarter_end - to_months(publication.lag_months + 3)
+        and facts.data_status in ('complete', 'restricted')
+    where frame.latest_period_type <> 'FY'
+    group by all
+
+),
+
 picked as (
 
     select
         frame.*,
-        coalesce(latest_annual.period_end, frame.quarter_end) as latest_period_end
+        coalesce(latest_annual.period_end, latest_available.period_end, frame.quarter_end)
+            as latest_period_end
     from frame
     left join latest_annual
         on latest_annual.reporting_quarter = frame.reporting_quarter
         and latest_annual.metric_id = frame.metric_id
+    left join latest_available
+        on latest_available.reporting_quarter = frame.reporting_quarter
+        and latest_available.metric_id = frame.metric_id
 
 ),
 
@@ -145,7 +169,7 @@ with_figures as (
             baseline.period_type = picked.baseline_period_type
             or (picked.baseline_period_type = 'FY' and baseline.period_type = 'R12')
         )
-        and baseline.data_status <> 'missing'
+        and baseline.data_status in ('complete', 'restricted')
     qualify row_number() over (
         partition by picked.reporting_quarter, picked.metric_id
         order by (baseline.period_type = picked.baseline_period_type) desc nulls last
@@ -209,6 +233,7 @@ tested as (
                     else 'poisson_normal'
                 end
             when comparison = 'proportion' and baseline_denominator > 0 and latest_denominator > 0
+                and baseline_count is not null and latest_count is not null
                 then 'two_proportion'
             when comparison = 'survey_estimate' and baseline_ci_lower is not null
                 and latest_ci_lower is not null
@@ -322,6 +347,7 @@ rated as (
             when test_used = 'two_proportion'
                 and least(baseline_denominator, latest_denominator)
                     < {{ var('rag_min_respondents') }} then 'grey'
+            when p is null then 'grey'
             when p < {{ var('significance_level') }} and change_is = 'better' then 'green'
             when p < {{ var('significance_level') }} and change_is = 'worse' then 'red'
             else 'amber'
@@ -357,6 +383,9 @@ rated as (
                     < {{ var('rag_min_respondents') }}
                 then 'Too few responses to judge (' || format('{:,.0f}', baseline_denominator)
                      || ' then ' || format('{:,.0f}', latest_denominator) || ').'
+            when p is null
+                then 'Not rated: the change cannot be tested (no variation in either period, or '
+                     || 'a zero count).'
             else
                 case
                     when p < {{ var('significance_level') }} and change_is = 'better'
