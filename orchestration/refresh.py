@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -81,9 +80,7 @@ def _refuse_unrecognised(
             target = quarantine(
                 settings.quarantine_dir, folder, landed.path, landed.sha256, refusal
             )
-            delivery = manifest.Delivery(
-                folder, landed.name, landed.sha256, datetime.now(UTC), (), None
-            )
+            delivery = manifest.Delivery.of(folder, landed, None)
             manifest.record_refused(con, delivery, str(target), str(refusal))
             refused.append((landed.name, str(refusal)))
     return refused

@@ -64,7 +64,7 @@ def read_status(settings: Settings) -> list[DatasetStatus]:
             loaded = con.execute(
                 """
                 select list_sort(list_distinct(flatten(list(partition_keys)))), count(*),
-                       max(received_at)
+                       max(taken_in_at)
                 from ops.file_manifest where source = ? and status = 'loaded'
                 """,
                 [status.dataset],
@@ -77,9 +77,9 @@ def read_status(settings: Settings) -> list[DatasetStatus]:
                 status.rows = con.execute(f"select count(*) from {status.table}").fetchall()[0][0]
             status.refused = con.execute(
                 """
-                select original_name, received_at, reason, quarantine_path
+                select original_name, taken_in_at, reason, quarantine_path
                 from ops.file_manifest where source = ? and status = 'refused'
-                order by received_at desc
+                order by taken_in_at desc
                 """,
                 [status.dataset],
             ).fetchall()

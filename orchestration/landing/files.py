@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 _CHUNK = 1 << 20
@@ -27,10 +28,20 @@ class LandedFile:
     source: str
     path: Path
     sha256: str
+    # When the file was written into landing (its modification time): the delivery time that
+    # point-in-time questions ("what had arrived by the 20th?") are answered from.
+    modified_at: datetime | None = None
 
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def received_at(self) -> datetime:
+        """When the file was delivered: its modification time, never later than now (a clock
+        ahead of ours, or a file touched into the future, does not date a delivery ahead)."""
+        now = datetime.now(UTC)
+        return min(self.modified_at, now) if self.modified_at else now
 
 
 def list_landed(
@@ -52,8 +63,11 @@ def list_landed(
         and p.suffix not in {".part", ".tmp"}
         and (wanted is None or wanted(p.name))
     ]
-    paths.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
+    stamped = sorted((p.stat().st_mtime_ns, p.name, p) for p in paths)
     # hashlib lets go of the GIL while it hashes: one thread per core reads and hashes.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        hashes = list(pool.map(sha256_of, paths))
-    return [LandedFile(source=source, path=p, sha256=h) for p, h in zip(paths, hashes, strict=True)]
+        hashes = list(pool.map(sha256_of, [p for _, _, p in stamped]))
+    return [
+        LandedFile(source, path, sha256, datetime.fromtimestamp(mtime_ns / 1e9, UTC))
+        for (mtime_ns, _, path), sha256 in zip(stamped, hashes, strict=True)
+    ]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -180,9 +179,7 @@ def survey_landing(
             except FileNotReady as waiting:
                 work.waiting.append((landed.name, str(waiting)))
             except FileRefused as refusal:
-                delivery = manifest.Delivery(
-                    fmt.dataset, landed.name, landed.sha256, datetime.now(UTC), (), run_id
-                )
+                delivery = manifest.Delivery.of(fmt.dataset, landed, run_id)
                 work.refused.append(_refuse(con, settings, delivery, landed, refusal))
     return work
 
@@ -328,8 +325,7 @@ def take_in(
         for landed in files:
             if not fmt.claims(landed.name) or not landed.path.exists():
                 continue
-            now = datetime.now(UTC)
-            bare = manifest.Delivery(fmt.dataset, landed.name, landed.sha256, now, (), run_id)
+            bare = manifest.Delivery.of(fmt.dataset, landed, run_id)
             try:
                 partitions = fmt.partitions_of(landed)
             except FileNotReady as waiting:
@@ -340,10 +336,9 @@ def take_in(
                 continue
             if within is not None and not set(partitions) <= within:
                 continue  # a run whose range covers the whole file will take it
-            delivery = manifest.Delivery(
-                fmt.dataset, landed.name, landed.sha256, now, partitions, run_id,
-                fmt.scope_of(landed.name),
-            )  # fmt: skip
+            delivery = manifest.Delivery.of(
+                fmt.dataset, landed, run_id, partitions, fmt.scope_of(landed.name)
+            )
             if batch.clashes_with(landed, delivery):
                 flush(con)
             if landed.sha256 in accepted_before or (

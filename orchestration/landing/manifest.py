@@ -8,10 +8,12 @@ file's rows and its manifest row are written in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import duckdb
+
+from orchestration.landing.files import LandedFile
 
 MANIFEST_DDL = """
 create schema if not exists ops;
@@ -33,6 +35,10 @@ create table if not exists ops.file_manifest (
 -- Files replace each other only within a scope (a force, a survey): two forces' files for the
 -- same month are both current. Added after the first release, hence the migration.
 alter table ops.file_manifest add column if not exists scope varchar default '';
+-- received_at is when the file was delivered into landing (its modification time); taken_in_at
+-- when intake looked at it. Rows written before the distinction was made had only one time.
+alter table ops.file_manifest add column if not exists taken_in_at timestamptz;
+update ops.file_manifest set taken_in_at = received_at where taken_in_at is null;
 """
 
 
@@ -45,10 +51,25 @@ class Delivery:
     partition_keys: tuple[str, ...]
     run_id: str | None
     scope: str = ""
+    taken_in_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def delivery_id(self) -> str:
-        return f"{self.sha256[:16]}-{self.received_at.strftime('%Y%m%dT%H%M%S%f')}"
+        return f"{self.sha256[:16]}-{self.taken_in_at.strftime('%Y%m%dT%H%M%S%f')}"
+
+    @classmethod
+    def of(
+        cls,
+        dataset: str,
+        landed: LandedFile,
+        run_id: str | None,
+        partition_keys: tuple[str, ...] = (),
+        scope: str = "",
+    ) -> Delivery:
+        """The delivery of a landed file, dated by when it arrived in landing."""
+        return cls(
+            dataset, landed.name, landed.sha256, landed.received_at, partition_keys, run_id, scope
+        )
 
 
 def ensure_manifest(con: duckdb.DuckDBPyConnection) -> None:
@@ -104,8 +125,8 @@ def record_accepted(
         """
         insert into ops.file_manifest (delivery_id, source, original_name, sha256, received_at,
             partition_keys, row_count, status, version, archive_path, quarantine_path, reason,
-            run_id, scope)
-        values (?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, null, null, ?, ?)
+            run_id, scope, taken_in_at)
+        values (?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, null, null, ?, ?, ?)
         """,
         [
             delivery.delivery_id,
@@ -119,6 +140,7 @@ def record_accepted(
             archive_path,
             delivery.run_id,
             delivery.scope,
+            delivery.taken_in_at,
         ],
     )
     return version
@@ -208,6 +230,7 @@ def record_accepted_many(
         "archive_path": [path for _, _, path in accepted],
         "run_id": [d.run_id for d in deliveries],
         "scope": [d.scope for d in deliveries],
+        "taken_in_at": [d.taken_in_at for d in deliveries],
     }
     con.execute(
         f"""
@@ -231,6 +254,7 @@ _TYPES = {
     "archive_path": "varchar",
     "run_id": "varchar",
     "scope": "varchar",
+    "taken_in_at": "timestamptz",
 }
 
 
@@ -241,8 +265,8 @@ def record_refused(
         """
         insert into ops.file_manifest (delivery_id, source, original_name, sha256, received_at,
             partition_keys, row_count, status, version, archive_path, quarantine_path, reason,
-            run_id, scope)
-        values (?, ?, ?, ?, ?, ?, null, 'refused', null, null, ?, ?, ?, ?)
+            run_id, scope, taken_in_at)
+        values (?, ?, ?, ?, ?, ?, null, 'refused', null, null, ?, ?, ?, ?, ?)
         """,
         [
             delivery.delivery_id,
@@ -255,5 +279,6 @@ def record_refused(
             reason,
             delivery.run_id,
             delivery.scope,
+            delivery.taken_in_at,
         ],
     )
