@@ -11,7 +11,35 @@ from pathlib import Path
 
 import click
 
-from orchestration.settings import load_settings
+from orchestration.settings import Settings, SettingsError, load_settings
+
+# Exit status when another process holds the warehouse (EX_TEMPFAIL: try again later).
+EXIT_BUSY = 75
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _wait_for_writer(settings: Settings, wait: float) -> None:
+    """Readers of the warehouse wait while a writer holds it (DuckDB shuts readers out), saying
+    who; after ``wait`` seconds they stop with one line."""
+    from orchestration.writer_lock import DatabaseBusy, current_holder
+
+    holder = current_holder(settings.warehouse_path)
+    if holder is None:
+        return
+    click.echo(f"The warehouse is busy: {holder.describe()} is writing it; waiting…", err=True)
+    started = time.monotonic()
+    while current_holder(settings.warehouse_path) is not None:
+        if time.monotonic() - started > wait:
+            busy = DatabaseBusy(settings.warehouse_path, holder, time.monotonic() - started)
+            click.echo(f"{busy} Try again later, or give --wait SECONDS.", err=True)
+            sys.exit(EXIT_BUSY)
+        time.sleep(0.5)
 
 
 @click.group(help="PCP Warehouse: Police and Crime Plan performance data.")
@@ -61,33 +89,52 @@ def demo_data(out_dir: Path, start: str, end: str, seed: int, withhold: bool) ->
 
 
 @main.command()
-@click.option("--verbose", is_flag=True, help="Show Dagster's run log (INFO) on the console.")
-def refresh(verbose: bool) -> None:
-    """Take in new or changed files from landing, rebuild what depends on them, run the checks."""
+@click.option("--verbose", is_flag=True, help="Show Dagster's and dbt's run log on the console.")
+@click.option("--quiet", is_flag=True, help="Print nothing unless something needs attention.")
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    default=600,
+    show_default=True,
+    help="Seconds to wait when another process is writing the warehouse (0: do not wait).",
+)
+def refresh(verbose: bool, quiet: bool, wait_seconds: float) -> None:
+    """Take in new or changed files from landing, then build and publish the warehouse once."""
+    from orchestration.progress import Progress
     from orchestration.refresh import refresh as run_refresh
     from orchestration.status import compact_months
+    from orchestration.writer_lock import DatabaseBusy
 
-    settings = load_settings()
+    settings = _settings()
     started = time.monotonic()
-    summary = run_refresh(settings, log_level="INFO" if verbose else "WARNING")
-    click.echo(
-        f"Refresh finished in {time.monotonic() - started:.1f}s "
-        f"({len(summary.run_ids)} Dagster run(s))."
-    )
+    say = (lambda *a, **k: None) if quiet else click.echo
+    try:
+        summary = run_refresh(
+            settings,
+            log_level="INFO" if verbose else "WARNING",
+            progress=Progress(quiet=quiet),
+            wait=wait_seconds,
+        )
+    except DatabaseBusy as busy:
+        click.echo(f"{busy} Try again later, or give --wait SECONDS.", err=True)
+        sys.exit(EXIT_BUSY)
+    runs = len(summary.run_ids)
+    say(f"Refresh finished in {time.monotonic() - started:.1f}s ({runs} Dagster run(s)).")
     if not summary.run_ids and not summary.refused:
-        click.echo("Nothing new in landing: the warehouse is unchanged.")
+        say(
+            "Nothing new in landing and nothing due: the warehouse and published marts are current."
+        )
     if summary.loaded:
         rows = sum(r for _, _, r in summary.loaded)
-        click.echo(
+        say(
             f"Loaded {len(summary.loaded)} file(s), {rows:,} rows, months "
             f"{compact_months(summary.months)}."
         )
     if summary.duplicates:
-        click.echo(
-            f"{summary.duplicates} file(s) were byte-identical to files already loaded: skipped."
-        )
+        say(f"{summary.duplicates} file(s) were byte-identical to files already loaded: skipped.")
     for name, why in summary.plan.waiting:
-        click.echo(f"Waiting in landing: {name}: {why}")
+        say(f"Waiting in landing: {name}: {why}")
     for name, reason in summary.refused:
         click.echo(f"REFUSED {name}: {reason}", err=True)
     if summary.refused:
@@ -97,20 +144,33 @@ def refresh(verbose: bool) -> None:
         )
     for run_id in summary.failed_runs:
         click.echo(
-            f"Run {run_id} failed (a blocking check or a build step): see `make dev`.", err=True
+            f"Run {run_id} failed (a build step or a check): the published marts are unchanged; "
+            "see `make dev` or the dbt log.",
+            err=True,
         )
-    click.echo(f"Warehouse: {settings.warehouse_path}")
+    if summary.build_run_id and not summary.failed_runs:
+        say(f"Published: {settings.published_dir / 'marts.duckdb'}")
+    say(f"Warehouse: {settings.warehouse_path}")
     if not verbose and summary.run_ids:
-        click.echo(f"dbt log: {settings.log_dir / 'refresh.log'}; run history: `make dev`.")
+        say(f"dbt log: {settings.log_dir / 'refresh.log'}; run history: `make dev`.")
     sys.exit(0 if summary.ok else 1)
 
 
 @main.command()
-def status() -> None:
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    default=600,
+    show_default=True,
+    help="Seconds to wait while a refresh is writing the warehouse (0: do not wait).",
+)
+def status(wait_seconds: float) -> None:
     """Per dataset: partitions loaded, rows, last refresh, refused files and why."""
     from orchestration.status import compact_months, read_status
 
-    settings = load_settings()
+    settings = _settings()
+    _wait_for_writer(settings, wait_seconds)
     click.echo(
         f"Warehouse: {settings.warehouse_path}"
         + ("" if settings.warehouse_path.exists() else " (not built yet: run `pcp refresh`)")
@@ -154,7 +214,7 @@ def readiness(board: str, as_of: str | None, send: bool) -> None:
 
     from orchestration.readiness.run import evaluate_board
 
-    settings = load_settings()
+    settings = _settings()
     if not settings.warehouse_path.exists():
         click.echo("No warehouse yet: run `pcp refresh` (or `make run`) first.", err=True)
         sys.exit(2)
@@ -198,7 +258,7 @@ def pack(quarter: str, public: bool, out_dir: Path) -> None:
     """Write the quarter's board pack (HTML, PDF, XLSX) from the published marts."""
     from orchestration.pack.pack import write_pack
 
-    settings = load_settings()
+    settings = _settings()
     published = settings.published_dir / "marts.duckdb"
     if not published.exists():
         click.echo(f"No published marts at {published}: run `pcp refresh` first.", err=True)

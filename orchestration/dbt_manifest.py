@@ -8,6 +8,7 @@ This module imports nothing from Dagster: it must run before the dbt assets are 
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from pathlib import Path
 
@@ -24,6 +25,16 @@ def _inputs() -> list[Path]:
         DBT_PROJECT_DIR / "dbt_project.yml",
         DBT_PROJECT_DIR / "profiles.yml",
     ]
+
+
+def project_fingerprint() -> str:
+    """A hash of every dbt input's name and content: a build records it, and a changed project
+    (a model, a seed, a var) makes the next refresh build again even with no new file."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in _inputs() if p.is_file()):
+        digest.update(str(path.relative_to(DBT_PROJECT_DIR.parent)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def manifest_is_stale() -> bool:

@@ -1,17 +1,24 @@
-"""`pcp refresh`: take in everything new in landing and rebuild, through Dagster.
+"""`pcp refresh`: take in everything new in landing, then build and publish once, through Dagster.
 
-The same planning serves sensors and schedules: survey each landing folder, drop byte-identical
-re-deliveries, refuse what no source can place, then request runs of the refresh jobs for
-exactly the partitions that changed. Each run covers one contiguous range (a backfill of many
-months is one run, one dbt build) and selects only the sources with new files. Runs are
-recorded in the Dagster instance under DAGSTER_HOME, so they show in the UI.
+A refresh is one transaction as far as the board is concerned:
+1. it takes the warehouse's writer lock (a second refresh waits, or says who holds it), marks
+   failed any run whose process died, and cleans what an interrupted run left;
+2. intake: the same planning as the sensors and schedules (survey each landing folder, drop
+   byte-identical re-deliveries, refuse what no source can place), then one intake run per
+   cadence and contiguous range of partitions, selecting only the sources with new files;
+3. build: if the build ledger says a build is due (new deliveries, changed code, or a build or
+   publication that did not finish, even with nothing new in landing), one run of
+   `build_warehouse` builds dbt once, runs its tests once, and publishes once.
+Runs are recorded in the Dagster instance under DAGSTER_HOME, so they show in the UI.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 
 import dagster as dg
 
@@ -24,7 +31,12 @@ from orchestration.landing.intake import PendingWork, survey_landing
 from orchestration.landing.refusal import FileRefused
 from orchestration.lib.intake_source import IntakeSource
 from orchestration.lib.run_planning import PlannedRun, plan_runs
+from orchestration.lib.runs import BUILD_JOB_NAME, BUILD_REASON_TAG, TRIGGER_TAG
+from orchestration.progress import Progress, reporting
+from orchestration.publication.build_state import reason_to_build
+from orchestration.run_liveness import fail_dead_runs, process_tags
 from orchestration.settings import Settings, export_runtime_environment
+from orchestration.writer_lock import Holder, hold
 
 
 @dataclass
@@ -50,7 +62,9 @@ class RefreshPlan:
 @dataclass
 class RefreshSummary:
     plan: RefreshPlan
-    run_ids: list[str] = field(default_factory=list)
+    intake_run_ids: list[str] = field(default_factory=list)
+    build_reason: str | None = None
+    build_run_id: str | None = None
     failed_runs: list[str] = field(default_factory=list)
     loaded: list[tuple[str, str, int]] = field(default_factory=list)  # dataset, name, rows
     months: list[str] = field(default_factory=list)
@@ -59,6 +73,10 @@ class RefreshSummary:
     @property
     def duplicates(self) -> int:
         return self.plan.duplicates
+
+    @property
+    def run_ids(self) -> list[str]:
+        return [*self.intake_run_ids, *([self.build_run_id] if self.build_run_id else [])]
 
     @property
     def ok(self) -> bool:
@@ -122,6 +140,14 @@ INSTANCE_CONFIG = """\
 concurrency:
   runs:
     max_concurrent_runs: 1
+# Runs that never get going, or hang while cancelling, are marked failed (the daemon of
+# `make dev` does this; runs whose process died are found by pcp itself: run_liveness.py).
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  max_resume_run_attempts: 0
+  poll_interval_seconds: 60
 telemetry:
   enabled: false
 """
@@ -129,12 +155,12 @@ telemetry:
 
 def ensure_instance_config(settings: Settings) -> None:
     config = settings.dagster_home / "dagster.yaml"
-    if not config.exists() or "max_concurrent_runs" not in config.read_text(encoding="utf-8"):
+    if not config.exists() or config.read_text(encoding="utf-8") != INSTANCE_CONFIG:
         config.write_text(INSTANCE_CONFIG, encoding="utf-8")
 
 
 def _summarise_runs(settings: Settings, summary: RefreshSummary) -> None:
-    if not summary.run_ids:
+    if not summary.intake_run_ids:
         return
     with connect(settings.warehouse_path, read_only=True) as con:
         if not table_exists(con, "ops", "file_manifest"):
@@ -144,7 +170,7 @@ def _summarise_runs(settings: Settings, summary: RefreshSummary) -> None:
             select source, original_name, status, row_count, reason, partition_keys
             from ops.file_manifest where run_id in ? order by source, original_name
             """,
-            [summary.run_ids],
+            [summary.intake_run_ids],
         ).fetchall()
     for dataset, name, status, row_count, reason, keys in rows:
         if status == "refused":
@@ -155,33 +181,88 @@ def _summarise_runs(settings: Settings, summary: RefreshSummary) -> None:
     summary.months = sorted(set(summary.months))
 
 
-def refresh(settings: Settings, *, log_level: str = "WARNING") -> RefreshSummary:
+def _step_labels(plan: RefreshPlan) -> dict[str, str]:
+    """What each Dagster step is called on the console: the source and its new files."""
+    from orchestration.defs.intake_sources import INTAKE_SOURCES
+
+    labels = {
+        "warehouse_dbt_models": "build: dbt build (models and their tests)",
+        "published__marts": "publication: marts to published/",
+    }
+    for source in INTAKE_SOURCES:
+        work = plan.work.get(source.key)
+        count = len(work.files) if work else 0
+        name = source.key.path[-1]
+        labels["__".join(source.key.path)] = f"intake {name}: {count} new file(s)"
+    return labels
+
+
+def _execute(job_name: str, instance: dg.DagsterInstance, log_level: str, **kwargs):
+    from orchestration.definitions import defs
+
+    tags = {**kwargs.pop("tags", {}), **process_tags(), TRIGGER_TAG: "pcp refresh"}
+    return defs.resolve_job_def(job_name).execute_in_process(
+        instance=instance,
+        tags=tags,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}, "progress": {}}},
+        raise_on_error=False,
+        **kwargs,
+    )
+
+
+def refresh(
+    settings: Settings,
+    *,
+    log_level: str = "WARNING",
+    progress: Progress | None = None,
+    wait: float = 0.0,
+) -> RefreshSummary:
+    """Take in what is new, then build and publish if due. Raises `DatabaseBusy` when another
+    process holds the warehouse for longer than ``wait`` seconds."""
+    progress = progress or Progress(io.StringIO(), quiet=True)
     export_runtime_environment(settings)
     ensure_instance_config(settings)
     ensure_dbt_manifest()
     # Imported here: loading the definitions reads the dbt manifest, prepared just above.
-    from orchestration.definitions import DBT_KEYS, defs
     from orchestration.defs.intake_sources import INTAKE_SOURCES
 
-    plan = plan_refresh(settings, INTAKE_SOURCES)
-    summary = RefreshSummary(plan=plan, refused=list(plan.refused))
+    def waiting(holder: Holder | None) -> None:
+        who = holder.describe() if holder else "another process"
+        progress.note(f"The warehouse is busy: {who} is writing it. Waiting up to {wait:.0f} s…")
+
     # dagster-dbt re-emits dbt's own log on stdout; unless asked for, it goes to a log file.
     settings.log_dir.mkdir(parents=True, exist_ok=True)
     with (
+        hold(settings.warehouse_path, "pcp refresh", wait=wait, on_wait=waiting),
+        reporting(progress),
         dg.DagsterInstance.get() as instance,
         (settings.log_dir / "refresh.log").open("a", encoding="utf-8") as log_file,
         contextlib.redirect_stdout(sys.stdout if log_level == "INFO" else log_file),
     ):
+        for run in fail_dead_runs(instance):
+            progress.note(f"Marked run {run.run_id[:8]} ({run.job_name}) failed: its process died.")
+        with progress.phase("landing: survey and fingerprint files"):
+            plan = plan_refresh(settings, INTAKE_SOURCES)
+        summary = RefreshSummary(plan=plan, refused=list(plan.refused))
+        progress.step_labels = _step_labels(plan)
         for planned in plan.runs:
-            result = defs.resolve_job_def(planned.job_name).execute_in_process(
-                instance=instance,
-                asset_selection=[*planned.asset_keys, *DBT_KEYS],
-                tags={**planned.tags, "pcp/trigger": "pcp refresh"},
-                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-                raise_on_error=False,
-            )
-            summary.run_ids.append(result.run_id)
+            result = _execute(
+                planned.job_name, instance, log_level,
+                asset_selection=list(planned.asset_keys), tags=planned.tags,
+            )  # fmt: skip
+            summary.intake_run_ids.append(result.run_id)
             if not result.success:
                 summary.failed_runs.append(result.run_id)
-    _summarise_runs(settings, summary)
+        _summarise_runs(settings, summary)
+        with connect(settings.warehouse_path) as con:
+            summary.build_reason = reason_to_build(con, date.today())
+        if summary.build_reason:
+            progress.note(f"Building the warehouse: {summary.build_reason}.")
+            result = _execute(
+                BUILD_JOB_NAME, instance, log_level,
+                tags={BUILD_REASON_TAG: summary.build_reason[:200]},
+            )  # fmt: skip
+            summary.build_run_id = result.run_id
+            if not result.success:
+                summary.failed_runs.append(result.run_id)
     return summary

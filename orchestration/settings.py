@@ -8,6 +8,7 @@ code reads environment variables for paths; it asks for a ``Settings``.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,13 @@ SEEDS_DIR = PROJECT_ROOT / "seeds"
 # police.uk force slugs (the part of the file name after the month) this warehouse accepts.
 # Peer forces can be added with PCP_FORCES=leicestershire,nottinghamshire,...
 DEFAULT_FORCES = ("leicestershire",)
+# The first month the warehouse keeps (PCP_HISTORY_START): partitions start here, and data
+# before it is not taken in. January, so a STATS19 calendar year fits whole.
+DEFAULT_HISTORY_START = "2019-01"
+
+
+class SettingsError(ValueError):
+    """A setting in the environment has a value the warehouse cannot use."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,12 @@ class Settings:
     forces: tuple[str, ...] = DEFAULT_FORCES
     # The force whose plan the marts report on; its rows must be among ``forces``.
     home_force: str = DEFAULT_FORCES[0]
+    history_start: str = DEFAULT_HISTORY_START  # "YYYY-MM"
+    # A sensor builds once landing has been quiet this long (a day of drops, one build), and
+    # tries a failed build again after this long (a build that failed will fail again until
+    # something changes; `pcp refresh` always tries at once).
+    build_quiet_minutes: float = 10.0
+    build_retry_minutes: float = 60.0
 
     @property
     def landing_dir(self) -> Path:
@@ -70,6 +84,26 @@ class Settings:
             path.mkdir(parents=True, exist_ok=True)
 
 
+def _month(name: str, default: str) -> str:
+    value = os.environ.get(name, default).strip()
+    if not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", value):
+        raise SettingsError(f"{name}={value!r}: expected a month as YYYY-MM (e.g. {default})")
+    return value
+
+
+def _minutes(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        minutes = float(value)
+    except ValueError:
+        minutes = -1.0
+    if minutes < 0:
+        raise SettingsError(f"{name}={value!r}: expected a number of minutes (e.g. {default:g})")
+    return minutes
+
+
 def load_settings() -> Settings:
     """Read settings from the environment (the only place that does)."""
     data_dir = Path(os.environ.get("PCP_DATA_DIR", PROJECT_ROOT / "data")).resolve()
@@ -78,7 +112,14 @@ def load_settings() -> Settings:
     home_force = os.environ.get("PCP_HOME_FORCE", forces[0]).strip().lower()
     if home_force not in forces:
         forces = (home_force, *forces)
-    return Settings(data_dir=data_dir, forces=forces, home_force=home_force)
+    return Settings(
+        data_dir=data_dir,
+        forces=forces,
+        home_force=home_force,
+        history_start=_month("PCP_HISTORY_START", DEFAULT_HISTORY_START),
+        build_quiet_minutes=_minutes("PCP_BUILD_QUIET_MINUTES", 10.0),
+        build_retry_minutes=_minutes("PCP_BUILD_RETRY_MINUTES", 60.0),
+    )
 
 
 def export_runtime_environment(settings: Settings) -> None:
@@ -92,6 +133,7 @@ def export_runtime_environment(settings: Settings) -> None:
     os.environ["PCP_WAREHOUSE_PATH"] = str(settings.warehouse_path)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     os.environ["PCP_HOME_FORCE"] = settings.home_force
+    os.environ["PCP_HISTORY_START"] = settings.history_start
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

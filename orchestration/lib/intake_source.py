@@ -14,6 +14,10 @@ from orchestration.lib.intake_assets import FormatFactory, intake_asset
 from orchestration.lib.partitions import PARTITIONS_BY_CADENCE
 
 
+def intake_job_name(cadence: str) -> str:
+    return f"intake_{cadence}_sources"
+
+
 @dataclass(frozen=True)
 class IntakeSource:
     key: dg.AssetKey
@@ -29,7 +33,7 @@ class IntakeSource:
 
     @property
     def job_name(self) -> str:
-        return f"refresh_{self.cadence}_sources"
+        return intake_job_name(self.cadence)
 
     @cached_property
     def asset(self) -> dg.AssetsDefinition:

@@ -1,5 +1,6 @@
-"""Sensors and the monthly schedule: notice new or changed files and request exactly the runs
-that take them in.
+"""Sensors and the monthly schedule: notice new or changed files and request exactly the intake
+runs that take them in. The build that follows intake is requested by the warehouse's build
+sensor (defs/warehouse/sensors.py) once landing is quiet, so a day of drops is one build.
 
 They only read. A file is new when its content hash is not in the manifest (so a renamed copy
 of an accepted file requests nothing); its partitions come from the source's format. Refusing
@@ -14,7 +15,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import dagster as dg
-import duckdb
 
 from orchestration.database import connect, table_exists
 from orchestration.landing.files import list_landed
@@ -22,10 +22,7 @@ from orchestration.landing.refusal import FileNotReady, FileRefused
 from orchestration.lib.intake_source import IntakeSource
 from orchestration.lib.run_planning import plan_runs
 from orchestration.settings import Settings, load_settings
-
-
-class WarehouseBusy(Exception):
-    """A run is writing the warehouse; DuckDB lets nobody else open it meanwhile."""
+from orchestration.writer_lock import DatabaseBusy
 
 
 @dataclass
@@ -38,15 +35,12 @@ class PendingFiles:
 def _accepted_hashes(settings: Settings) -> set[str]:
     if not settings.warehouse_path.exists():
         return set()
-    try:
-        with connect(settings.warehouse_path, read_only=True, wait=0) as con:
-            if not table_exists(con, "ops", "file_manifest"):
-                return set()
-            rows = con.execute(
-                "select sha256 from ops.file_manifest where status <> 'refused'"
-            ).fetchall()
-    except duckdb.IOException as error:
-        raise WarehouseBusy(str(error)) from None
+    with connect(settings.warehouse_path, read_only=True, wait=0) as con:
+        if not table_exists(con, "ops", "file_manifest"):
+            return set()
+        rows = con.execute(
+            "select sha256 from ops.file_manifest where status <> 'refused'"
+        ).fetchall()
     return {row[0] for row in rows}
 
 
@@ -72,12 +66,12 @@ def pending_files(settings: Settings, sources: Sequence[IntakeSource]) -> Pendin
 
 
 def run_requests(
-    settings: Settings, sources: Sequence[IntakeSource], dbt_keys: Sequence[dg.AssetKey]
+    settings: Settings, sources: Sequence[IntakeSource]
 ) -> Iterator[dg.RunRequest | dg.SkipReason]:
     try:
         pending = pending_files(settings, sources)
-    except WarehouseBusy:
-        yield dg.SkipReason("A run is writing the warehouse; looking again at the next tick.")
+    except DatabaseBusy as busy:
+        yield dg.SkipReason(f"{busy} Looking again at the next tick.")
         return
     runs = plan_runs(pending.keys)
     if not runs:
@@ -90,14 +84,12 @@ def run_requests(
         yield dg.RunRequest(
             run_key=f"{run.job_name}:{run.partition_range}:{fingerprint}",
             job_name=run.job_name,
-            asset_selection=[*run.asset_keys, *dbt_keys],
+            asset_selection=list(run.asset_keys),
             tags={**run.tags, "pcp/trigger": "landing sensor"},
         )
 
 
-def landing_sensor(
-    source: IntakeSource, job: object, dbt_keys: Sequence[dg.AssetKey]
-) -> dg.SensorDefinition:
+def landing_sensor(source: IntakeSource, job: object) -> dg.SensorDefinition:
     @dg.sensor(
         name=f"{source.key.path[-1]}_landing_sensor",
         jobs=[job],
@@ -109,14 +101,12 @@ def landing_sensor(
         ),
     )
     def _sensor(context: dg.SensorEvaluationContext):
-        yield from run_requests(load_settings(), [source], dbt_keys)
+        yield from run_requests(load_settings(), [source])
 
     return _sensor
 
 
-def monthly_refresh_schedule(
-    sources: Sequence[IntakeSource], job: object, dbt_keys: Sequence[dg.AssetKey]
-) -> dg.ScheduleDefinition:
+def monthly_refresh_schedule(sources: Sequence[IntakeSource], job: object) -> dg.ScheduleDefinition:
     """police.uk publishes around the middle of the month for the month before last; on the
     25th whatever has landed is taken in, and a month with nothing new says so."""
 
@@ -129,6 +119,6 @@ def monthly_refresh_schedule(
         description="Monthly refresh after the usual police.uk publication date.",
     )
     def _schedule(context: dg.ScheduleEvaluationContext):
-        yield from run_requests(load_settings(), sources, dbt_keys)
+        yield from run_requests(load_settings(), sources)
 
     return _schedule

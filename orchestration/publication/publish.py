@@ -7,6 +7,10 @@ replaces it with one rename: an analyst holding the old file open keeps reading 
 complete tables, and the next open sees the new ones. Parquet copies go into a new folder
 and a ``parquet`` symlink is swapped to it the same way; the previous folder is kept for
 readers in the middle of a read, older ones removed.
+
+A publication that dies part-way leaves a half-written ``.marts-*.duckdb`` or ``parquet-*``
+beside the published ones, never in their place; the next publication removes them first (it
+runs under the warehouse's writer lock, so nothing else can be writing them).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from orchestration.pause_points import pause_point
 
 PUBLISHED_SCHEMAS = ("marts", "snapshots")
 
@@ -42,29 +48,67 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     ).fetchall()
 
 
+def _sql_string(path: Path) -> str:
+    """A path as a SQL string literal (ATTACH and COPY take no bound parameters for paths)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def remove_unfinished(published_dir: Path) -> list[Path]:
+    """Remove what an interrupted publication left: staging databases, their WAL files,
+    temporary symlinks and Parquet folders that are neither current nor the one before."""
+    if not published_dir.is_dir():
+        return []
+    removed = [
+        *published_dir.glob(".marts-*.duckdb"),
+        *published_dir.glob(".marts-*.duckdb.wal"),
+        *published_dir.glob(".parquet-*"),
+    ]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    link = published_dir / "parquet"
+    current = os.readlink(link) if link.is_symlink() else None
+    folders = sorted(p for p in published_dir.glob("parquet-*") if p.is_dir())
+    # Folders are named by time: any newer than the current one was never swapped in.
+    keep = {current} if current else set()
+    if current in {f.name for f in folders}:
+        older = [f.name for f in folders if f.name < current]
+        keep |= set(older[-1:])
+    for folder in folders:
+        if folder.name not in keep:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def publish(con: duckdb.DuckDBPyConnection, published_dir: Path) -> Publication:
     """Copy the marts (from the open warehouse connection) to ``published_dir``."""
     published_dir.mkdir(parents=True, exist_ok=True)
+    remove_unfinished(published_dir)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     staging_db = published_dir / f".marts-{stamp}.duckdb"
     parquet_dir = published_dir / f"parquet-{stamp}"
     parquet_dir.mkdir()
     tables = _tables(con)
-    con.execute(f"attach '{staging_db}' as publishing")
+    con.execute(f"attach {_sql_string(staging_db)} as publishing")
     try:
         for schema, table in tables:
             # The file is called marts.duckdb, so DuckDB names its catalog "marts": the marts go
             # in its default schema, where both `marts.mart_x` and plain `mart_x` find them.
             published_schema = "main" if schema == "marts" else schema
-            con.execute(f"create schema if not exists publishing.{published_schema}")
+            source = f"{_quoted(schema)}.{_quoted(table)}"
+            con.execute(f"create schema if not exists publishing.{_quoted(published_schema)}")
             con.execute(
-                f"create table publishing.{published_schema}.{table} "
-                f"as select * from {schema}.{table}"
+                f"create table publishing.{_quoted(published_schema)}.{_quoted(table)} "
+                f"as select * from {source}"
             )
             target = parquet_dir / (table if schema == "marts" else f"{schema}.{table}")
-            con.execute(
-                f"copy {schema}.{table} to '{target}.parquet' (format parquet, compression zstd)"
-            )
+            target_sql = _sql_string(target.with_name(target.name + ".parquet"))
+            con.execute(f"copy {source} to {target_sql} (format parquet, compression zstd)")
+            pause_point("publication.copying")
     except BaseException:
         con.execute("detach publishing")
         staging_db.unlink(missing_ok=True)
@@ -74,7 +118,7 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path) -> Publication:
     database = published_dir / "marts.duckdb"
     os.replace(staging_db, database)
     _swap_symlink(published_dir / "parquet", parquet_dir.name)
-    _remove_old_parquet(published_dir, keep={parquet_dir.name})
+    remove_unfinished(published_dir)
     return Publication(database, published_dir / "parquet", tuple(f"{s}.{t}" for s, t in tables))
 
 
@@ -82,11 +126,3 @@ def _swap_symlink(link: Path, target_name: str) -> None:
     temporary = link.with_name(f".{link.name}-{uuid.uuid4().hex[:6]}")
     temporary.symlink_to(target_name)
     os.replace(temporary, link)
-
-
-def _remove_old_parquet(published_dir: Path, keep: set[str]) -> None:
-    """Keep the current folder and the one before it (a reader may be mid-way through it)."""
-    folders = sorted(p for p in published_dir.glob("parquet-*") if p.is_dir())
-    for folder in folders[:-2]:
-        if folder.name not in keep:
-            shutil.rmtree(folder, ignore_errors=True)

@@ -111,15 +111,15 @@ def test_three_months_reach_the_mart_exactly(settings, tmp_path):
     summary = refresh(settings)
 
     assert summary.ok
-    # One run per cadence: the three months of the monthly sources in a single run (one dbt
-    # build), the quarter of the Home Office table, the partner returns and CSEW together.
+    # One intake run per cadence: the three months of the monthly sources in a single run, the
+    # quarter of the Home Office table, the partner returns and CSEW together; then one build.
     runs = {(r.job_name, r.partition_range) for r in summary.plan.runs}
     assert runs == {
-        ("refresh_monthly_sources", ("2024-04", "2024-06")),
-        ("refresh_quarterly_sources", ("2024-04", "2024-04")),
-        ("refresh_unpartitioned_sources", None),
+        ("intake_monthly_sources", ("2024-04", "2024-06")),
+        ("intake_quarterly_sources", ("2024-04", "2024-04")),
+        ("intake_unpartitioned_sources", None),
     }
-    assert len(summary.run_ids) == 3
+    assert len(summary.intake_run_ids) == 3 and summary.build_run_id is not None
     expected = expected_counts(inputs)
     assert mart_counts(settings.warehouse_path) == expected
     # Every row of every file is counted somewhere, quarter and year alike.
@@ -143,16 +143,13 @@ def test_three_months_reach_the_mart_exactly(settings, tmp_path):
     # Files were archived by content, landing emptied, and Dagster recorded the run and checks.
     assert not any(settings.landing_for("police_uk").iterdir())
     assert len(list((settings.archive_dir / "police_uk_street").rglob("*.csv"))) == 3
-    checks = check_results(settings, summary.run_ids[0])
+    checks = check_results(settings, summary.intake_run_ids[0])
     for dataset in ("police_uk_street", "police_uk_outcomes"):
         assert checks[f"{dataset}.delivered_files_accepted"][0] is True
         assert checks[f"{dataset}.great_expectations_suite"][0] is True
-    assert (
-        checks["mart_csp_crime.unique_mart_csp_crime_period_type_period_start_csp_code_crime_type"][
-            0
-        ]
-        is True
-    )
+    built = check_results(settings, summary.build_run_id)
+    key = "mart_csp_crime.unique_mart_csp_crime_period_type_period_start_csp_code_crime_type"
+    assert built[key][0] is True
 
 
 def test_the_same_files_again_change_nothing(settings, tmp_path):

@@ -41,8 +41,9 @@ def test_street_sensor_requests_one_run_per_contiguous_range_and_nothing_twice(s
             ("2024-03", "2024-03", ("police_uk_street",)),
             ("2024-05", "2024-06", ("police_uk_street",)),
         ]
-        assert {r.job_name for r in first.run_requests} == {"refresh_monthly_sources"}
-        assert all(any(k.path[0] == "marts" for k in r.asset_selection) for r in first.run_requests)
+        assert {r.job_name for r in first.run_requests} == {"intake_monthly_sources"}
+        # Intake only: the build follows once, from the build sensor.
+        assert all(k.path[0] == "raw" for r in first.run_requests for k in r.asset_selection)
 
         keep = tmp_path / "kept.csv"
         shutil.copy(settings.landing_for("police_uk") / "2024-05-leicestershire-street.csv", keep)

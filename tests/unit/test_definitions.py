@@ -24,14 +24,22 @@ def test_definitions_load_with_the_crime_slice_end_to_end():
         "reference/delivery_boards",
     } <= keys
     raw = graph.get(dg.AssetKey(["raw", "police_uk_street"]))
-    assert raw.partitions_def.get_first_partition_key() == "2010-01"
+    # Partitions start at the configured history start, not police.uk's first month.
+    assert raw.partitions_def.get_first_partition_key() == "2019-01"
     assert raw.backfill_policy == dg.BackfillPolicy.single_run()
     # The mart depends on the raw asset through staging: lineage is unbroken.
     upstream = graph.get(dg.AssetKey(["staging", "stg_police_uk__street_crimes"])).parent_keys
     assert dg.AssetKey(["raw", "police_uk_street"]) in upstream
     check_names = {c.name for c in graph.asset_check_keys if c.asset_key == raw.key}
     assert check_names == {"delivered_files_accepted", "great_expectations_suite"}
-    assert defs.resolve_job_def("refresh_monthly_sources").executor_def == dg.in_process_executor
+    assert defs.resolve_job_def("intake_monthly_sources").executor_def == dg.in_process_executor
+    # Intake jobs take files in; only the build job builds dbt and publishes.
+    intake = defs.resolve_job_def("intake_monthly_sources").asset_layer.executable_asset_keys
+    assert not any(k.path[0] in {"marts", "published", "staging"} for k in intake)
+    build = defs.resolve_job_def("build_warehouse").asset_layer.executable_asset_keys
+    assert dg.AssetKey(["published", "marts"]) in build
+    assert dg.AssetKey(["marts", "mart_delivery_dashboard"]) in build
+    assert not any(k.path[0] == "raw" for k in build)
 
 
 def test_changed_months_group_into_one_run_per_contiguous_range():

@@ -25,6 +25,7 @@ from orchestration.landing.tabular import (
     partitions_in_content,
     stage_table,
 )
+from orchestration.lib.partitions import first_quarter_start
 from orchestration.settings import Settings
 
 SOURCE = "home_office"
@@ -66,6 +67,8 @@ class CspCrimeFormat:
 
     def __init__(self, settings: Settings):
         self.force_names = [f.pfa_name for f in configured_forces(settings)]
+        # The table spans many years: quarters before the history start are left out.
+        self.first_quarter = date.fromisoformat(first_quarter_start(settings.history_start) + "-01")
 
     def claims(self, file_name: str) -> bool:
         return bool(re.match(r"^prc-csp-.*\.(csv|xlsx)$", file_name, re.IGNORECASE))
@@ -111,18 +114,21 @@ class CspCrimeFormat:
                 problem="a quarter that has not ended yet",
                 expected=f"quarters ending before {today:%Y-%m}", found=future[1],
             )  # fmt: skip
-        forces = ", ".join(f"'{name}'" for name in self.force_names)
         con.execute(
             f"create or replace temp table {STAGED} as select *, "
             f"replace(number_of_offences, ',', '') as offences "
-            f"from _delivered_csp where force_name in ({forces})"
+            f"from _delivered_csp where list_contains(?, force_name) "
+            f"and {QUARTER_START_SQL} >= ?",
+            [self.force_names, self.first_quarter],
         )
         rows = con.execute(f"select count(*) from {STAGED}").fetchall()[0][0]
         if rows == 0:
             raise FileRefused(
                 file_name=file_name,
-                problem="the table has no rows for the configured forces",
-                expected="rows whose Force Name is one of " + ", ".join(self.force_names),
+                problem="the table has no rows for the configured forces from the history start",
+                expected="rows whose Force Name is one of "
+                + ", ".join(self.force_names)
+                + f", for quarters from {self.first_quarter:%Y-%m} (PCP_HISTORY_START)",
             )
         return rows
 

@@ -10,7 +10,7 @@ RAW_OUTCOMES_KEY = dg.AssetKey(["raw", "police_uk_outcomes"])
 
 STREET = IntakeSource(
     key=RAW_STREET_KEY,
-    make_format=lambda settings: StreetFormat(settings.forces),
+    make_format=lambda settings: StreetFormat(settings.forces, settings.history_start),
     group="police_uk",
     description=(
         "police.uk street-level crimes as delivered (text columns, one partition per month and "
@@ -21,7 +21,7 @@ STREET = IntakeSource(
 
 OUTCOMES = IntakeSource(
     key=RAW_OUTCOMES_KEY,
-    make_format=lambda settings: OutcomesFormat(settings.forces),
+    make_format=lambda settings: OutcomesFormat(settings.forces, settings.history_start),
     group="police_uk",
     description=(
         "police.uk outcomes as delivered (one row per outcome recorded in the month, joined to "

@@ -29,6 +29,7 @@ from orchestration.landing.tabular import (
     read_csv_as_text,
     read_csvs_as_text,
 )
+from orchestration.settings import DEFAULT_HISTORY_START
 
 SOURCE = "police_uk"
 
@@ -397,8 +398,9 @@ class PoliceUkFormat:
     table = "raw.police_uk_street"
     header = HEADER
 
-    def __init__(self, forces: tuple[str, ...]):
+    def __init__(self, forces: tuple[str, ...], history_start: str = DEFAULT_HISTORY_START):
         self.forces = forces
+        self.history_start = history_start
 
     def claims(self, file_name: str) -> bool:
         match = FILE_NAME.match(file_name)
@@ -432,11 +434,12 @@ class PoliceUkFormat:
                 expected=f"a month before {today:%Y-%m}",
                 found=parsed.month,
             )
-        if parsed.month < FIRST_MONTH:
+        if parsed.month < self.history_start:
             raise FileRefused(
                 file_name=file_name,
-                problem="the month is before police.uk's first published month",
-                expected=f"a month from {FIRST_MONTH}",
+                problem="the month is before the warehouse's history start",
+                expected=f"a month from {self.history_start} (PCP_HISTORY_START; set it earlier "
+                "to keep older months)",
                 found=parsed.month,
             )
         return (parsed.month,)

@@ -27,7 +27,6 @@ from orchestration.landing.encoding import utf8_copy
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileNotReady, FileRefused
 from orchestration.landing.tabular import first_bad, read_csv_as_text
-from orchestration.lib.partitions import FIRST_MONTH
 from orchestration.settings import Settings
 
 SOURCE = "stats19"
@@ -195,6 +194,7 @@ class Stats19Format:
         self.dataset = f"stats19_{table}"
         self.table = f"raw.stats19_{table}"
         forces = configured_forces(settings)
+        self.history_start = settings.history_start
         self.force_codes = tuple(f.stats19_code for f in forces)
         self.force_names = ", ".join(f"{f.name} ({f.stats19_code})" for f in forces)
 
@@ -225,11 +225,13 @@ class Stats19Format:
                 f"ended before {current}",
                 found=str(parsed.year),
             )
-        if parsed.months[0] < FIRST_MONTH:
+        if parsed.months[0] < self.history_start:
+            # A year is loaded whole or not at all: its months replace each other as a set.
             raise FileRefused(
                 file_name=landed.name,
-                problem="the year is before the warehouse's first month",
-                expected=f"a year from {FIRST_MONTH[:4]}",
+                problem="the year starts before the warehouse's history start",
+                expected=f"a year whose months are all from {self.history_start} "
+                f"(PCP_HISTORY_START; set it to {parsed.year}-01 or earlier to keep this year)",
                 found=str(parsed.year),
             )
         return parsed.months

@@ -9,7 +9,7 @@ RAW_RESPONSES_KEY = dg.AssetKey(["raw", "victim_survey_responses"])
 
 RESPONSES = IntakeSource(
     key=RAW_RESPONSES_KEY,
-    make_format=lambda settings: VictimSurveyFormat(),
+    make_format=lambda settings: VictimSurveyFormat(settings.history_start),
     group="victim_survey",
     description=(
         "Victim satisfaction survey responses (force survey, domestic-abuse victims, OPCC "

@@ -29,7 +29,7 @@ import duckdb
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
 from orchestration.landing.tabular import Column, check_rules, first_bad, stage_table
-from orchestration.lib.partitions import FIRST_MONTH
+from orchestration.settings import DEFAULT_HISTORY_START
 
 SOURCE = "victim_survey"
 SURVEYS = ("force", "domestic-abuse", "opcc-services")
@@ -115,6 +115,9 @@ class VictimSurveyFormat:
     landing_folder = SOURCE
     table = "raw.victim_survey_responses"
 
+    def __init__(self, history_start: str = DEFAULT_HISTORY_START):
+        self.history_start = history_start
+
     def claims(self, file_name: str) -> bool:
         return file_name.lower().startswith("victim-survey-")
 
@@ -135,10 +138,11 @@ class VictimSurveyFormat:
                 file_name=landed.name, problem="the file is for a month that has not ended yet",
                 expected=f"a month before {today:%Y-%m}", found=parsed.month,
             )  # fmt: skip
-        if parsed.month < FIRST_MONTH:
+        if parsed.month < self.history_start:
             raise FileRefused(
-                file_name=landed.name, problem="the month is before the warehouse's first month",
-                expected=f"a month from {FIRST_MONTH}", found=parsed.month,
+                file_name=landed.name, problem="the month is before the warehouse's history start",
+                expected=f"a month from {self.history_start} (PCP_HISTORY_START; set it earlier "
+                "to keep older months)", found=parsed.month,
             )  # fmt: skip
         return (parsed.month,)
 

@@ -1,7 +1,9 @@
-"""The dbt-built warehouse: staging, intermediate and marts over the raw assets."""
+"""The dbt-built warehouse: staging, intermediate and marts over the raw assets, the one job that
+builds and publishes it, and board readiness over the published marts."""
 
 import dagster as dg
 
+from orchestration.defs.warehouse.build import build_warehouse_job, warehouse_build_sensor
 from orchestration.defs.warehouse.dbt_assets import dbt_resource, warehouse_dbt_models
 from orchestration.defs.warehouse.publication import published_marts
 from orchestration.defs.warehouse.readiness import (
@@ -9,10 +11,12 @@ from orchestration.defs.warehouse.readiness import (
     board_readiness_job,
     board_readiness_schedule,
 )
+from orchestration.defs.warehouse.resources import RunProcess, WarehouseWriter
 
 defs = dg.Definitions(
     assets=[warehouse_dbt_models, published_marts, board_readiness_alerts],
-    jobs=[board_readiness_job],
+    jobs=[build_warehouse_job, board_readiness_job],
     schedules=[board_readiness_schedule],
-    resources={"dbt": dbt_resource()},
+    sensors=[warehouse_build_sensor],
+    resources={"dbt": dbt_resource(), "warehouse": WarehouseWriter(), "run_process": RunProcess()},
 )

@@ -1,13 +1,22 @@
-"""The dbt project as Dagster assets: `dbt build` streamed, so dbt tests appear as asset checks."""
+"""The dbt project as Dagster assets: `dbt build` streamed, so dbt tests appear as asset checks.
+
+A full build is recorded in the build ledger (`ops.warehouse_builds`) as it starts and as it
+ends, so a build that a crash interrupted, or that failed, is built again by the next refresh.
+"""
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.database import connect
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, load_settings
+from orchestration.defs.warehouse.resources import WarehouseWriter
+from orchestration.lib.runs import TRIGGER_TAG
+from orchestration.pause_points import pause_point
+from orchestration.publication.build_state import finish_build, start_build
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, load_settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -35,27 +44,55 @@ class WarehouseTranslator(DagsterDbtTranslator):
         )
 
 
+def dbt_target_dir(settings: Settings) -> Path:
+    """dbt's artefacts (run results, compiled SQL, its log, the partial-parse state) for this
+    data dir: one folder, rewritten by each build, so they never pile up in the checkout."""
+    return settings.data_dir / "dbt" / "target"
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=WarehouseTranslator(),
 )
-def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    ensure_raw_tables()
-    yield from dbt.cli(["build"], context=context).stream()
+def warehouse_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseWriter
+):
+    settings = load_settings()
+    with connect(settings.warehouse_path) as con:
+        ensure_raw_tables(con, settings)
+        # A subset (one model re-run from the UI) is not a build of the warehouse: only a full
+        # build enters the ledger and can be published.
+        build_id = (
+            None
+            if context.is_subset
+            else start_build(con, context.run.run_id, context.run.tags.get(TRIGGER_TAG, "dagster"))
+        )
+    invocation = dbt.cli(["build"], context=context, target_path=dbt_target_dir(settings))
+    try:
+        for event in invocation.stream():
+            yield event
+            if isinstance(event, dg.Output | dg.AssetMaterialization):
+                pause_point("build.dbt_running")
+    except Exception as error:
+        if build_id:
+            with connect(settings.warehouse_path) as con:
+                finish_build(con, build_id, failure=str(error).splitlines()[0][:500])
+        raise
+    if build_id:
+        with connect(settings.warehouse_path) as con:
+            finish_build(con, build_id)
 
 
-def ensure_raw_tables() -> None:
+def ensure_raw_tables(con, settings: Settings) -> None:
     """Create any raw table no delivery has created yet (and the file manifest, which
     readiness reads), so every model can build."""
     from orchestration.defs.intake_sources import INTAKE_SOURCES
     from orchestration.landing.manifest import ensure_manifest
 
-    settings = load_settings()
-    with connect(settings.warehouse_path) as con:
-        ensure_manifest(con)
-        for source in INTAKE_SOURCES:
-            source.make_format(settings).ensure_tables(con)
+    ensure_manifest(con)
+    for source in INTAKE_SOURCES:
+        source.make_format(settings).ensure_tables(con)
 
 
 def dbt_resource() -> DbtCliResource:

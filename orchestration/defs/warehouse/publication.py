@@ -1,4 +1,4 @@
-"""The published marts as a Dagster asset: after dbt builds, freeze due boards, then publish."""
+"""The published marts as a Dagster asset: after a full build, freeze due boards, then publish."""
 
 from datetime import date
 
@@ -6,7 +6,9 @@ import dagster as dg
 
 from orchestration.database import connect
 from orchestration.defs.warehouse.dbt_assets import warehouse_dbt_models
+from orchestration.defs.warehouse.resources import WarehouseWriter
 from orchestration.publication.board_snapshots import freeze_due_boards
+from orchestration.publication.build_state import latest_build, mark_published
 from orchestration.publication.publish import publish
 from orchestration.settings import load_settings
 
@@ -17,23 +19,36 @@ MART_KEYS = [key for key in warehouse_dbt_models.keys if key.path[0] == "marts"]
     key=["published", "marts"],
     deps=MART_KEYS,
     group_name="published",
+    owners=["team:data-engineering"],
     description=(
-        "The marts and board snapshots copied to $PCP_DATA_DIR/published/marts.duckdb (and "
-        "Parquet in published/parquet/) in one atomic swap, so analysts never open the file "
-        "the pipeline writes. Boards whose date has come are frozen first, once."
+        "The marts and board snapshots of the last full, successful build, copied to "
+        "$PCP_DATA_DIR/published/marts.duckdb (and Parquet in published/parquet/) in one "
+        "atomic swap, so analysts never open the file the pipeline writes. Boards whose date "
+        "has come and whose sources are complete are frozen first, once."
     ),
 )
-def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def published_marts(
+    context: dg.AssetExecutionContext, warehouse: WarehouseWriter
+) -> dg.MaterializeResult:
     settings = load_settings()
     with connect(settings.warehouse_path) as con:
-        frozen = freeze_due_boards(con, date.today())
+        build = latest_build(con)
+        if build is None or build.status not in ("built", "published"):
+            state = f"is {build.status}" if build else "has never been built"
+            raise dg.Failure(
+                f"Nothing to publish: the warehouse {state}. Only a full, successful build is "
+                "published; the published marts stay as they were."
+            )
+        frozen = freeze_due_boards(con, date.today(), build)
         publication = publish(con, settings.published_dir)
+        mark_published(con, build.build_id, [b.snapshot_name for b in frozen])
     for board in frozen:
         context.log.info(
             f"Froze {board.snapshot_name}: {board.rows} rows of {board.reporting_quarter}"
         )
     return dg.MaterializeResult(
         metadata={
+            "build": build.build_id,
             "database": dg.MetadataValue.path(str(publication.database)),
             "parquet": dg.MetadataValue.path(str(publication.parquet_dir)),
             "tables": len(publication.tables),

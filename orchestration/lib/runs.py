@@ -1,0 +1,8 @@
+"""Names shared by whoever launches runs (`pcp refresh`, sensors) and the runs themselves: the
+build job's name and the tags a run carries. Importing this loads no definitions."""
+
+BUILD_JOB_NAME = "build_warehouse"
+# Who asked for the run: "pcp refresh", "landing sensor", "build sensor", "dagster" (the UI).
+TRIGGER_TAG = "pcp/trigger"
+# Why a build was due (from the build ledger), shown on the run in the UI.
+BUILD_REASON_TAG = "pcp/build_reason"
