@@ -72,11 +72,14 @@ def main() -> None:
 )
 def demo_data(out_dir: Path, start: str, end: str, seed: int, withhold: bool) -> None:
     """Write realistic demo files in the real published formats into a landing folder."""
-    from orchestration.demo import write_demo_data
+    from orchestration.demo import MonthRangeError, write_demo_data
     from orchestration.demo.partner_returns import WITHHELD_METRICS
 
     started = time.monotonic()
-    written = write_demo_data(out_dir, start=start, end=end, seed=seed, withhold=withhold)
+    try:  # the range is checked before anything is written; a bad one is a usage error (exit 2)
+        written = write_demo_data(out_dir, start=start, end=end, seed=seed, withhold=withhold)
+    except MonthRangeError as error:
+        raise click.UsageError(str(error)) from None
     if withhold:
         click.echo(
             f"Withheld partner-return metrics {', '.join(WITHHELD_METRICS)} for the latest "

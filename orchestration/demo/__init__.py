@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from orchestration.demo import csew, home_office, partner_returns, police_uk, stats19, victim_survey
-from orchestration.demo.crime_model import MonthKey
+from orchestration.demo.crime_model import MonthKey, population_by_mid_year
+
+
+class MonthRangeError(ValueError):
+    """A --start/--end the demo cannot generate. The message names the option, the value given
+    and what was expected, so `pcp demo-data` can show it as it is."""
+
+
+def parse_month(option: str, text: str) -> MonthKey:
+    """A YYYY-MM month; ``option`` (the CLI's spelling, e.g. --start) names it in the error."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}", text) or not 1 <= int(text[5:]) <= 12:
+        raise MonthRangeError(f"{option} {text!r}: expected a month as YYYY-MM (e.g. 2019-04)")
+    return MonthKey(int(text[:4]), int(text[5:]))
 
 
 def month_range(start: str, end: str) -> list[MonthKey]:
-    first = MonthKey(int(start[:4]), int(start[5:7]))
-    last = MonthKey(int(end[:4]), int(end[5:7]))
+    """Every month from start to end inclusive; MonthRangeError when either is not a YYYY-MM
+    month, end is before start, or start is before the population seed's first year."""
+    first, last = parse_month("--start", start), parse_month("--end", end)
     if (last.year, last.month) < (first.year, first.month):
-        raise ValueError(f"--end {end} is before --start {start}")
+        raise MonthRangeError(f"--end {end} is before --start {start}")
+    # Rates and partner-return counts for financial year y/y+1 use the mid-y estimate, so the
+    # first month with one is April of the seed's first mid-year.
+    years = population_by_mid_year()
+    earliest = MonthKey(min(years), 4)
+    if (first.year, first.month) < (earliest.year, earliest.month):
+        raise MonthRangeError(
+            f"--start {start}: demo data needs a population estimate; the population seed covers "
+            f"mid-{min(years)} to mid-{max(years)}, so the earliest start is {earliest.label}"
+        )
     months, current = [], first
     while (current.year, current.month) <= (last.year, last.month):
         months.append(current)

@@ -48,7 +48,8 @@ UNCALIBRATED_FY_COUNTS = {
 }
 
 # Level of each financial year relative to FY 2024/25 (the pandemic dip, the shoplifting rise,
-# the fall in recorded ASB after 2021), for history before the baseline.
+# the fall in recorded ASB after 2021), for history before the baseline. Years before a table's
+# first year take that year's level (see `year_level`).
 _GENERAL_YEAR_LEVEL = {2018: 1.02, 2019: 1.04, 2020: 0.93, 2021: 1.00, 2022: 1.03, 2023: 1.01}
 _YEAR_LEVEL_BY_TYPE = {
     "Shoplifting": {2018: 0.66, 2019: 0.62, 2020: 0.45, 2021: 0.52, 2022: 0.66, 2023: 0.86},
@@ -129,12 +130,21 @@ def seasonality(crime_type: str) -> np.ndarray:
     return raw * 12 / raw.sum()
 
 
+def year_level(levels: dict[int, float], fy_start_year: int, default: float = 1.0) -> float:
+    """A financial year's level from a year -> level table; ``default`` for a year the table
+    does not list. Years before the table's first carry its first level back: older history is
+    flat rather than snapping back to the baseline level (a step no real series shows)."""
+    first = min(levels)
+    return levels[first] if fy_start_year < first else levels.get(fy_start_year, default)
+
+
 def fy_expected_total(crime_type: str, fy_start_year: int) -> float:
     """Expected count for a whole financial year."""
+    levels = _YEAR_LEVEL_BY_TYPE.get(crime_type, _GENERAL_YEAR_LEVEL)
     if crime_type in CALIBRATED_BY_METRIC:
         baseline, latest = catalogue_rates()[crime_type]
         if fy_start_year <= BASELINE_FY:
-            level = _YEAR_LEVEL_BY_TYPE.get(crime_type, _GENERAL_YEAR_LEVEL).get(fy_start_year, 1.0)
+            level = year_level(levels, fy_start_year)
             return baseline * level * population_for_fy(fy_start_year) / 1000
         # After the baseline: the rate that makes the rolling 12 months to June 2025 (nine
         # baseline months + Q1 2025/26) come out at the dashboard's latest figure.
@@ -142,8 +152,8 @@ def fy_expected_total(crime_type: str, fy_start_year: int) -> float:
         q1_share = season[:3].sum()
         rate = (latest * 12 - baseline * (12 - q1_share)) / q1_share
         return rate * population_for_fy(fy_start_year) / 1000
-    level = _YEAR_LEVEL_BY_TYPE.get(crime_type, _GENERAL_YEAR_LEVEL).get(
-        fy_start_year, 1.0 if fy_start_year == BASELINE_FY else _AFTER_BASELINE_LEVEL
+    level = year_level(
+        levels, fy_start_year, 1.0 if fy_start_year == BASELINE_FY else _AFTER_BASELINE_LEVEL
     )
     return UNCALIBRATED_FY_COUNTS[crime_type] * level
 

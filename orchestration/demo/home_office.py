@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.demo.crime_model import MonthKey, _stable_seed
+from orchestration.demo.crime_model import MonthKey, _stable_seed, year_level
 from orchestration.demo.files import write_csv
 from orchestration.demo.police_uk import area_shares
 from orchestration.settings import SEEDS_DIR
@@ -21,6 +21,7 @@ from orchestration.settings import SEEDS_DIR
 SOURCE = "home_office"
 HEADER = ("Financial Year", "Financial Quarter", "Force Name", "CSP Name", "Offence Description",
           "Offence Group", "Offence Subgroup", "Offence Code", "Number of Offences")  # fmt: skip
+# Level of each financial year relative to FY 2024/25 (earlier years: 2019's).
 YEAR_LEVEL = {2019: 1.02, 2020: 0.9, 2021: 0.98, 2022: 1.03, 2023: 1.01, 2024: 1.0, 2025: 0.98}
 NEIGHBOUR = ("Nottinghamshire", ("Nottingham", "Ashfield"))
 
@@ -55,7 +56,7 @@ def write_table(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[
     total_share = sum(s for _, s in csps)
     rows = []
     for fy, quarter in complete_quarters(months):
-        level = YEAR_LEVEL.get(fy, 1.0)
+        level = year_level(YEAR_LEVEL, fy)
         label = f"{fy}/{(fy + 1) % 100:02d}"
         for code in offence_codes():
             yearly = float(code["demo_annual_llr"]) * level

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.demo.crime_model import MonthKey, _stable_seed, catalogue_figures
+from orchestration.demo.crime_model import MonthKey, _stable_seed, catalogue_figures, year_level
 from orchestration.demo.police_uk import lsoas
 
 SOURCE = "stats19"
@@ -32,7 +32,7 @@ KSI_METRIC = "62"
 P_FATAL, P_SERIOUS = 0.03, 0.15
 ADJ_SERIOUS_BETA = {2: (8.0, 1.4), 3: (0.6, 9.4)}
 EXPECTED_KSI_PER_CASUALTY = P_FATAL + P_SERIOUS * 8 / 9.4 + (1 - P_FATAL - P_SERIOUS) * 0.06
-# Level of each financial year's adjusted KSI relative to FY 2024/25.
+# Level of each financial year's adjusted KSI relative to FY 2024/25 (earlier years: 2018's).
 YEAR_LEVEL = {2018: 1.12, 2019: 1.1, 2020: 0.84, 2021: 0.95, 2022: 1.0, 2023: 1.02, 2024: 1.0}
 SEASON = np.array([0.92, 0.97, 1.0, 1.02, 0.98, 1.0, 1.06, 1.1, 1.05, 0.95, 0.93, 1.02])  # Apr..Mar
 SEASON = SEASON * 12 / SEASON.sum()
@@ -62,7 +62,7 @@ class Casualty:
 def fy_adjusted_ksi(fy: int) -> float:
     baseline, latest = (float(v) for v in catalogue_figures(KSI_METRIC))
     if fy <= 2024:
-        return baseline * YEAR_LEVEL.get(fy, 1.0)
+        return baseline * year_level(YEAR_LEVEL, fy)
     # After the baseline: the level that puts the year to June 2025 at the dashboard's latest.
     q1_share = SEASON[:3].sum()
     return (latest * 12 - baseline * (12 - q1_share)) / q1_share

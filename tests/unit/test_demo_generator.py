@@ -13,8 +13,10 @@ import pytest
 from scipy import stats
 
 from orchestration.defs.police_uk.format import CRIME_TYPES, HEADER
-from orchestration.demo import month_range, write_demo_data
+from orchestration.demo import home_office, month_range, stats19, write_demo_data
+from orchestration.demo.crime_model import fy_expected_total, year_level
 from orchestration.demo.police_uk import DATA_DIR as DEMO_DATA_DIR
+from orchestration.reference import force_population
 from orchestration.settings import SEEDS_DIR
 
 SEED = 20250730
@@ -232,3 +234,43 @@ def test_crime_is_seasonal(monthly):
     summer = np.mean([violence[f"{y}-07"] for y in range(2019, 2025)])
     winter = np.mean([violence[f"{y}-02"] for y in range(2020, 2025)])
     assert summer > winter * 1.1
+
+
+def test_history_before_the_level_tables_is_flat_not_a_step_back_to_the_baseline():
+    """Years before a level table's first (2018 for crime and KSI, 2019 for the Home Office
+    table) keep that year's level: ASB, shoplifting and bicycle theft must not snap to their
+    FY 2024/25 level (half or 1.5 times 2018's) at the table's edge."""
+    for crime_type in CRIME_TYPES:
+        edge = fy_expected_total(crime_type, 2018)
+        for fy in range(2011, 2018):
+            # Calibrated types move with the population only (1.02m in 2011, 1.09m in 2018).
+            assert fy_expected_total(crime_type, fy) == pytest.approx(edge, rel=0.08), (
+                crime_type, fy)  # fmt: skip
+    assert stats19.fy_adjusted_ksi(2011) == stats19.fy_adjusted_ksi(2018)
+    assert year_level(home_office.YEAR_LEVEL, 2011) == home_office.YEAR_LEVEL[2019]
+
+
+@pytest.mark.parametrize("start", ["2011-04", "2015-04"])
+def test_early_history_is_written_with_volumes_like_2019s(tmp_path, monthly, start):
+    """`make bench` writes ten years from 2015-04; the population seed reaches back to 2011."""
+    year = int(start[:4])
+    end = f"{year}-06"
+    written = write_demo_data(tmp_path, start=start, end=end, seed=SEED)
+    street = sorted((tmp_path / "police_uk").glob("*-street.csv"))
+    assert [p.name[:7] for p in street] == [m.label for m in month_range(start, end)]
+    for path, same_month_2019 in zip(street, ("2019-04", "2019-05", "2019-06"), strict=True):
+        with path.open(newline="", encoding="utf-8") as handle:
+            crimes = sum(1 for _ in csv.DictReader(handle))
+        assert 0.85 <= crimes / monthly[same_month_2019].total() <= 1.1, path.name
+    # Partner returns give a rate's count on that year's population.
+    rows = [
+        row
+        for path, _ in written["partner_returns"]
+        if path.suffix == ".csv"
+        for row in csv.DictReader(path.read_text(encoding="utf-8").splitlines())
+        if row["numerator"] and row["denominator"] == ""
+    ]
+    assert rows and all(row["period"].startswith(f"{year}/") for row in rows)
+    for row in rows:
+        expected = float(row["value"]) * force_population(year) / 1000
+        assert int(row["numerator"]) == round(expected)

@@ -114,15 +114,59 @@ def test_nine_local_authorities_each_its_own_csp_plus_explicit_members():
     assert all(a["lsoa_name_prefix"] == a["area_name"] for a in authorities)
 
 
+LLR_AUTHORITIES = {
+    "E06000016", "E06000017", "E07000129", "E07000130", "E07000131", "E07000132", "E07000133",
+    "E07000134", "E07000135",
+}  # fmt: skip
+SERIES_2011_BASED = "ONS mid-2020 release (2011-census based series)"
+
+
+def population_by_area() -> dict[str, dict[int, int]]:
+    """area_code -> mid_year -> population, from the seed."""
+    by_area: dict[str, dict[int, int]] = {}
+    for row in read_seed("population"):
+        by_area.setdefault(row["area_code"], {})[int(row["mid_year"])] = int(row["population"])
+    return by_area
+
+
+# LLR sums of the ONS MYE4 figures: 2011-2020 from the mid-2020 release (2011-census based),
+# 2021 and 2022 from their own releases (Census 2021 based).
 @pytest.mark.parametrize(
     ("mid_year", "ons_total"),
-    [(2019, 1_100_306), (2020, 1_107_597), (2021, 1_119_971), (2022, 1_136_705)],
-)
+    [(2011, 1_018_387), (2012, 1_025_345), (2013, 1_033_339), (2014, 1_043_436),
+     (2015, 1_055_798), (2016, 1_068_928), (2017, 1_083_226), (2018, 1_093_183),
+     (2019, 1_100_306), (2020, 1_107_597), (2021, 1_119_971), (2022, 1_136_705)],
+)  # fmt: skip
 def test_population_totals_equal_the_ons_figures(mid_year, ons_total):
     rows = [r for r in read_seed("population") if int(r["mid_year"]) == mid_year]
     assert len(rows) == 9
     assert sum(int(r["population"]) for r in rows) == ons_total
     assert all(r["is_provisional"] == "false" for r in rows)
+
+
+@pytest.mark.parametrize("mid_year", range(2011, 2019))
+def test_mid_2011_to_mid_2018_are_real_2011_based_estimates_for_all_nine_authorities(mid_year):
+    """The history `pcp demo-data --start 2015-04` (ten years, as `make bench` writes) needs."""
+    rows = [r for r in read_seed("population") if int(r["mid_year"]) == mid_year]
+    assert sorted(r["area_code"] for r in rows) == sorted(LLR_AUTHORITIES)
+    # The force area (LLR) was about 1.02m in 2011 and 1.09m in 2018.
+    assert 1_000_000 <= sum(int(r["population"]) for r in rows) <= 1_100_000
+    for row in rows:
+        assert row["is_provisional"] == "false"
+        assert row["estimate_vintage"] == SERIES_2011_BASED
+
+
+def test_every_authority_has_every_year_and_no_year_jumps_by_more_than_5_percent():
+    """Authorities' populations change by a few percent a year at most (Leicester's largest
+    step is +3.4% to mid-2021, partly the Census 2021 rebasing; Charnwood's is -3.0%): a bigger
+    step means a figure was mistyped, taken from the wrong row or from the wrong year."""
+    by_area = population_by_area()
+    assert set(by_area) == LLR_AUTHORITIES
+    for area, by_year in by_area.items():
+        assert sorted(by_year) == list(range(2011, 2027)), area
+        for year in range(2011, 2026):
+            change = by_year[year + 1] / by_year[year] - 1
+            assert abs(change) <= 0.05, f"{area} mid-{year} -> mid-{year + 1}: {change:+.1%}"
 
 
 def test_later_years_carry_mid_2022_forward_flagged_provisional():
