@@ -88,6 +88,7 @@ browser:
 	fi
 
 dev: setup
+	$(BIN)/python -m orchestration.instance
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 # dbt docs against the warehouse `make run` built (catalog needs the tables to exist).

@@ -24,6 +24,7 @@ import dagster as dg
 
 from orchestration.database import connect, table_exists
 from orchestration.dbt_manifest import ensure_dbt_manifest
+from orchestration.instance import ensure_instance_config
 from orchestration.landing import manifest
 from orchestration.landing.archive import quarantine
 from orchestration.landing.files import LandedFile, list_landed
@@ -132,31 +133,6 @@ def plan_refresh(settings: Settings, sources: tuple[IntakeSource, ...]) -> Refre
         }
     )
     return plan
-
-
-INSTANCE_CONFIG = """\
-# Written by pcp: the Dagster instance for `pcp refresh`, sensors, schedules and `make dev`.
-# DuckDB allows one writing process per file: runs queue and go one at a time.
-concurrency:
-  runs:
-    max_concurrent_runs: 1
-# Runs that never get going, or hang while cancelling, are marked failed (the daemon of
-# `make dev` does this; runs whose process died are found by pcp itself: run_liveness.py).
-run_monitoring:
-  enabled: true
-  start_timeout_seconds: 180
-  cancel_timeout_seconds: 180
-  max_resume_run_attempts: 0
-  poll_interval_seconds: 60
-telemetry:
-  enabled: false
-"""
-
-
-def ensure_instance_config(settings: Settings) -> None:
-    config = settings.dagster_home / "dagster.yaml"
-    if not config.exists() or config.read_text(encoding="utf-8") != INSTANCE_CONFIG:
-        config.write_text(INSTANCE_CONFIG, encoding="utf-8")
 
 
 def _summarise_runs(settings: Settings, summary: RefreshSummary) -> None:

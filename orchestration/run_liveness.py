@@ -49,13 +49,26 @@ def process_tags(pid: int | None = None) -> dict[str, str]:
     }
 
 
+def _pid_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process, but alive
+    return True
+
+
 def process_alive(tags: dict[str, str]) -> bool | None:
     """Whether the process a run's tags name is still running: None when the run has no such
     tags or ran on another host (we cannot tell, so we leave it alone)."""
     if PID_TAG not in tags or tags.get(HOST_TAG) != socket.gethostname():
         return None
-    started = _process_start(int(tags[PID_TAG]))
-    return started is not None and started == tags.get(PROCESS_START_TAG, started)
+    pid = int(tags[PID_TAG])
+    recorded = tags.get(PROCESS_START_TAG)
+    if not recorded or _process_start(os.getpid()) is None:
+        return _pid_exists(pid)  # no /proc (macOS): the pid alone
+    return _process_start(pid) == recorded
 
 
 def tag_current_run(instance: dg.DagsterInstance, run_id: str) -> None:

@@ -61,12 +61,14 @@ def read_content(published: Path, quarter: str, public: bool) -> PackContent:
         if not content.dashboard:
             raise LookupError(f"no dashboard rows for {quarter} in {published}")
         quarter_end = content.dashboard[0]["reporting_quarter_end"]
-        content.baseline_fy = con.execute(
+        bounds = con.execute(
             "select min(fy_start), max(fy_end) from dim_month where fy_label = "
             "(select any_value(baseline_period) from mart_delivery_dashboard where "
             "baseline_period_type = 'FY' and reporting_quarter = ?)",
             [quarter],
         ).fetchone()
+        # No baseline year in the warehouse yet (a short history): no shaded band.
+        content.baseline_fy = bounds if bounds and bounds[0] else None
         # 36 months of each monthly metric, force-wide; quarterly sources by quarter.
         for metric_id, period_end, value in con.execute(
             """

@@ -25,3 +25,14 @@ def demo(tmp_path_factory):
         summary = refresh(settings)
         assert summary.ok, summary
         yield settings, delivered, patch
+
+
+@pytest.fixture
+def demo_copy(demo, tmp_path, monkeypatch):
+    """A private copy of the demo warehouse's data dir, for a test that writes: the shared
+    `demo` stays as the session built it. Returns (settings, delivered files)."""
+    settings, delivered, _ = demo
+    target = tmp_path / "data"
+    # Hard links would share bytes with the shared warehouse: copy, but not Dagster's history.
+    shutil.copytree(settings.data_dir, target, ignore=shutil.ignore_patterns("dagster"))
+    return private_data_dir(monkeypatch, target), delivered

@@ -44,6 +44,11 @@ class WarehouseTranslator(DagsterDbtTranslator):
         )
 
 
+# dbt's unit tests prove the models' logic on fixed inputs: they change only when the code does,
+# so they run in `make test` (tests/integration/test_dbt_unit_tests.py), not in every build.
+DBT_BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
+
+
 def dbt_target_dir(settings: Settings) -> Path:
     """dbt's artefacts (run results, compiled SQL, its log, the partial-parse state) for this
     data dir: one folder, rewritten by each build, so they never pile up in the checkout."""
@@ -68,7 +73,7 @@ def warehouse_dbt_models(
             if context.is_subset
             else start_build(con, context.run.run_id, context.run.tags.get(TRIGGER_TAG, "dagster"))
         )
-    invocation = dbt.cli(["build"], context=context, target_path=dbt_target_dir(settings))
+    invocation = dbt.cli(DBT_BUILD_ARGS, context=context, target_path=dbt_target_dir(settings))
     try:
         for event in invocation.stream():
             yield event

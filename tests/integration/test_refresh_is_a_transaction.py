@@ -1,0 +1,244 @@
+"""A refresh is one transaction for the board: intake, one build, one publication; killed at any
+point, the next refresh converges to what an uninterrupted one publishes; a second writer waits
+or is told who holds the warehouse.
+
+Real processes throughout: `pcp refresh` in its own process group, killed with SIGKILL at named
+pause points (orchestration/pause_points.py), a real Dagster instance and DuckDB files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.demo import write_demo_data
+from orchestration.settings import PROJECT_ROOT
+from tests.conftest import private_data_dir
+
+pytestmark = pytest.mark.slow
+PCP = str(PROJECT_ROOT / ".venv" / "bin" / "pcp")
+START, END = "2024-04", "2024-06"
+
+
+def pcp_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PCP_", "DAGSTER_"))}
+    return {**env, "PCP_DATA_DIR": str(data_dir), **extra}
+
+
+def run_pcp(data_dir: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [PCP, *args], env=pcp_env(data_dir, **extra), capture_output=True, text=True,
+        check=False, timeout=900,
+    )  # fmt: skip
+
+
+def start_paused(data_dir: Path, point: str, *args: str) -> tuple[subprocess.Popen, int]:
+    """Start `pcp refresh` in its own process group and wait until it reaches ``point``."""
+    marker = data_dir.parent / f"paused-{point}"
+    marker.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [PCP, "refresh", *args],
+        env=pcp_env(data_dir, PCP_PAUSE_AT=point, PCP_PAUSE_FILE=str(marker)),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 600
+    while not marker.exists():
+        assert process.poll() is None, f"pcp refresh ended before reaching {point}"
+        assert time.monotonic() < deadline, f"pcp refresh never reached {point}"
+        time.sleep(0.2)
+    return process, int(marker.read_text())
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def published_fingerprint(data_dir: Path) -> dict[str, str]:
+    """Every published table's rows, hashed, by table."""
+    with duckdb.connect(str(data_dir / "published" / "marts.duckdb"), read_only=True) as con:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() order by all"
+        ).fetchall()
+        return {
+            f"{schema}.{table}": hashlib.sha256(
+                repr(
+                    con.execute(f'select * from "{schema}"."{table}" order by all').fetchall()
+                ).encode()
+            ).hexdigest()
+            for schema, table in tables
+        }
+
+
+def unfinished_runs(data_dir: Path) -> list[dg.DagsterRun]:
+    with dg.DagsterInstance.from_config(str(data_dir / "dagster")) as instance:
+        return list(
+            instance.get_runs(
+                filters=dg.RunsFilter(
+                    statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]
+                )
+            )
+        )
+
+
+def leftovers(data_dir: Path) -> list[str]:
+    published = data_dir / "published"
+    current = os.readlink(published / "parquet") if (published / "parquet").is_symlink() else ""
+    stray = [p.name for p in published.glob(".*")]
+    folders = sorted(p.name for p in published.glob("parquet-*"))
+    stray += [f for f in folders if f > current]  # never swapped in
+    stray += [str(p) for p in (data_dir / "archive").rglob("*.part")]
+    return stray
+
+
+@pytest.fixture(scope="session")
+def delivered(tmp_path_factory) -> Path:
+    """Three months of every source, written once; each test copies them (mtimes kept)."""
+    folder = tmp_path_factory.mktemp("delivered")
+    write_demo_data(folder, start=START, end=END, seed=11)
+    return folder
+
+
+def fresh_data_dir(root: Path, delivered: Path) -> Path:
+    data_dir = root / "data"
+    shutil.copytree(delivered, data_dir / "landing")
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def uninterrupted(tmp_path_factory, delivered) -> tuple[Path, dict[str, str]]:
+    """What an uninterrupted refresh of the delivered files publishes."""
+    data_dir = fresh_data_dir(tmp_path_factory.mktemp("uninterrupted"), delivered)
+    result = run_pcp(data_dir, "refresh")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return data_dir, published_fingerprint(data_dir)
+
+
+@pytest.mark.parametrize(
+    ("point", "state_after_kill"),
+    [
+        ("build.dbt_running", "did not finish"),
+        ("publication.copying", "was not published"),
+    ],
+)
+def test_a_refresh_killed_mid_way_is_finished_by_the_next(
+    tmp_path, delivered, uninterrupted, point, state_after_kill
+):
+    data_dir = fresh_data_dir(tmp_path, delivered)
+    process, _ = start_paused(data_dir, point)
+    kill_group(process)
+    assert unfinished_runs(data_dir), "the killed run should still look STARTED"
+    if point == "publication.copying":
+        assert list((data_dir / "published").glob(".marts-*.duckdb"))  # half written
+
+    # Nothing new in landing: the next refresh still builds and publishes, because the last
+    # build did not complete.
+    again = run_pcp(data_dir, "refresh")
+
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "failed: its process died" in again.stdout
+    assert "Building the warehouse: the build" in again.stdout and state_after_kill in again.stdout
+    assert published_fingerprint(data_dir) == uninterrupted[1]
+    assert unfinished_runs(data_dir) == []
+    assert leftovers(data_dir) == []
+    # And once converged, a further refresh has nothing to do.
+    quiet = run_pcp(data_dir, "refresh")
+    assert quiet.returncode == 0 and "nothing due" in quiet.stdout
+
+
+def test_a_second_refresh_waits_or_says_who_holds_the_warehouse(tmp_path, uninterrupted, delivered):
+    data_dir = tmp_path / "data"
+    shutil.copytree(uninterrupted[0], data_dir, symlinks=True)
+    write_demo_data(data_dir / "landing", start="2024-07", end="2024-07", seed=11)
+    first, pid = start_paused(data_dir, "build.dbt_running")
+    try:
+        refused = run_pcp(data_dir, "refresh", "--wait", "0")
+        assert refused.returncode == 75
+        assert refused.stderr.startswith(f"The warehouse is busy: pcp refresh (pid {pid}) since ")
+        assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
+        status = run_pcp(data_dir, "status", "--wait", "1")
+        assert status.returncode == 75 and f"pcp refresh (pid {pid})" in status.stderr
+        # The board pack reads the published copy: a refresh does not hold it up.
+        pack = run_pcp(data_dir, "pack", "--quarter", "latest", "--out", str(tmp_path / "pack"))
+        assert pack.returncode == 0, pack.stderr
+        # A second refresh that may wait does, saying for whom, and then does the work.
+        waiting = subprocess.Popen(
+            [PCP, "refresh", "--wait", "300"], env=pcp_env(data_dir),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(3)
+        assert waiting.poll() is None
+    finally:
+        kill_group(first)
+    out, err = waiting.communicate(timeout=900)
+    assert waiting.returncode == 0, out + err
+    assert f"The warehouse is busy: pcp refresh (pid {pid})" in out and "Waiting up to 300 s" in out
+    assert "Building the warehouse" in out
+    with duckdb.connect(str(data_dir / "published" / "marts.duckdb"), read_only=True) as con:
+        newest = con.execute(
+            "select max(period_start) from mart_csp_crime where period_type = 'month'"
+        ).fetchall()[0][0]
+    assert f"{newest:%Y-%m}" == "2024-07"
+
+
+def test_one_refresh_builds_once_and_publishes_once(demo):
+    settings, _, _ = demo
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        jobs = [run.job_name for run in instance.get_runs()]
+    assert jobs.count("build_warehouse") == 1
+    assert {j for j in jobs if j != "build_warehouse"} <= {
+        "intake_monthly_sources", "intake_quarterly_sources", "intake_unpartitioned_sources",
+    }  # fmt: skip
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        builds = con.execute("select status from ops.warehouse_builds").fetchall()
+    assert builds == [("published",)]
+    # Each publication leaves a Parquet folder (the current and the one before are kept).
+    assert len(list(settings.published_dir.glob("parquet-*"))) == 1
+
+
+def test_dbt_artefacts_stay_in_the_data_dir(demo):
+    settings, _, _ = demo
+    target = settings.data_dir / "dbt" / "target"
+    assert (target / "run_results.json").exists() and (target / "partial_parse.msgpack").exists()
+    in_checkout = PROJECT_ROOT / "dbt_project" / "target"
+    assert not list(in_checkout.glob("warehouse_dbt_models-*"))
+
+
+def test_the_build_sensor_follows_intake_once_landing_is_quiet(tmp_path, monkeypatch, delivered):
+    from orchestration.defs.warehouse.build import warehouse_build_sensor
+
+    settings = private_data_dir(monkeypatch, tmp_path / "data")
+    monkeypatch.setenv("PCP_BUILD_QUIET_MINUTES", "0")
+
+    def tick(instance):
+        return warehouse_build_sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert "No warehouse yet" in tick(instance).skip_message
+        shutil.copytree(delivered, settings.landing_dir, dirs_exist_ok=True)
+        assert "wait for intake" in tick(instance).skip_message
+        # Intake only (as the landing sensors' runs do): the build is then due.
+        from orchestration.definitions import defs
+
+        for job in ("intake_monthly_sources", "intake_quarterly_sources"):
+            keys = defs.resolve_job_def(job).partitions_def.get_partition_keys()
+            in_range = [k for k in keys if START[:4] <= k[:4] <= END[:4]]
+            defs.resolve_job_def(job).execute_in_process(
+                instance=instance,
+                tags={"dagster/asset_partition_range_start": in_range[0],
+                      "dagster/asset_partition_range_end": in_range[-1]},
+            )  # fmt: skip
+        defs.resolve_job_def("intake_unpartitioned_sources").execute_in_process(instance=instance)
+        [request] = tick(instance).run_requests
+        assert request.tags["pcp/build_reason"] == "the warehouse has never been built"
+        monkeypatch.setenv("PCP_BUILD_QUIET_MINUTES", "60")
+        assert "waiting until landing has been quiet" in tick(instance).skip_message

@@ -1,0 +1,57 @@
+"""What `pcp refresh` prints as it goes: a live line per phase on a terminal, one line per phase
+in a log, nothing with --quiet unless a phase fails."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+
+from orchestration.progress import Progress
+
+
+def run_phases(progress: Progress) -> None:
+    with progress.phase("intake police_uk_street: 2 new file(s)"):
+        time.sleep(1.0)
+    progress.step_labels = {"warehouse_dbt_models": "build: dbt build"}
+    progress.on_step("STEP_START", "warehouse_dbt_models")
+    progress.on_step_detail("warehouse_dbt_models", "120 of 223 dbt nodes")
+    progress.on_step("STEP_FAILURE", "warehouse_dbt_models")
+    progress.close()
+
+
+def test_a_log_gets_one_line_per_phase_with_its_time():
+    out = io.StringIO()
+    run_phases(Progress(out, live=False))
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2
+    assert re.fullmatch(
+        r"\d\d:\d\d:\d\d intake police_uk_street: 2 new file\(s\): done in \d\.\ds", lines[0]
+    ), lines[0]
+    assert re.fullmatch(
+        r"\d\d:\d\d:\d\d build: dbt build  120 of 223 dbt nodes: FAILED in \d\.\ds", lines[1]
+    ), lines[1]
+    assert "\r" not in out.getvalue()
+
+
+def test_a_terminal_gets_a_live_line_that_ticks_and_then_the_result():
+    out = io.StringIO()
+    run_phases(Progress(out, live=True))
+    text = out.getvalue()
+    # While the intake phase ran, its line was redrawn with a growing elapsed time.
+    ticks = re.findall(r"\r\x1b\[K  … intake police_uk_street: 2 new file\(s\)  (\d\.\d)s", text)
+    assert len(ticks) >= 2 and float(ticks[-1]) > float(ticks[0])
+    assert "\r\x1b[K  ✓ intake police_uk_street: 2 new file(s)  " in text
+    assert "\r\x1b[K  ✗ build: dbt build  120 of 223 dbt nodes  " in text
+
+
+def test_quiet_prints_only_what_failed():
+    out = io.StringIO()
+    progress = Progress(out, quiet=True, live=False)
+    with progress.phase("intake"):
+        pass
+    progress.note("Building the warehouse: the warehouse has never been built.")
+    assert out.getvalue() == ""
+    run_phases(progress)
+    assert out.getvalue().count("\n") == 1 and "build: dbt build" in out.getvalue()
+    assert "FAILED" in out.getvalue()

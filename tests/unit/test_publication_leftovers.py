@@ -1,0 +1,55 @@
+"""A publication that died part-way leaves nothing behind for good: the next one removes its
+half-written database and Parquet folder, and keeps the current and previous Parquet folders."""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+
+from orchestration.publication.publish import publish, remove_unfinished
+
+
+def test_the_next_publication_removes_what_an_interrupted_one_left(tmp_path):
+    published = tmp_path / "published"
+    warehouse = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    warehouse.execute("create schema marts; create table marts.mart_x as select 1 as x")
+    first = publish(warehouse, published)
+    second = publish(warehouse, published)
+    current = os.readlink(published / "parquet")
+    folders = sorted(p.name for p in published.glob("parquet-*"))
+    assert len(folders) == 2 and folders[-1] == current  # the current one and the one before
+
+    # A publication killed half-way through: a staging database, its WAL, a Parquet folder
+    # never swapped in, and a temporary symlink.
+    (published / ".marts-20991231T000000-abcdef.duckdb").write_bytes(b"half")
+    (published / ".marts-20991231T000000-abcdef.duckdb.wal").write_bytes(b"half")
+    (published / "parquet-20991231T000000-abcdef").mkdir()
+    (published / ".parquet-abc123").symlink_to(current)
+    (published / "parquet-19990101T000000-000000").mkdir()  # an old one, long superseded
+
+    removed = {p.name for p in remove_unfinished(published)}
+
+    assert removed == {
+        ".marts-20991231T000000-abcdef.duckdb",
+        ".marts-20991231T000000-abcdef.duckdb.wal",
+        ".parquet-abc123",
+        "parquet-20991231T000000-abcdef",
+        "parquet-19990101T000000-000000",
+    }
+    assert sorted(p.name for p in published.iterdir()) == sorted(
+        [*folders, "marts.duckdb", "parquet"]
+    )
+    assert first.tables == second.tables == ("marts.mart_x",)
+    reader = duckdb.connect(str(published / "marts.duckdb"), read_only=True)
+    assert reader.execute("select x from mart_x").fetchall() == [(1,)]
+
+
+def test_publication_copes_with_a_quote_in_the_data_dir(tmp_path):
+    published = tmp_path / "it's published"
+    warehouse = duckdb.connect()
+    warehouse.execute("create schema marts; create table marts.mart_x as select 2 as x")
+    publication = publish(warehouse, published)
+    reader = duckdb.connect(str(publication.database), read_only=True)
+    assert reader.execute("select x from mart_x").fetchall() == [(2,)]
+    assert (publication.parquet_dir / "mart_x.parquet").exists()
