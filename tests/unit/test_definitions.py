@@ -54,3 +54,21 @@ def test_changed_months_group_into_one_run_per_contiguous_range():
         ("2024-04", "2024-07"),
         ("2025-01", "2025-01"),
     ]
+
+
+def test_the_dbt_resource_overrides_what_dagster_dbt_still_has():
+    """WarehouseDbt skips two dagster-dbt internals (a `dbt --version` process, an in-process
+    dbt adapter); if dagster-dbt renames them, the overrides would silently do nothing."""
+    from functools import cached_property
+    from importlib.metadata import version
+
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.defs.warehouse.dbt_assets import WarehouseDbt, dbt_resource
+
+    assert isinstance(vars(DbtCliResource)["_cli_version"], cached_property)
+    assert callable(vars(DbtCliResource)["_initialize_dbt_core_adapter"])
+    resource = dbt_resource()
+    assert isinstance(resource, WarehouseDbt)
+    assert str(resource._cli_version) == version("dbt-core")
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
