@@ -192,40 +192,52 @@ def status(wait_seconds: float) -> None:
         for name, when, reason, path in dataset.refused:
             click.echo(f"    - {name} ({when:%Y-%m-%d %H:%M}): {reason}")
             click.echo(f"      kept in {path}")
-    if settings.warehouse_path.exists():
-        from orchestration.database import connect
-        from orchestration.readiness.alert_log import failing_channels
+    from orchestration.readiness.alert_log import read_failing_channels
 
-        with connect(settings.warehouse_path, read_only=True) as con:
-            down = failing_channels(con)
+    down = read_failing_channels(settings)  # from alerts.duckdb, not the warehouse
+    if down is None:
+        click.echo("\nalert channels: unknown (alerts are being sent; try again shortly)")
+    else:
         click.echo("\nalert channels: " + ("all delivering" if not down else "FAILING"))
-        for channel, when, error in down:
-            click.echo(f"  - {channel} failed at {when}: {error} (retried at the next evaluation)")
+    for channel, when, error in down or []:
+        click.echo(f"  - {channel} failed at {when}: {error} (retried at the next evaluation)")
 
 
 @main.command()
 @click.option("--board", "board", required=True, help="The delivery board's date, YYYY-MM-DD.")
-@click.option("--as-of", "as_of", default=None, help="Evaluate as of this date (default today).")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="Evaluate as it stood on this day: only files delivered by then count "
+    "(default: today, or the board date once it has passed).",
+)
 @click.option("--send", is_flag=True, help="Send the alerts (email, Teams, Slack or outbox).")
 def readiness(board: str, as_of: str | None, send: bool) -> None:
     """Which headline metrics are not ready for a board; with --send, tell their leads.
 
-    Exit status 0 when every metric is ready (or restricted), 1 when any is missing, late or
-    suspect, 2 when the board or warehouse cannot be found.
+    Reads the published marts (so it works during a refresh). Exit status 0 when every metric
+    is ready (or restricted), 1 when any is missing, late or suspect, 2 when the board, the day
+    or the published marts cannot be found.
     """
     from datetime import date
 
+    from orchestration.readiness.evaluate import find_board
     from orchestration.readiness.run import evaluate_board
 
     settings = _settings()
-    if not settings.warehouse_path.exists():
-        click.echo("No warehouse yet: run `pcp refresh` (or `make run`) first.", err=True)
+    try:
+        board_date = date.fromisoformat(board)
+        requested = date.fromisoformat(as_of) if as_of else None
+    except ValueError as error:
+        click.echo(f"Dates are YYYY-MM-DD: {error}", err=True)
         sys.exit(2)
     try:
-        evaluation = evaluate_board(
-            settings, date.fromisoformat(board),
-            date.fromisoformat(as_of) if as_of else date.today(), send,
-        )  # fmt: skip
+        tracked = find_board(settings, board_date)
+        day, note = tracked.as_of(requested, date.today())
+        if note:
+            click.echo(note)
+        evaluation = evaluate_board(settings, board_date, day, send)
     except (LookupError, ValueError) as error:
         click.echo(str(error), err=True)
         sys.exit(2)

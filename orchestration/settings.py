@@ -68,6 +68,12 @@ class Settings:
         return self.data_dir / "published"
 
     @property
+    def alerts_path(self) -> Path:
+        """The readiness alert log: its own DuckDB file, so sending alerts never needs the
+        warehouse (nor waits for a refresh holding it)."""
+        return self.data_dir / "alerts.duckdb"
+
+    @property
     def outbox_dir(self) -> Path:
         """Alert messages as .eml files when no alert channel is configured."""
         return self.data_dir / "outbox"

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
-from orchestration.demo import csew, home_office, partner_returns, police_uk, stats19, victim_survey
+from orchestration.demo import (
+    csew,
+    delivery_calendar,
+    home_office,
+    partner_returns,
+    police_uk,
+    stats19,
+    victim_survey,
+)
 from orchestration.demo.crime_model import MonthKey, population_by_mid_year
 
 
@@ -85,17 +94,29 @@ def write_demo_data(
 ) -> dict[str, list[tuple[Path, int]]]:
     """Every source's demo files. With ``withhold`` (the default) two partner-return metrics
     are left out of the latest quarter's returns, as happens before a real board (seed 002:
-    "obtaining all metrics has not yet been possible"); `write_withheld_returns` delivers them."""
+    "obtaining all metrics has not yet been possible"); `write_withheld_returns` delivers them.
+
+    Each file's modification time is the day it would have been delivered (the demo's
+    delivery calendar), never later than the story date: the 15th of the month after ``end``."""
     months = month_range(start, end)
+    story = delivery_calendar.story_date(months[-1])
     written = {}
     for source, write in GENERATORS.items():
         if source == partner_returns.SOURCE:
             written[source] = partner_returns.write_returns(out_dir, months, seed, withhold)
         else:
             written[source] = write(out_dir, months, seed)
+        for path, _ in written[source]:
+            delivery_calendar.stamp(path, delivery_calendar.delivery_date(source, path, story))
     return written
 
 
-def write_withheld_returns(out_dir: Path, *, start: str, end: str, seed: int) -> Path:
-    """The late partner return holding what `write_demo_data` withheld, as a lead would send it."""
-    return partner_returns.write_withheld(out_dir, month_range(start, end), seed)
+def write_withheld_returns(
+    out_dir: Path, *, start: str, end: str, seed: int, delivered_on: date | None = None
+) -> Path:
+    """The late partner return holding what `write_demo_data` withheld, as a lead would send it:
+    delivered now, or, given ``delivered_on``, submitted and delivered (file time) that day."""
+    path = partner_returns.write_withheld(out_dir, month_range(start, end), seed, delivered_on)
+    if delivered_on is not None:
+        delivery_calendar.stamp(path, delivered_on)
+    return path

@@ -9,6 +9,7 @@ lead returns XLSX, the rest CSV.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +68,13 @@ def write_returns(
     return _write_files(out_dir, files)
 
 
-def write_withheld(out_dir: Path, months: list[MonthKey], seed: int) -> Path:
+def write_withheld(
+    out_dir: Path, months: list[MonthKey], seed: int, submitted_on: date | None = None
+) -> Path:
+    """The withheld rows as one late file; submitted on ``submitted_on`` when given."""
     _, withheld = _returns_by_file(months, seed, withhold=True)
+    if submitted_on is not None:
+        withheld = [(*row[:-1], submitted_on.isoformat()) for row in withheld]
     fq = withheld[0][2]
     path = out_dir / SOURCE / f"partner-return-late-{fq.replace('/', '-')}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +90,8 @@ def _returns_by_file(
     files: dict[tuple[str, str], list[tuple]] = defaultdict(list)
     for fy, quarter in complete_quarters(months):
         fq = f"{fy}/{(fy + 1) % 100:02d}-Q{quarter}"
-        submitted = f"{fy + (quarter == 4)}-{(3 * quarter + 4) % 12 or 12:02d}-08"
+        # Submitted on the 8th of the month after the quarter (Q3 and Q4 in the next year).
+        submitted = f"{fy + (quarter >= 3)}-{(3 * quarter + 4) % 12 or 12:02d}-08"
         for metric in metrics:
             owner = metric["owner"]
             if metric["frequency"] == "annual":

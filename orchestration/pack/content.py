@@ -109,11 +109,18 @@ def read_content(published: Path, quarter: str, public: bool) -> PackContent:
         ):
             content.csew.setdefault(row["metric_id"], []).append(row)
         if _has(con, "mart_board_readiness"):
+            # Readiness is kept for every day up to the board: the pack shows the latest day
+            # that has come (the board date once it has passed).
+            latest = (
+                "(select max(as_of) from mart_board_readiness "
+                "where reporting_quarter = ? and as_of <= current_date)"
+            )
             content.readiness = _rows(
                 con,
-                "select * from mart_board_readiness where reporting_quarter = ? "
+                f"select * from mart_board_readiness where reporting_quarter = ? "
+                f"and as_of = {latest} "
                 "and status not in ('ready', 'restricted') order by owner, metric_id",
-                [quarter],
+                [quarter, quarter],
             )
             content.board_date = con.execute(
                 "select any_value(board_date) from mart_board_readiness "

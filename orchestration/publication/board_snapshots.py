@@ -38,7 +38,7 @@ create table if not exists snapshots.board_snapshots (
 create table if not exists snapshots.board_snapshot_sources (
     snapshot_name      varchar not null,
     source             varchar not null,
-    period_needed_end  date,
+    required_period_end date,
     latest_month       varchar,
     primary key (snapshot_name, source)
 );
@@ -148,8 +148,7 @@ def boards_ready_to_freeze(con: duckdb.DuckDBPyConnection, today: date) -> list[
             )
             and boards.board_date not in ({frozen})
             and boards.board_date in (
-                select board_date from {SOURCE_STATUS}
-                group by board_date having bool_and(is_complete)
+                select board_date from {SOURCE_STATUS} where board_is_complete
             )
         order by boards.board_date
         """,
@@ -195,7 +194,7 @@ def freeze_due_boards(
             con.execute(
                 f"""
                 insert into snapshots.board_snapshot_sources
-                select ?, source, period_needed_end, latest_month
+                select ?, source, required_period_end, latest_month
                 from {SOURCE_STATUS} where board_date = ?
                 """,
                 [name, board_date],

@@ -1,5 +1,11 @@
 """The alert log: what was sent to whom, on which channel, when - and what failed.
 
+It lives in its own DuckDB file, $PCP_DATA_DIR/alerts.duckdb (``Settings.alerts_path``), not in
+the warehouse: readiness reads the published marts, decides, sends and records here, so sending
+alerts never needs the warehouse's write lock. DuckDB lets one process write a file at a time:
+whoever sends holds alerts.duckdb for the whole dispatch (``open_for_dispatch``), so two
+evaluations at once take turns, and the second finds the first one's alerts already sent.
+
 One row per metric per message per channel attempt. "Sent today" makes an alert go out at most
 once a day per metric, board and channel; a failed attempt is not "sent", so the next
 evaluation retries it on that channel only.
@@ -7,15 +13,30 @@ evaluation retries it on that channel only.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import duckdb
 
-TABLE = "alerts.alert_log"
+from orchestration.database import connect
+from orchestration.settings import Settings
+
+TABLE = "alert_log"
+# Where the log used to be, inside the warehouse.
+OLD_TABLE = "alerts.alert_log"
+MIGRATION_TABLE = "alert_log_migration"
+# A second sender waits this long for the first to finish its dispatch (each channel call has
+# its own 20 s timeout; a dispatch is a handful of messages).
+DISPATCH_WAIT_SECONDS = 600.0
+COLUMNS = (
+    "attempted_at", "alert_date", "board_date", "lead_key", "metric_id", "kind", "channel",
+    "outcome", "detail",
+)  # fmt: skip
 
 
 def ensure_alert_log(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists alerts")
     con.execute(
         f"""
         create table if not exists {TABLE} (
@@ -31,6 +52,56 @@ def ensure_alert_log(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+
+
+def migrate_from_warehouse(con: duckdb.DuckDBPyConnection, warehouse: Path) -> bool:
+    """Copy the log an older release kept in the warehouse (alerts.alert_log), once.
+
+    The warehouse is opened read-only and without waiting. When a refresh holds it, the copy is
+    skipped this time and tried again at the next dispatch (nothing is marked done); alerts
+    sent meanwhile are recorded here as usual and the old rows join them later. Returns True
+    once the migration is done (or there was nothing to migrate)."""
+    con.execute(
+        f"create table if not exists {MIGRATION_TABLE} "
+        "(migrated_at timestamptz default current_timestamp, source varchar, rows bigint)"
+    )
+    if con.execute(f"select count(*) from {MIGRATION_TABLE}").fetchone()[0]:
+        return True
+    rows: list[tuple] = []
+    if warehouse.exists():
+        try:
+            with connect(warehouse, read_only=True, wait=0) as old:
+                has_log = old.execute(
+                    "select count(*) from duckdb_tables() where schema_name = 'alerts' "
+                    "and table_name = 'alert_log'"
+                ).fetchone()[0]
+                if has_log:
+                    rows = old.execute(
+                        f"select {', '.join(COLUMNS)} from {OLD_TABLE} order by attempted_at"
+                    ).fetchall()
+        except duckdb.Error:
+            return False  # the warehouse is busy (a refresh holds it): retry next time
+    if rows:
+        con.executemany(
+            f"insert into {TABLE} ({', '.join(COLUMNS)}) "
+            f"values ({', '.join('?' for _ in COLUMNS)})",
+            rows,
+        )
+    con.execute(
+        f"insert into {MIGRATION_TABLE} (source, rows) values (?, ?)",
+        [str(warehouse), len(rows)],
+    )
+    return True
+
+
+@contextmanager
+def open_for_dispatch(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The alert log, held for writing for one whole dispatch (a second sender waits its turn),
+    created and migrated from the warehouse on first use."""
+    with connect(settings.alerts_path, wait=DISPATCH_WAIT_SECONDS) as con:
+        ensure_alert_log(con)
+        migrate_from_warehouse(con, settings.warehouse_path)
+        yield con
 
 
 def sent_on(
@@ -62,8 +133,8 @@ def record(
 def failing_channels(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
     """Channels whose latest attempt failed: (channel, when, error), for `pcp status` and the UI."""
     if not con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'alerts' "
-        "and table_name = 'alert_log'"
+        "select count(*) from duckdb_tables() where schema_name = 'main' and table_name = ?",
+        [TABLE],
     ).fetchone()[0]:
         return []
     return [
@@ -77,3 +148,15 @@ def failing_channels(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str
             """
         ).fetchall()
     ]
+
+
+def read_failing_channels(settings: Settings) -> list[tuple[str, str, str]] | None:
+    """``failing_channels`` from alerts.duckdb; [] when no alert was ever sent, None when a
+    dispatch holds the log longer than a short wait (the caller says it could not tell)."""
+    if not settings.alerts_path.exists():
+        return []
+    try:
+        with connect(settings.alerts_path, read_only=True) as con:
+            return failing_channels(con)
+    except duckdb.IOException:
+        return None

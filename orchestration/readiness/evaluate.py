@@ -1,19 +1,26 @@
-"""Evaluating readiness: rebuild marts.mart_board_readiness as of a date, then read a board's rows.
+"""Reading readiness: a board's rows of marts.mart_board_readiness as of a day.
 
-The rules are SQL in the dbt model; this only runs it with the as-of date and reads the result.
+The rules are SQL in the dbt model, built once per refresh for every board and every day from
+the first day of its reporting quarter to the board (point in time by construction). This only
+reads the result, from the *published* copy of the marts ($PCP_DATA_DIR/published/marts.duckdb),
+never the warehouse: readiness works while a refresh holds the warehouse, and takes no lock a
+refresh would wait for.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from orchestration.database import connect
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
+from orchestration.settings import Settings
 
 NOT_READY = ("missing", "late", "suspect")
+
+
+class NotPublished(LookupError):
+    """No published marts yet: nothing has been built."""
 
 
 @dataclass(frozen=True)
@@ -37,54 +44,94 @@ class MetricReadiness:
         return self.status not in NOT_READY
 
 
-def build_readiness(settings: Settings, as_of: date) -> None:
-    """Run the readiness model as of ``as_of`` (dbt, against the warehouse)."""
-    dbt = PROJECT_ROOT / ".venv" / "bin" / "dbt"
-    result = subprocess.run(
-        [str(dbt) if dbt.exists() else "dbt", "run", "--quiet", "--select", "mart_board_readiness",
-         "--vars", json.dumps({"readiness_as_of": as_of.isoformat()})],
-        cwd=DBT_PROJECT_DIR, capture_output=True, text=True,
-        env=_dbt_env(settings),
-    )  # fmt: skip
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"dbt could not build mart_board_readiness:\n{result.stdout}{result.stderr}"
+@dataclass(frozen=True)
+class TrackedBoard:
+    """A board and the days its readiness is tracked: first_day (the first day of its
+    reporting quarter) to the board date."""
+
+    board_date: date
+    reporting_quarter: str
+    first_day: date
+    evaluation_opens: date
+
+    def as_of(self, requested: date | None, today: date) -> tuple[date, str | None]:
+        """The day to evaluate: ``requested`` or min(today, board date); a day after the board
+        is the board date (with a note). Raises ValueError before the tracked range."""
+        day = requested if requested is not None else min(today, self.board_date)
+        note = None
+        if day > self.board_date:
+            note = (
+                f"Note: {day:%Y-%m-%d} is after the board; evaluated as of the board date "
+                f"{self.board_date:%Y-%m-%d}."
+            )
+            day = self.board_date
+        if day < self.first_day:
+            raise ValueError(
+                f"{day:%Y-%m-%d} is before the tracked range of the {self.board_date:%Y-%m-%d} "
+                f"board: readiness is tracked from {self.first_day:%Y-%m-%d} (the first day of "
+                f"{self.reporting_quarter}) to {self.board_date:%Y-%m-%d}."
+            )
+        return day, note
+
+
+def published_path(settings: Settings) -> Path:
+    path = settings.published_dir / "marts.duckdb"
+    if not path.exists():
+        raise NotPublished(
+            f"No published marts at {path} yet: run `pcp refresh` (or `make run`) first."
         )
+    return path
 
 
-def _dbt_env(settings: Settings) -> dict[str, str]:
-    import os
+def tracked_boards(settings: Settings) -> dict[date, TrackedBoard]:
+    """Every delivery board in the published readiness mart, by date."""
+    with connect(published_path(settings), read_only=True) as con:
+        rows = con.execute(
+            """
+            select board_date, any_value(reporting_quarter), min(as_of), any_value(evaluation_opens)
+            from mart_board_readiness group by board_date order by board_date
+            """
+        ).fetchall()
+    return {row[0]: TrackedBoard(*row) for row in rows}
 
-    return {**os.environ, "PCP_WAREHOUSE_PATH": str(settings.warehouse_path),
-            "PCP_HOME_FORCE": settings.home_force}  # fmt: skip
+
+def find_board(settings: Settings, board_date: date) -> TrackedBoard:
+    """The tracked board on ``board_date``; LookupError naming the valid dates when none."""
+    boards = tracked_boards(settings)
+    if board_date not in boards:
+        valid = ", ".join(f"{d:%Y-%m-%d}" for d in boards) or "none"
+        raise LookupError(
+            f"No delivery board on {board_date:%Y-%m-%d} (seeds/delivery_boards.csv). "
+            f"Boards: {valid}."
+        )
+    return boards[board_date]
 
 
-def board_readiness(settings: Settings, board_date: date) -> list[MetricReadiness]:
-    with connect(settings.warehouse_path, read_only=True) as con:
+def board_readiness(settings: Settings, board_date: date, as_of: date) -> list[MetricReadiness]:
+    """The board's headline metrics as they stood on ``as_of``."""
+    with connect(published_path(settings), read_only=True) as con:
         rows = con.execute(
             """
             select board_date, reporting_quarter, data_deadline, metric_id, metric_name,
                    delivery_strategy, owner, source, status, period_needed, reason, needed,
                    status_since
-            from marts.mart_board_readiness
-            where board_date = ?
+            from mart_board_readiness
+            where board_date = ? and as_of = ?
             order by delivery_strategy, metric_id
             """,
-            [board_date],
+            [board_date, as_of],
         ).fetchall()
     if not rows:
-        raise LookupError(
-            f"no delivery board on {board_date:%Y-%m-%d} in seeds/delivery_boards.csv"
-        )
+        board = find_board(settings, board_date)  # raises for an unknown board
+        board.as_of(as_of, as_of)  # raises for a day outside the tracked range
+        raise LookupError(f"no readiness rows for {board_date:%Y-%m-%d} as of {as_of:%Y-%m-%d}")
     return [MetricReadiness(*row) for row in rows]
 
 
 def boards_open_for_evaluation(settings: Settings, today: date) -> list[date]:
     """Boards whose readiness window (from evaluation_opens to the board) contains today."""
-    with connect(settings.warehouse_path, read_only=True) as con:
-        rows = con.execute(
-            "select distinct board_date from marts.mart_board_readiness "
-            "where ? between evaluation_opens and board_date order by 1",
-            [today],
-        ).fetchall()
-    return [row[0] for row in rows]
+    return [
+        board.board_date
+        for board in tracked_boards(settings).values()
+        if board.evaluation_opens <= today <= board.board_date
+    ]

@@ -1,14 +1,19 @@
-"""One readiness evaluation: build the readiness mart as of a date, read a board, send alerts."""
+"""One readiness evaluation: read a board's readiness as of a day, and send the alerts.
+
+No dbt, no warehouse: the rows come from the published marts (built point in time by the
+refresh), and the alerts are recorded in alerts.duckdb, held for the dispatch so two senders
+at once never send the same alert twice.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from orchestration.database import connect
+from orchestration.readiness import alert_log
 from orchestration.readiness.channels import configured_channels
 from orchestration.readiness.dispatch import DispatchReport, dispatch
-from orchestration.readiness.evaluate import MetricReadiness, board_readiness, build_readiness
+from orchestration.readiness.evaluate import MetricReadiness, board_readiness
 from orchestration.settings import Settings
 
 
@@ -24,15 +29,13 @@ class Evaluation:
         return all(m.ready for m in self.metrics)
 
 
-def evaluate_board(
-    settings: Settings, board_date: date, as_of: date, send: bool, build: bool = True
-) -> Evaluation:
-    if build:
-        build_readiness(settings, as_of)
-    metrics = board_readiness(settings, board_date)
+def evaluate_board(settings: Settings, board_date: date, as_of: date, send: bool) -> Evaluation:
+    """The board's readiness as of ``as_of`` (a day in its tracked range); with ``send``, alert
+    the leads (once a day per alert and channel; ``as_of`` is the alert day)."""
+    metrics = board_readiness(settings, board_date, as_of)
     report = None
     if send:
         channels = configured_channels(settings.outbox_dir)
-        with connect(settings.warehouse_path) as con:
+        with alert_log.open_for_dispatch(settings) as con:
             report = dispatch(con, metrics, channels, as_of)
     return Evaluation(board_date, as_of, metrics, report)

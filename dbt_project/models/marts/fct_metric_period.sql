@@ -5,6 +5,8 @@
 --         = numerator x 100 / denominator   (percent; denominator = respondents or crimes)
 --         = numerator                       (count, hours)
 -- Rates are for the period as labelled (a quarter's rate is not annualised).
+-- first_available_on = when the last of its inputs was first delivered: the day the figure,
+-- as it is built now, could first be built (readiness asks whether that was by a given day).
 with
 
 metrics as (
@@ -59,6 +61,17 @@ additive as (
         sum(series.numerator) as numerator,
         sum(series.denominator) as denominator,
         sum(case series.grain when 'month' then 1 else 3 end) as months_loaded,
+        -- Every input dated, or the figure's date is unknown (null), never a guess.
+        case when count(series.delivered_on) = count(*) then max(series.delivered_on) end
+            as first_available_on,
+        -- The day each month behind it first arrived (a quarter of a quarterly source is its
+        -- three months), so "how many months were in by day D" needs nothing else.
+        list_sort(flatten(list(
+            case series.grain
+                when 'month' then [series.delivered_on]
+                else [series.delivered_on, series.delivered_on, series.delivered_on]
+            end
+        ))) as months_delivered_on,
         cast(null as varchar) as value_yes_no,
         cast(null as double) as value_as_supplied,
         cast(null as double) as supplied_ci_lower,
@@ -97,6 +110,7 @@ partner_returns as (
         calendar.period_end,
         returns.value_number,
         returns.value_yes_no,
+        returns.first_delivered_on,
         -- A returned count is its own numerator (the events behind it).
         coalesce(
             try_cast(returns.numerator as double),
@@ -129,6 +143,8 @@ returned as (
         numerator,
         denominator,
         cast(null as bigint) as months_loaded,
+        first_delivered_on as first_available_on,
+        cast(null as date[]) as months_delivered_on,
         value_yes_no,
         value_number as value_as_supplied,
         cast(null as double) as supplied_ci_lower,
@@ -148,6 +164,8 @@ csew as (
         cast(null as double) as numerator,
         cast(estimates.unweighted_n as double) as denominator,
         cast(null as bigint) as months_loaded,
+        deliveries.first_delivered_on as first_available_on,
+        cast(null as date[]) as months_delivered_on,
         cast(null as varchar) as value_yes_no,
         estimates.estimate as value_as_supplied,
         estimates.ci_lower as supplied_ci_lower,
@@ -157,6 +175,10 @@ csew as (
     inner join {{ ref('metric_survey_measures') }} as measures
         on measures.source = 'csew' and measures.measure = estimates.measure
     cross join force
+    -- A CSEW file's partition is the survey year it holds (its last month).
+    left join {{ ref('int_partition_deliveries') }} as deliveries
+        on deliveries.dataset = 'csew_force_estimates'
+        and deliveries.partition_key = strftime(estimates.period_end, '%Y-%m')
     where estimates.force_slug = '{{ var("home_force") }}'
 
 ),
@@ -198,7 +220,7 @@ rows as (
     union all
     select
         owed.metric_id, owed.area_code, owed.period_type, owed.period_end,
-        null, null, null, null, null, null, null, null
+        null, null, null, null, null, null, null, null, null, null
     from owed
     anti join found
         on found.metric_id = owed.metric_id
@@ -300,6 +322,8 @@ select
     cast(population_is_provisional as boolean) as population_is_provisional,
     cast(months_loaded as integer) as months_loaded,
     cast(months_in_period as integer) as months_in_period,
+    cast(first_available_on as date) as first_available_on,
+    cast(months_delivered_on as date[]) as months_delivered_on,
     cast(
         case
             when value is null and value_yes_no is null then 'missing'

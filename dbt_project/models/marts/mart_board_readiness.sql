@@ -1,226 +1,172 @@
--- Is every headline metric ready for each delivery board? Evaluated as of var readiness_as_of
--- (default today). Grain: board_date x metric_id.
---   required period: the reporting quarter, or for a source whose usual publication lag
---     (source_publication seed) means the quarter cannot be out by the data deadline, the
---     latest quarter end it can have reached; annual metrics need the latest financial year.
---   ready       the required figure is in
+-- Is every headline metric ready for each delivery board, day by day? Point in time by
+-- construction: grain board_date x metric_id x as_of, one row for every day from the first day
+-- of the board's reporting quarter to the board date. Each row says what the warehouse would
+-- have said that morning, from the manifest's received times (the day each file was delivered
+-- into landing), never from what arrived later:
+--   in          the figure for the period the board needs (int_board_required_periods) is
+--               complete now and its last input had first been delivered by as_of
+--               (fct_metric_period.first_available_on)
+--   ready       it is in
 --   restricted  it is in, but not for publication (not missing)
---   suspect     it is in, but a delivery of its source was refused lately or its last monthly
---               count is far outside its trailing range
---   late        not in, and the source is behind where its usual lag says it should be
+--   suspect     it is in, but a delivery of its source was refused in the var
+--               refusal_window_days (45) days to as_of and no accepted delivery of the same
+--               dataset had followed by as_of; or its last monthly count is far outside its
+--               previous 24 months (those delivered by as_of, at their current values: the
+--               warehouse keeps every file, not every version's rows)
+--   late        not in, and the source had reached less far by as_of than its usual lag says
+--               it should have (int_metric_reach as of as_of)
 --   missing     not in, and nothing explains it (e.g. a partner return not yet supplied)
-{% set as_of = var('readiness_as_of') %}
+-- The status is one CASE (statused); reason, needed and status_since read the same columns.
 with
 
-parameters as (
+requirements as (
 
-    select coalesce(try_cast('{{ as_of }}' as date), current_date) as as_of
+    select * from {{ ref('int_board_required_periods') }}
 
 ),
 
-boards as (
+force as (
+
+    select area_code from {{ ref('dim_area') }} where area_type = 'force'
+
+),
+
+days as (
 
     select
-        boards.board_date,
-        boards.reporting_quarter,
-        quarters.quarter_end,
-        cast(boards.board_date - interval {{ var('readiness_window_days') }} day as date)
-            as evaluation_opens
-    from {{ ref('delivery_boards') }} as boards
-    inner join (
-        select distinct fq_label, quarter_end from {{ ref('dim_month') }}
-    ) as quarters on quarters.fq_label = boards.reporting_quarter
+        requirements.*,
+        cast(unnest(generate_series(
+            requirements.quarter_start, requirements.board_date, interval 1 day
+        )) as date) as as_of
+    from requirements
 
 ),
 
-deadlines as (
-
-    select
-        boards.*,
-        (
-            select min(day) from (
-                select cast(day as date) as day
-                from range(boards.board_date - interval 60 day, boards.board_date, interval 1 day)
-                    as days(day)
-                where isodow(day) <= 5
-                order by day desc
-                limit {{ var('data_deadline_working_days') }}
-            )
-        ) as data_deadline
-    from boards
-
-),
-
-metrics as (
-
-    select metrics.*, publication.lag_months, publication.where_to_supply
-    from {{ ref('dim_metric') }} as metrics
-    inner join {{ ref('source_publication') }} as publication
-        on publication.source = metrics.source
-    where metrics.tier = 'Headline'
-
-),
-
-facts as (
+figures as (
 
     select * from {{ ref('fct_metric_period') }}
-    where area_code = (select area_code from {{ ref('dim_area') }} where area_type = 'force')
+    where area_code = (select area_code from force)
 
 ),
 
-quarter_ends as (
-
-    select distinct quarter_end, fy_end, fq_label, fy_label from {{ ref('dim_month') }}
-
-),
-
-required as (
-
-    select
-        deadlines.board_date,
-        deadlines.reporting_quarter,
-        deadlines.quarter_end,
-        deadlines.data_deadline,
-        deadlines.evaluation_opens,
-        metrics.metric_id,
-        metrics.metric_name,
-        metrics.delivery_strategy,
-        metrics.owner,
-        metrics.source,
-        metrics.frequency,
-        metrics.restricted,
-        metrics.lag_months,
-        metrics.where_to_supply,
-        case when metrics.frequency = 'annual' then 'FY' else metrics.period_type end
-            as required_type,
-        -- The newest quarter end the source can have reached by the data deadline.
-        least(
-            deadlines.quarter_end,
-            (
-                select max(quarter_end) from quarter_ends
-                where quarter_end <= last_day(
-                    date_trunc('month', deadlines.data_deadline) - to_months(metrics.lag_months)
-                )
-            )
-        ) as reachable_end
-    from deadlines
-    cross join metrics
-
-),
-
-required_periods as (
-
-    select
-        required.*,
-        case
-            when required_type = 'FY'
-                then (select max(fy_end) from quarter_ends
-                      where fy_end <= required.reachable_end)
-            else reachable_end
-        end as required_end
-    from required
-
-),
-
--- How far each metric's source has delivered (additive sources and CSEW).
 reach as (
 
-    select metric_id,
-           max(case grain when 'month' then last_day(period_start)
-                          else last_day(period_start + to_months(2)) end) as reached_end
-    from {{ ref('int_metric_series') }}
-    group by metric_id
-    union all
-    select measures.metric_id, max(last_day(estimates.period_end))
-    from {{ ref('stg_csew__force_estimates') }} as estimates
-    inner join {{ ref('metric_survey_measures') }} as measures
-        on measures.source = 'csew' and measures.measure = estimates.measure
-    where estimates.force_slug = '{{ var("home_force") }}'
-    group by all
+    select * from {{ ref('int_metric_reach') }}
 
 ),
 
--- Refused deliveries of each dataset in the last 45 days that no later accepted delivery of
--- the same dataset has made good. A partner return names its own metrics: a refused one
--- leaves them missing, so it does not make the other partner metrics suspect.
-refused_datasets as (
+manifest as (
+
+    select * from {{ ref('stg_ops__file_manifest') }}
+
+),
+
+-- Every refused delivery, and the day an accepted delivery of the same dataset made it good.
+refused as (
 
     select
-        manifest.source as dataset,
-        max(manifest.received_at) as refused_at,
-        arg_max(manifest.reason, manifest.received_at) as reason
-    from {{ source('ops', 'file_manifest') }} as manifest
-    where manifest.status = 'refused'
-        and cast(manifest.received_at as date) <= (select as_of from parameters)
-        and cast(manifest.received_at as date) > (select as_of from parameters) - interval 45 day
-        and manifest.received_at > coalesce((
-            select max(accepted.received_at) from {{ source('ops', 'file_manifest') }} as accepted
-            where accepted.source = manifest.source and accepted.status <> 'refused'
-        ), '-infinity'::timestamptz)
-    group by all
+        refusal.dataset,
+        refusal.received_at as refused_at,
+        refusal.received_on as refused_on,
+        refusal.reason,
+        (
+            select min(accepted.received_on) from manifest as accepted
+            where accepted.dataset = refusal.dataset
+                and accepted.is_accepted
+                and accepted.received_at > refusal.received_at
+        ) as made_good_on
+    from manifest as refusal
+    where refusal.status = 'refused'
 
 ),
 
+-- Refusals standing on each day: within the window and not yet made good. A partner return
+-- names its own metrics: a refused one leaves them missing, so it makes no metric suspect.
 refusals as (
 
     select
-        metrics.metric_id,
-        max(refused_datasets.refused_at) as refused_at,
-        arg_max(refused_datasets.reason, refused_datasets.refused_at) as reason
-    from metrics
-    inner join refused_datasets on starts_with(refused_datasets.dataset, metrics.source)
-    where metrics.source <> 'partner_return'
+        days.board_date,
+        days.metric_id,
+        days.as_of,
+        max(refused.refused_at) as refused_at,
+        arg_max(refused.refused_on, refused.refused_at) as refused_on,
+        arg_max(refused.reason, refused.refused_at) as reason
+    from days
+    inner join refused
+        on starts_with(refused.dataset, days.source)
+        and refused.refused_on <= days.as_of
+        and refused.refused_on > days.as_of - {{ var('refusal_window_days') }}
+        and (refused.made_good_on is null or refused.made_good_on > days.as_of)
+    where days.source <> 'partner_return'
     group by all
 
 ),
 
--- The last month of each monthly series against its trailing 24 months.
-volumes as (
+series as (
 
-    select metric_id, period_start, numerator,
-           avg(numerator) over previous_months as trailing_mean,
-           stddev_samp(numerator) over previous_months as trailing_sd,
-           count(*) over previous_months as trailing_months
+    select metric_id, period_start, numerator, delivered_on
     from {{ ref('int_metric_series') }}
-    where grain = 'month'
-        and area_code = (select area_code from {{ ref('dim_area') }} where area_type = 'force')
-    window previous_months as (
-        partition by metric_id order by period_start
-        rows between 24 preceding and 1 preceding
-    )
+    where grain = 'month' and area_code = (select area_code from force)
+
+),
+
+-- The needed month's count against the 24 months before it that had been delivered by as_of.
+previous_months as (
+
+    select
+        days.board_date,
+        days.metric_id,
+        days.as_of,
+        avg(series.numerator) as trailing_mean,
+        stddev_samp(series.numerator) as trailing_sd,
+        count(*) as trailing_months
+    from days
+    inner join series
+        on series.metric_id = days.metric_id
+        and series.period_start >= date_trunc('month', days.required_end) - interval 24 month
+        and series.period_start < date_trunc('month', days.required_end)
+        and series.delivered_on <= days.as_of
+    group by all
 
 ),
 
 evaluated as (
 
     select
-        required_periods.*,
-        (select as_of from parameters) as as_of,
-        figure.period_label as required_period,
+        days.*,
         figure.data_status as figure_status,
-        figure.months_loaded,
+        figure.first_available_on as figure_available_on,
         figure.months_in_period,
+        len(list_filter(figure.months_delivered_on, lambda day: day <= days.as_of)) as months_in,
         reach.reached_end,
-        last_day(
-            date_trunc('month', (select as_of from parameters))
-            - to_months(required_periods.lag_months)
-        ) as expected_end_now,
+        last_day(date_trunc('month', days.as_of) - to_months(days.lag_months))
+            as expected_end_now,
         refusals.refused_at,
+        refusals.refused_on,
         refusals.reason as refusal_reason,
-        volumes.numerator as last_month_count,
-        volumes.trailing_mean,
-        volumes.trailing_sd,
-        volumes.trailing_months
-    from required_periods
-    left join facts as figure
-        on figure.metric_id = required_periods.metric_id
-        and figure.period_type = required_periods.required_type
-        and figure.period_end = required_periods.required_end
-    left join reach on reach.metric_id = required_periods.metric_id
-    left join refusals on refusals.metric_id = required_periods.metric_id
-    left join volumes
-        on volumes.metric_id = required_periods.metric_id
-        and last_day(volumes.period_start) = required_periods.required_end
+        last_month.numerator as last_month_count,
+        previous_months.trailing_mean,
+        previous_months.trailing_sd,
+        previous_months.trailing_months
+    from days
+    left join figures as figure
+        on figure.metric_id = days.metric_id
+        and figure.period_type = days.required_type
+        and figure.period_end = days.required_end
+    asof left join reach
+        on reach.metric_id = days.metric_id
+        and days.as_of >= reach.reached_on
+    left join refusals
+        on refusals.board_date = days.board_date
+        and refusals.metric_id = days.metric_id
+        and refusals.as_of = days.as_of
+    left join series as last_month
+        on last_month.metric_id = days.metric_id
+        and last_day(last_month.period_start) = days.required_end
+    left join previous_months
+        on previous_months.board_date = days.board_date
+        and previous_months.metric_id = days.metric_id
+        and previous_months.as_of = days.as_of
 
 ),
 
@@ -229,20 +175,18 @@ labelled as (
     select
         *,
         coalesce(
-            required_period,
-            case required_type
-                when 'FY' then (select any_value(fy_label) from quarter_ends where fy_end = required_end)
-                when 'quarter' then (select any_value(fq_label) from quarter_ends where quarter_end = required_end)
-                when 'FYTD' then 'FYTD ' || (select any_value(fq_label) from quarter_ends where quarter_end = required_end)
-                else required_type || ' to ' || strftime(required_end, '%Y-%m')
-            end
-        ) as period_needed,
-        figure_status in ('complete', 'restricted') as is_in,
-        reached_end is not null and reached_end < least(expected_end_now, required_end)
-            as source_behind,
-        trailing_months >= 12 and trailing_sd > 0
-            and abs(last_month_count - trailing_mean) > {{ var('suspect_volume_sd') }} * trailing_sd
-            as volume_outlier
+            figure_status in ('complete', 'restricted') and figure_available_on <= as_of, false
+        ) as is_in,
+        -- A partner return's lead is the source: one not yet supplied is missing, not late.
+        source <> 'partner_return'
+            and reached_end is not null
+            and reached_end < least(expected_end_now, required_end) as source_behind,
+        coalesce(
+            trailing_months >= 12 and trailing_sd > 0
+                and abs(last_month_count - trailing_mean)
+                    > {{ var('suspect_volume_sd') }} * trailing_sd,
+            false
+        ) as volume_outlier
     from evaluated
 
 ),
@@ -283,7 +227,7 @@ select
             when 'suspect' then
                 case when refused_at is not null
                     then period_needed || ' is in, but a ' || replace(source, '_', ' ')
-                         || ' delivery was refused on ' || strftime(refused_at, '%Y-%m-%d')
+                         || ' delivery was refused on ' || strftime(refused_on, '%Y-%m-%d')
                          || ': ' || refusal_reason
                     else period_needed || ' is in, but its last month (' || format('{:,.0f}', last_month_count)
                          || ') is far outside the previous ' || trailing_months || ' months (mean '
@@ -293,8 +237,8 @@ select
                  || ' has reached ' || strftime(reached_end, '%Y-%m') || ' but usually reaches '
                  || strftime(least(expected_end_now, required_end), '%Y-%m') || ' by now.'
             else 'No figure for ' || period_needed
-                 || case when months_loaded is not null
-                         then ' (only ' || months_loaded || ' of ' || months_in_period || ' months in).'
+                 || case when months_in > 0
+                         then ' (only ' || months_in || ' of ' || months_in_period || ' months in).'
                          else '.' end
         end as varchar
     ) as reason,
@@ -314,11 +258,12 @@ select
     cast(
         case
             when status in ('ready', 'restricted') then null
-            when status = 'suspect' then coalesce(cast(refused_at as date), required_end + 1)
+            when status = 'suspect' then coalesce(refused_on, required_end + 1)
             -- Due since the period could first be expected: its end plus the source's lag.
             else cast(required_end + to_months(lag_months) + interval 1 day as date)
         end as date
     ) as status_since,
     cast(required_end as date) as required_period_end,
-    cast(reached_end as date) as source_reached
+    cast(reached_end as date) as source_reached,
+    cast(case when is_in then figure_available_on end as date) as figure_available_on
 from statused
