@@ -96,9 +96,7 @@ def refresh(verbose: bool) -> None:
             err=True,
         )
     for run_id in summary.failed_runs:
-        click.echo(
-            f"Run {run_id} failed (a blocking check or a build step): see `make dev`.", err=True
-        )
+        click.echo(f"Run {run_id} failed (a build step): see `make dev`.", err=True)
     click.echo(f"Warehouse: {settings.warehouse_path}")
     if not verbose and summary.run_ids:
         click.echo(f"dbt log: {settings.log_dir / 'refresh.log'}; run history: `make dev`.")
@@ -126,9 +124,12 @@ def status() -> None:
         if dataset.in_landing:
             click.echo(f"  in landing    : {len(dataset.in_landing)} file(s) not yet taken in")
         click.echo(f"  refused files : {len(dataset.refused)}")
-        for name, when, reason, path in dataset.refused:
+        for (name, when, reason, path), holding in zip(
+            dataset.refused, dataset.holding, strict=True
+        ):
             click.echo(f"    - {name} ({when:%Y-%m-%d %H:%M}): {reason}")
             click.echo(f"      kept in {path}")
+            click.echo(f"      its partitions: {holding}")
     if settings.warehouse_path.exists():
         from orchestration.database import connect
         from orchestration.readiness.alert_log import failing_channels
