@@ -234,6 +234,9 @@ INTAKE_CHECKPOINT_THRESHOLD = "1GB"
 # A batch is read in one go and held in memory (DuckDB spills beyond its memory limit): bound
 # it by delivered bytes so peak memory stays well under 2 GB at national volume.
 INTAKE_BATCH_BYTES = 256 * 1024 * 1024
+# Validated, a batch's rows are also held as one DataFrame for Great Expectations (about twice
+# their delivered size, and as much again while GX works): audited batches are smaller.
+AUDITED_BATCH_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -450,7 +453,7 @@ def take_in(
                 continue
             batch.files.append((landed, delivery))
             batch.size += landed.path.stat().st_size
-            if batch.size >= INTAKE_BATCH_BYTES:
+            if batch.size >= (INTAKE_BATCH_BYTES if audit is None else AUDITED_BATCH_BYTES):
                 flush(con)
         flush(con)
         con.execute("checkpoint")

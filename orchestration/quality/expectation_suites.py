@@ -10,6 +10,7 @@ takes seconds, and only validation needs it.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -25,6 +26,7 @@ from orchestration.settings import EXPECTATIONS_DIR
 LINES_SHOWN = 5  # line numbers named per failed expectation
 SET_VALUES_SHOWN = 6  # allowed values named in "expected"; a longer set is referred to
 INDEX_COLUMNS = ("source_file", "source_line")  # where a failing row is, when the frame has them
+COLLECT_FROM_ROWS = 100_000  # frames from this size are freed as soon as they are validated
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,12 @@ def run_suite(suite_name: str, frame: pd.DataFrame, parameters: dict[str, Any]) 
             continue
         outcome.failures.append(_failure(suite_name, item))
     outcome.failures.sort(key=lambda f: (f.severity != "error", f.lines[:1] or (0,)))
+    # GX's context, batch and results hold the frame in reference cycles: without a collection
+    # each large frame stays in memory until Python happens to collect (at national volume,
+    # ~0.6 GB more per month validated). A collection takes ~0.25 s: only for large frames.
+    del result, validation, suite, batch, context
+    if len(frame) >= COLLECT_FROM_ROWS:
+        gc.collect()
     return outcome
 
 
