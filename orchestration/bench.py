@@ -8,6 +8,9 @@
 3. One new month on top of 1 year and of 10 years of history: `pcp refresh` wall time each.
    Target: at most 1.3x between them.
 4. Peak RSS of the intake at national volume. Target: under 2 GB.
+5. The Great Expectations validation of the same national rows, month by month, as the intake
+   asset runs it before loading (``take_in(..., audit=...)``). Measured apart, in its own
+   process after the intake, so the intake figure in 1 stays the structural intake alone.
 
 Data sets are generated once under $PCP_DATA_DIR/bench/ and reused; results are printed as a
 table and written to $PCP_DATA_DIR/bench/results.json (and a timestamped copy).
@@ -92,7 +95,10 @@ def write_national(landing: Path, seed: int = 11) -> int:
 
 
 def national_intake(data_dir: Path, output: Path) -> None:
-    """Entry point of the measured subprocess: take in every national file, write timings."""
+    """Entry point of the measured subprocess: take in every national file, write timings.
+
+    The structural intake alone: no ``audit``, so no Great Expectations validation (measured
+    apart by ``national_validation``)."""
     from orchestration.defs.police_uk.format import StreetFormat
     from orchestration.forces import all_forces
     from orchestration.landing.files import list_landed
@@ -102,9 +108,58 @@ def national_intake(data_dir: Path, output: Path) -> None:
     settings.ensure_dirs()
     started = time.monotonic()
     files = list_landed(settings.landing_dir, "police_uk")
-    result = take_in(settings, StreetFormat(settings.forces), files, run_id="bench")
+    result = take_in(settings, StreetFormat(settings.forces), files, run_id="bench", audit=None)
     timing = {"seconds": time.monotonic() - started, "rows": result.rows_loaded,
               "files": len(result.loaded), "refused": len(result.refused)}  # fmt: skip
+    output.write_text(json.dumps(timing), encoding="utf-8")
+
+
+def national_validation(data_dir: Path, output: Path) -> None:
+    """Entry point of the second measured subprocess: the police.uk street suite over the rows
+    the national intake loaded, one month (all forces, ~120 MB of files) at a time, each row
+    with its file and line as intake validates staged rows. GX is imported and warmed up on a
+    small frame first, outside the timing."""
+    from orchestration.database import connect
+    from orchestration.defs.police_uk.checks import STREET_SUITE
+    from orchestration.forces import all_forces
+    from orchestration.landing.staged import StagedRows
+    from orchestration.quality.expectation_suites import run_suite
+
+    settings = Settings(data_dir=data_dir, forces=tuple(all_forces()))
+    staged_like = StagedRows(
+        """
+        select * exclude (partition_month, force_slug, source_sha256, loaded_at),
+               strftime(partition_month, '%Y-%m-') || force_slug || '-street.csv' as source_file
+        from raw.police_uk_street where partition_month = ?::date
+        """
+    )
+    timing = {"frame_s": 0.0, "validate_s": 0.0, "rows": 0, "months": 0, "errors": 0,
+              "warnings": 0}  # fmt: skip
+    with connect(settings.warehouse_path, read_only=True) as con:
+        months = [
+            row[0]
+            for row in con.execute(
+                "select distinct strftime(partition_month, '%Y-%m') from raw.police_uk_street "
+                "order by 1"
+            ).fetchall()
+        ]
+        first = StagedRows(staged_like.sql + " limit 100", [f"{months[0]}-01"])
+        warm = STREET_SUITE.frame(con, first)
+        run_suite(STREET_SUITE.suite, warm, STREET_SUITE.parameters(settings, months[:1]))
+        for month in months:
+            started = time.monotonic()
+            frame = STREET_SUITE.frame(con, StagedRows(staged_like.sql, [f"{month}-01"]))
+            read = time.monotonic()
+            outcome = run_suite(
+                STREET_SUITE.suite, frame, STREET_SUITE.parameters(settings, [month])
+            )
+            timing["frame_s"] += read - started
+            timing["validate_s"] += time.monotonic() - read
+            timing["rows"] += outcome.rows
+            timing["months"] += 1
+            timing["errors"] += len(outcome.errors)
+            timing["warnings"] += len(outcome.warnings)
+            del frame
     output.write_text(json.dumps(timing), encoding="utf-8")
 
 
@@ -148,6 +203,16 @@ def bench_national(root: Path) -> dict[str, float]:
     if code != 0:
         raise SystemExit(f"national intake failed (exit {code})")
     timing = json.loads(output.read_text(encoding="utf-8"))
+    validation_output = root / "national-validation.json"
+    _, code, gx_rss = _run(
+        [sys.executable, "-m", "orchestration.bench", "validate", str(run_dir),
+         str(validation_output)],
+        _env(run_dir),
+    )  # fmt: skip
+    if code != 0:
+        raise SystemExit(f"national validation failed (exit {code})")
+    gx = json.loads(validation_output.read_text(encoding="utf-8"))
+    gx_seconds = gx["frame_s"] + gx["validate_s"]
     return {
         "national_files": len(files),
         "national_rows": timing["rows"],
@@ -159,6 +224,15 @@ def bench_national(root: Path) -> dict[str, float]:
         "intake_rows_per_s": round(timing["rows"] / timing["seconds"]),
         "intake_peak_rss_gb": round(rss / 1e9, 3),
         "intake_refused_files": timing["refused"],
+        # Not part of intake_s / intake_vs_read_csv: the same rows through the GX suite.
+        "gx_validation_s": round(gx_seconds, 2),
+        "gx_validation_frame_read_s": round(gx["frame_s"], 2),
+        "gx_validation_months": gx["months"],
+        "gx_validation_rows": gx["rows"],
+        "gx_validation_per_month_s": round(gx_seconds / max(gx["months"], 1), 2),
+        "gx_validation_rows_per_s": round(gx["rows"] / gx_seconds) if gx_seconds else None,
+        "gx_validation_peak_rss_gb": round(gx_rss / 1e9, 3),
+        "gx_validation_failures": {"error": gx["errors"], "warn": gx["warnings"]},
     }
 
 
@@ -203,6 +277,11 @@ def report(results: dict[str, object]) -> str:
          f"{results['national_files']} / {results['national_rows']:,} / {results['national_gb']}",
          ""),
         ("peak RSS, intake at national volume", f"{results['intake_peak_rss_gb']} GB", "< 2 GB"),
+        ("GX validation of the same rows (not in 0.5x)",
+         f"{results['gx_validation_s']} s", ""),
+        ("  per month (43 forces) / peak RSS",
+         f"{results['gx_validation_per_month_s']} s / {results['gx_validation_peak_rss_gb']} GB",
+         ""),
         ("full backfill, 10 years LLR, all sources", f"{results['backfill_10y_s']} s", ""),
         ("one new month on 1 year of history", f"{results['new_month_on_1y_s']} s", ""),
         ("one new month on 10 years of history", f"{results['new_month_on_10y_s']} s", ""),
@@ -217,6 +296,9 @@ def report(results: dict[str, object]) -> str:
 def main() -> None:
     if len(sys.argv) > 3 and sys.argv[1] == "intake":
         national_intake(Path(sys.argv[2]), Path(sys.argv[3]))
+        return
+    if len(sys.argv) > 3 and sys.argv[1] == "validate":
+        national_validation(Path(sys.argv[2]), Path(sys.argv[3]))
         return
     settings = load_settings()
     root = settings.data_dir / "bench"

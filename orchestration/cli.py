@@ -189,9 +189,12 @@ def status(wait_seconds: float) -> None:
         if dataset.in_landing:
             click.echo(f"  in landing    : {len(dataset.in_landing)} file(s) not yet taken in")
         click.echo(f"  refused files : {len(dataset.refused)}")
-        for name, when, reason, path in dataset.refused:
+        for (name, when, reason, path), holding in zip(
+            dataset.refused, dataset.holding, strict=True
+        ):
             click.echo(f"    - {name} ({when:%Y-%m-%d %H:%M}): {reason}")
             click.echo(f"      kept in {path}")
+            click.echo(f"      its partitions: {holding}")
     from orchestration.readiness.alert_log import read_failing_channels
 
     down = read_failing_channels(settings)  # from alerts.duckdb, not the warehouse

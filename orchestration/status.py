@@ -22,6 +22,8 @@ class DatasetStatus:
     files_loaded: int = 0
     last_refresh: datetime | None = None
     refused: list[tuple[str, datetime, str, str]] = field(default_factory=list)
+    # Beside each refused file: what its partitions hold now (nothing of the refused file).
+    holding: list[str] = field(default_factory=list)
     in_landing: list[str] = field(default_factory=list)
 
 
@@ -75,12 +77,39 @@ def read_status(settings: Settings) -> list[DatasetStatus]:
             schema, table = status.table.split(".")
             if table_exists(con, schema, table):
                 status.rows = con.execute(f"select count(*) from {status.table}").fetchall()[0][0]
-            status.refused = con.execute(
+            refused = con.execute(
                 """
-                select original_name, taken_in_at, reason, quarantine_path
+                select original_name, taken_in_at, reason, quarantine_path, partition_keys, scope
                 from ops.file_manifest where source = ? and status = 'refused'
                 order by taken_in_at desc
                 """,
                 [status.dataset],
             ).fetchall()
+            status.refused = [tuple(row[:4]) for row in refused]
+            status.holding = [
+                partitions_now(con, status.dataset, keys, scope) for *_, keys, scope in refused
+            ]
     return statuses
+
+
+def partitions_now(con, dataset: str, keys: list[str], scope: str | None) -> str:
+    """What a refused file's partitions hold now: the previous good version, a corrected file
+    delivered since, or nothing yet."""
+    if not keys:
+        return "it named no partition: nothing was loaded from it"
+    loaded = con.execute(
+        """
+        select original_name, version, taken_in_at from ops.file_manifest
+        where source = ? and scope = ? and status = 'loaded' and list_has_any(partition_keys, ?)
+        order by taken_in_at
+        """,
+        [dataset, scope or "", keys],
+    ).fetchall()
+    which = ", ".join(keys) if len(keys) <= 3 else compact_months(keys)
+    if not loaded:
+        return f"{which}: nothing loaded yet (nothing of the refused file)"
+    held = "; ".join(
+        f"{name} (version {version}, taken in {when:%Y-%m-%d %H:%M})"
+        for name, version, when in loaded
+    )
+    return f"{which} hold {held}; nothing of the refused file"

@@ -58,6 +58,7 @@ def quarantine(
         "column": refusal.column,
         "expected": refusal.expected,
         "found": refusal.found,
+        **refusal.details(),
     }
     target.with_name(target.name + ".reason.txt").write_text(str(refusal) + "\n", encoding="utf-8")
     target.with_name(target.name + ".reason.json").write_text(

@@ -9,6 +9,15 @@ Formats that can (``BatchFormat``) take many files at a time: one read and one c
 of files, one insert of the good files' rows and their manifest rows in one transaction. A file
 that fails any check in the batch is then looked at alone, exactly as it would have been
 without batches, so its refusal names the same line and column.
+
+Write-audit-publish: when intake is given an ``audit`` (the dataset's Great Expectations suite,
+as the Dagster intake asset gives it), the staged rows are validated before the transaction
+that replaces their partitions. A file whose rows break an error-level expectation is refused
+like a file with a structural problem: quarantined with its reason, a refused manifest row, and
+nothing written, so its partitions keep their previous rows in raw and in everything built from
+raw. A batch is validated once; when it breaks an error-level expectation, each of its files is
+validated alone to find the ones to refuse, and the others load. Without an ``audit`` (the
+benchmark of the structural intake) nothing is validated.
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import duckdb
 
@@ -25,7 +34,12 @@ from orchestration.landing import manifest
 from orchestration.landing.archive import archive_copy, quarantine
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileNotReady, FileRefused
+from orchestration.landing.staged import StagedRows
+from orchestration.pause_points import pause_point
 from orchestration.settings import Settings
+
+if TYPE_CHECKING:
+    from orchestration.quality.expectation_suites import SuiteOutcome
 
 
 class SourceFormat(Protocol):
@@ -68,6 +82,10 @@ class SourceFormat(Protocol):
         a survey; '' when any newer file of the dataset replaces the older."""
         ...
 
+    def staged_rows(self, file_name: str) -> StagedRows:
+        """The rows ``stage`` left in the connection, as ``replace`` will write them to raw."""
+        ...
+
 
 @runtime_checkable
 class BatchFormat(SourceFormat, Protocol):
@@ -91,6 +109,21 @@ class BatchFormat(SourceFormat, Protocol):
         partition within a scope."""
         ...
 
+    def staged_batch_rows(self, file_names: Sequence[str]) -> StagedRows:
+        """The rows ``stage_batch`` left of the named files, as ``replace_batch`` will write
+        them to raw, with ``source_file`` (the file name) beside each row's ``source_line``."""
+        ...
+
+
+class Audit(Protocol):
+    """Validates staged rows before they load: given the connection, where the rows are and
+    the partition keys they are for, returns the outcome. An outcome with ``errors`` refuses
+    the file; warnings are reported and the rows load."""
+
+    def __call__(
+        self, con: duckdb.DuckDBPyConnection, rows: StagedRows, partitions: Sequence[str]
+    ) -> SuiteOutcome: ...
+
 
 @dataclass(frozen=True)
 class LoadedFile:
@@ -108,12 +141,23 @@ class RefusedFile:
     quarantine_path: str
 
 
+@dataclass(frozen=True)
+class AuditedFile:
+    """What the audit found in one file's staged rows, and whether they loaded."""
+
+    name: str
+    partitions: tuple[str, ...]
+    outcome: SuiteOutcome
+    loaded: bool
+
+
 @dataclass
 class IntakeResult:
     loaded: list[LoadedFile] = field(default_factory=list)
     refused: list[RefusedFile] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     waiting: list[tuple[str, str]] = field(default_factory=list)  # name, why
+    audited: list[AuditedFile] = field(default_factory=list)  # empty when run without an audit
 
     @property
     def partitions_loaded(self) -> list[str]:
@@ -191,6 +235,9 @@ INTAKE_CHECKPOINT_THRESHOLD = "1GB"
 # A batch is read in one go and held in memory (DuckDB spills beyond its memory limit): bound
 # it by delivered bytes so peak memory stays well under 2 GB at national volume.
 INTAKE_BATCH_BYTES = 256 * 1024 * 1024
+# Validated, a batch's rows are also held as one DataFrame for Great Expectations (about twice
+# their delivered size, and as much again while GX works): audited batches are smaller.
+AUDITED_BATCH_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -220,6 +267,7 @@ def _take_one(
     landed: LandedFile,
     delivery: manifest.Delivery,
     result: IntakeResult,
+    audit: Audit | None = None,
 ) -> None:
     try:
         # Staged outside the transaction: line numbers come from the staged rowids.
@@ -230,6 +278,16 @@ def _take_one(
     except FileRefused as refusal:
         result.refused.append(_refuse(con, settings, delivery, landed, refusal))
         return
+    if audit is not None:
+        # Validated as staged, before anything is written: refused rows never reach raw.
+        outcome = audit(con, fmt.staged_rows(landed.name), delivery.partition_keys)
+        result.audited.append(
+            AuditedFile(landed.name, delivery.partition_keys, outcome, not outcome.errors)
+        )
+        if outcome.errors:
+            refusal = outcome.refusal(landed.name)
+            result.refused.append(_refuse(con, settings, delivery, landed, refusal))
+            return
     archived = archive_copy(settings.archive_dir, fmt.dataset, landed.path, landed.sha256)
     con.execute("begin transaction")
     try:
@@ -243,20 +301,60 @@ def _take_one(
     result.loaded.append(LoadedFile(landed.name, delivery.partition_keys, rows, version))
 
 
+def _audit_batch(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    fmt: BatchFormat,
+    audit: Audit,
+    good: list[tuple[LandedFile, manifest.Delivery]],
+    staged: dict[str, int],
+    result: IntakeResult,
+) -> list[tuple[LandedFile, manifest.Delivery]]:
+    """Validate the staged rows of a batch's good files once; when they break an error-level
+    expectation, validate each file alone and refuse those that break one. Returns the files
+    to load."""
+    names = [landed.name for landed, _ in good]
+    partitions = sorted({key for _, delivery in good for key in delivery.partition_keys})
+    together = audit(con, fmt.staged_batch_rows(names), partitions)
+    if together.errors:
+        alone = {
+            landed.name: audit(con, fmt.staged_batch_rows([landed.name]), delivery.partition_keys)
+            for landed, delivery in good
+        }
+    else:
+        alone = {name: together.in_file(name, staged[name]) for name in names}
+    passing = []
+    for landed, delivery in good:
+        outcome = alone[landed.name]
+        result.audited.append(
+            AuditedFile(landed.name, delivery.partition_keys, outcome, not outcome.errors)
+        )
+        if outcome.errors:
+            refusal = outcome.refusal(landed.name)
+            result.refused.append(_refuse(con, settings, delivery, landed, refusal))
+        else:
+            passing.append((landed, delivery))
+    return passing
+
+
 def _take_batch(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     fmt: BatchFormat,
     batch: _Batch,
     result: IntakeResult,
+    audit: Audit | None = None,
 ) -> None:
-    """Stage the batch in one go; its good files go in with one replace and their manifest rows
-    in one transaction; each other file is then taken alone, to be refused with its reason."""
+    """Stage the batch in one go and validate it (with an ``audit``); its good files go in with
+    one replace and their manifest rows in one transaction; each file that failed a structural
+    check is then taken alone, to be refused with its reason."""
     if len(batch.files) == 1:
-        _take_one(con, settings, fmt, *batch.files[0], result)
+        _take_one(con, settings, fmt, *batch.files[0], result, audit)
         return
     staged = fmt.stage_batch(con, [(landed.path, landed.name) for landed, _ in batch.files])
     good = [(landed, delivery) for landed, delivery in batch.files if landed.name in staged]
+    if audit is not None and good:
+        good = _audit_batch(con, settings, fmt, audit, good, staged, result)
     archived = {
         landed.name: archive_copy(settings.archive_dir, fmt.dataset, landed.path, landed.sha256)
         for landed, _ in good
@@ -294,7 +392,7 @@ def _take_batch(
     result.loaded.extend(loaded)
     for landed, delivery in batch.files:
         if landed.name not in staged:
-            _take_one(con, settings, fmt, landed, delivery, result)
+            _take_one(con, settings, fmt, landed, delivery, result, audit)
 
 
 def take_in(
@@ -303,8 +401,10 @@ def take_in(
     files: list[LandedFile],
     run_id: str | None,
     within: set[str] | None = None,
+    audit: Audit | None = None,
 ) -> IntakeResult:
-    """Load the dataset's files whose partitions all fall ``within`` the run's (None = any)."""
+    """Load the dataset's files whose partitions all fall ``within`` the run's (None = any),
+    each file's (or batch's) staged rows validated by ``audit`` first when one is given."""
     result = IntakeResult()
     batching = isinstance(fmt, BatchFormat)
     batch = _Batch()
@@ -313,7 +413,8 @@ def take_in(
         nonlocal batch
         if batch.files:
             assert isinstance(fmt, BatchFormat)
-            _take_batch(con, settings, fmt, batch, result)
+            _take_batch(con, settings, fmt, batch, result, audit)
+            pause_point("intake.between_files")
         batch = _Batch()
 
     with connect(settings.warehouse_path) as con:
@@ -350,11 +451,12 @@ def take_in(
                 continue
             tried.add(landed.sha256)
             if not batching:
-                _take_one(con, settings, fmt, landed, delivery, result)
+                _take_one(con, settings, fmt, landed, delivery, result, audit)
+                pause_point("intake.between_files")
                 continue
             batch.files.append((landed, delivery))
             batch.size += landed.path.stat().st_size
-            if batch.size >= INTAKE_BATCH_BYTES:
+            if batch.size >= (INTAKE_BATCH_BYTES if audit is None else AUDITED_BATCH_BYTES):
                 flush(con)
         flush(con)
         con.execute("checkpoint")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,84 @@ class FileRefused(Exception):
         if self.found is not None:
             text += f" (found {self.found!r})"
         return f"{text}; expected {self.expected}"
+
+    def details(self) -> dict[str, object]:
+        """More than the one line and column, for ``.reason.json`` (none for a structural
+        problem)."""
+        return {}
+
+
+def _lines_text(lines: tuple[int, ...], rows: int | None) -> str:
+    if not lines:
+        return "no particular line"
+    shown = ", ".join(str(line) for line in lines)
+    more = (rows or 0) - len(lines)
+    label = "line " if len(lines) == 1 else "lines "
+    return label + shown + (f" and {more} more" if more > 0 else "")
+
+
+@dataclass(frozen=True)
+class BrokenExpectation:
+    """One Great Expectations expectation a file's rows break, in words a person can act on:
+    where (column, how many rows, their first lines) and what was expected. Never the values
+    in the cells: some columns are restricted."""
+
+    what: str  # the expectation in plain words (its ``meta.why`` where the suite gives one)
+    expectation: str  # the GX expectation type, e.g. expect_column_values_to_not_be_null
+    columns: tuple[str, ...]  # the column(s) it looks at; () for the table as a whole
+    rows: int | None  # how many rows break it; None when it is not about rows
+    lines: tuple[int, ...]  # the first few of those rows' lines in the delivered file
+    expected: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.rows is not None:
+            where.append(f"{self.rows} row{'s' if self.rows != 1 else ''}")
+        if self.columns:
+            names = ", ".join(f"'{c}'" for c in self.columns)
+            where.append(f"column{'s' if len(self.columns) > 1 else ''} {names}")
+        located = f"{' in '.join(where)} " if where else ""
+        return (
+            f"{self.what}: {located}({_lines_text(self.lines, self.rows)}; "
+            f"GX {self.expectation}); expected {self.expected}"
+        )
+
+
+@dataclass(frozen=True)
+class ExpectationsFailed(FileRefused):
+    """A file that keeps the structural rules but whose rows break error-level expectations of
+    its dataset's Great Expectations suite: refused whole, like a structural problem."""
+
+    suite: str = ""
+    broken: tuple[BrokenExpectation, ...] = ()
+
+    @classmethod
+    def of(
+        cls, file_name: str, suite: str, broken: tuple[BrokenExpectation, ...]
+    ) -> ExpectationsFailed:
+        first = broken[0]
+        return cls(
+            file_name=file_name,
+            problem=f"rows break the Great Expectations suite {suite}: {first.what}",
+            expected=first.expected,
+            row=first.lines[0] if first.lines else None,
+            column=first.columns[0] if first.columns else None,
+            suite=suite,
+            broken=broken,
+        )
+
+    def __str__(self) -> str:
+        head = f"file {self.file_name}: "
+        if len(self.broken) == 1:
+            return f"{head}rows break the Great Expectations suite {self.suite}: {self.broken[0]}"
+        listed = "; ".join(f"({i}) {b}" for i, b in enumerate(self.broken, start=1))
+        return (
+            f"{head}rows break {len(self.broken)} expectations of the Great Expectations suite "
+            f"{self.suite}: {listed}"
+        )
+
+    def details(self) -> dict[str, object]:
+        return {"suite": self.suite, "expectations": [asdict(b) for b in self.broken]}
 
 
 class FileNotReady(Exception):

@@ -12,6 +12,7 @@ import dagster as dg
 
 from orchestration.lib.intake_assets import FormatFactory, intake_asset
 from orchestration.lib.partitions import PARTITIONS_BY_CADENCE
+from orchestration.quality.audit import DatasetSuite
 
 
 def intake_job_name(cadence: str) -> str:
@@ -24,6 +25,8 @@ class IntakeSource:
     make_format: FormatFactory
     group: str
     description: str
+    # The dataset's Great Expectations suite, run on each file's staged rows before they load.
+    suite: DatasetSuite | None = None
     cadence: str = "monthly"  # monthly | quarterly | unpartitioned
     deps: tuple[dg.AssetKey, ...] = ()
 
@@ -42,6 +45,7 @@ class IntakeSource:
             make_format=self.make_format,
             group=self.group,
             description=self.description,
+            suite=self.suite,
             partitions_def=self.partitions_def,
             deps=self.deps,
         )

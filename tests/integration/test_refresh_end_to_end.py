@@ -23,6 +23,7 @@ from orchestration.demo.police_uk import DATA_DIR as DEMO_DATA_DIR
 from orchestration.demo.police_uk import street_rows, write_street_csv
 from orchestration.refresh import refresh
 from orchestration.settings import PROJECT_ROOT, SEEDS_DIR
+from orchestration.status import read_status
 
 pytestmark = pytest.mark.slow
 SEED = 11
@@ -60,6 +61,18 @@ def mart_counts(warehouse: Path, period_type: str = "month") -> Counter:
             from marts.mart_csp_crime where period_type = ? and crime_count > 0
             """,
             [period_type],
+        ).fetchall()
+    return Counter({(m, c, t): n for m, c, t, n in rows})
+
+
+def published_counts(settings) -> Counter:
+    """mart_csp_crime monthly counts in the analysts' published copy."""
+    with duckdb.connect(str(settings.published_dir / "marts.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            """
+            select strftime(period_start, '%Y-%m'), csp_code, crime_type, crime_count
+            from mart_csp_crime where period_type = 'month' and crime_count > 0
+            """
         ).fetchall()
     return Counter({(m, c, t): n for m, c, t, n in rows})
 
@@ -233,20 +246,50 @@ def test_a_revised_month_replaces_its_rows_and_keeps_both_versions(settings):
     assert raw == (len(revised), 1, revised_sha, pending_in_revision)
 
 
-def test_a_blocking_expectation_failure_stops_the_marts(settings):
-    deliver(settings, "2024-04", "2024-04")
+def test_a_file_breaking_an_expectation_never_reaches_the_marts_now_or_later(settings, tmp_path):
+    deliver(settings, "2024-04", "2024-05")
     assert refresh(settings).ok
     before = mart_counts(settings.warehouse_path)
-    # Structurally fine, but a burglary without a Crime ID breaks an error-level expectation.
-    rows = street_rows(MonthKey(2024, 5), release=MonthKey(2024, 6), seed=SEED)
-    burglary = next(i for i, r in enumerate(rows) if r[9] == "Burglary")
-    rows[burglary][0] = ""
-    write_street_csv(settings.landing_for("police_uk") / "2024-05-leicestershire-street.csv", rows)
+    assert published_counts(settings) == before
+    # A revised May: structurally fine, but with 40 more burglaries, none with a Crime ID (an
+    # error-level expectation). Loaded, it would raise May's burglary figures.
+    rows = street_rows(MonthKey(2024, 5), release=MonthKey(2024, 9), seed=SEED)
+    burglary = next(r for r in rows if r[9] == "Burglary")
+    rows += [["", *burglary[1:]] for _ in range(40)]
+    may = settings.landing_for("police_uk") / "2024-05-leicestershire-street.csv"
+    write_street_csv(may, rows)
+    bad_sha = hashlib.sha256(may.read_bytes()).hexdigest()
 
     summary = refresh(settings)
 
-    assert not summary.ok and len(summary.failed_runs) == 1
-    checks = check_results(settings, summary.failed_runs[0])
+    # The intake run succeeded (refusing the file is its job); the refresh reports the refusal.
+    assert not summary.ok and summary.failed_runs == [] and len(summary.run_ids) >= 1
+    [(name, reason)] = summary.refused
+    assert name == may.name
+    assert "every crime (not ASB) carries a Crime ID: 40 rows in column 'crime_id'" in reason
+    assert f"lines {len(rows) - 38}, {len(rows) - 37}," in reason
+    checks = check_results(settings, summary.run_ids[0])
     assert checks["police_uk_street.great_expectations_suite"] == (False, "ERROR")
-    # dbt did not run, so the analysts' mart still shows what it showed before.
-    assert mart_counts(settings.warehouse_path) == before
+    assert checks["police_uk_street.delivered_files_accepted"] == (False, "ERROR")
+    assert mart_counts(settings.warehouse_path) == before  # the previous good May stands
+    assert published_counts(settings) == before
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from raw.police_uk_street where source_sha256 = ?", [bad_sha]
+        ).fetchall() == [(0,)]
+
+    # A later refresh builds the marts again (June arrives): still nothing of the bad file.
+    june = read_copy(deliver(settings, "2024-06", "2024-06"), tmp_path / "june")
+    later = refresh(settings)
+
+    assert later.ok
+    after = mart_counts(settings.warehouse_path)
+    assert {k: v for k, v in after.items() if k[0] != "2024-06"} == before
+    assert {k: v for k, v in after.items() if k[0] == "2024-06"} == expected_counts(june)
+    assert published_counts(settings) == after
+    street = next(s for s in read_status(settings) if s.dataset == "police_uk_street")
+    assert [(n, r) for n, _, r, _ in street.refused] == [(may.name, reason)]
+    [holding] = street.holding
+    assert holding.startswith(f"2024-05 hold {may.name} (version 1, taken in ")
+    assert holding.endswith("; nothing of the refused file")
+    assert street.partitions == ["2024-04", "2024-05", "2024-06"]

@@ -1,8 +1,9 @@
 """A corpus of bad and awkward files, built from the real police.uk files, in one refresh.
 
-Every bad file is refused with a reason naming its line and column; every awkward-but-valid
-file (BOM, LF line ends, Windows-1252, a renamed copy of a loaded file) loads exactly; the
-months already in the warehouse keep their rows; nothing else changes.
+Every bad file (broken, or breaking its Great Expectations suite) is refused with a reason naming
+its line and column; every awkward-but-valid file (BOM, LF line ends, Windows-1252, a renamed
+copy of a loaded file) loads exactly; the months already in the warehouse keep their rows;
+nothing else changes.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ def test_every_bad_file_is_refused_and_every_awkward_file_loads(settings):
         "2020-05-leicestershire-street.csv": (real("2020-05").split(b"\r\n")[0] + b"\r\n", ("no data rows",)),
         "2020-06-leicestershire-street.csv": (real("2020-06").replace(b"Blaby 002A", b"Blaby \x81002A", 1), ("unreadable bytes",)),
         "2020-07-nottinghamshire-street.csv": (real("2020-07"), ("not configured",)),
+        # structurally sound, but a crime placed east of Great Britain: refused by the suite
+        "2020-08-leicestershire-street.csv": (rewrite(real("2020-08"), set_cell(9, 4, "12.5")), ("line 9", "'longitude_num'", "inside Great Britain")),
         f"{future:%Y-%m}-leicestershire-street.csv": (real("2020-08"), ("not ended yet",)),
         "leicestershire-2020-09.csv": (real("2020-09"), ("no source", "YYYY-MM-<force>-street.csv")),
         "2020-10-leicestershire-stop-and-search.csv": (b"Type,Date\r\nPerson search,2020-10-01\r\n", ("no source",)),

@@ -32,6 +32,14 @@ def test_definitions_load_with_the_crime_slice_end_to_end():
     assert dg.AssetKey(["raw", "police_uk_street"]) in upstream
     check_names = {c.name for c in graph.asset_check_keys if c.asset_key == raw.key}
     assert check_names == {"delivered_files_accepted", "great_expectations_suite"}
+    # Reported by the intake asset itself, and blocking nothing: a file breaking the suite
+    # is refused before any of its rows load.
+    raw_assets = [graph.get(key) for key in graph.get_all_asset_keys() if key.path[0] == "raw"]
+    assert len(raw_assets) == 9
+    for node in raw_assets:
+        specs = {spec.name: spec for spec in node.assets_def.check_specs}
+        assert set(specs) == {"delivered_files_accepted", "great_expectations_suite"}, node.key
+        assert not any(spec.blocking for spec in specs.values())
     assert defs.resolve_job_def("intake_monthly_sources").executor_def == dg.in_process_executor
     # Intake jobs take files in; only the build job builds dbt and publishes.
     intake = defs.resolve_job_def("intake_monthly_sources").asset_layer.executable_asset_keys

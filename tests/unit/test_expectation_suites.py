@@ -1,4 +1,5 @@
-"""The police.uk GX suite: passes good rows, warns on oddities, errors on breakage."""
+"""The police.uk GX suite: passes good rows, warns on oddities, errors on breakage, and says
+where in words and line numbers, never with the values in the cells."""
 
 import pandas as pd
 import pytest
@@ -12,6 +13,7 @@ PARAMS = {"months": ["2024-06"], "forces": ["Leicestershire Police"]}
 def frame(rows: list[dict]) -> pd.DataFrame:
     base = {c: None for c in RAW_COLUMNS}
     df = pd.DataFrame([{**base, **row} for row in rows])
+    df["source_line"] = range(2, len(df) + 2)
     df["longitude_num"] = pd.to_numeric(df["longitude"])
     df["latitude_num"] = pd.to_numeric(df["latitude"])
     return df
@@ -50,7 +52,8 @@ def test_a_new_outcome_category_is_a_warning_not_an_error(good_rows):
     assert outcome.errors == []
     [warning] = outcome.warnings
     assert warning.column == "last_outcome_category" and warning.unexpected_count == 1
-    assert warning.examples == ["Offender given a community resolution"]
+    assert warning.lines == (32,)  # the 31st row: line 32 of its file
+    assert "community resolution" not in str(warning)  # where, never what the cell holds
 
 
 @pytest.mark.parametrize(
@@ -66,3 +69,39 @@ def test_a_new_outcome_category_is_a_warning_not_an_error(good_rows):
 def test_breakage_is_an_error_naming_the_column(good_rows, bad_row, column):
     outcome = run_suite("police_uk_street", frame([*good_rows, bad_row]), PARAMS)
     assert [f.column for f in outcome.errors] == [column]
+
+
+def test_a_failure_says_what_where_how_many_and_what_was_expected(good_rows):
+    rows = [*good_rows]
+    for line in (5, 9, 12, 20, 25, 28, 30):  # lines 5.. hold rows 4..; make them broken
+        rows[line - 2] = crime(longitude="12.5", crime_type="Burglary")
+    outcome = run_suite("police_uk_street", frame(rows), PARAMS)
+
+    [error] = outcome.errors
+    assert error.column == "longitude_num" and error.unexpected_count == 7
+    assert error.lines == (5, 9, 12, 20, 25)  # the first five
+    text = str(outcome.refusal("2024-06-leicestershire-street.csv"))
+    assert text.startswith("file 2024-06-leicestershire-street.csv: ")
+    assert "inside Great Britain" in text  # the suite's meta.why
+    assert "7 rows in column 'longitude_num'" in text
+    assert "lines 5, 9, 12, 20, 25 and 2 more" in text
+    assert "expect_column_values_to_be_between" in text
+    assert "expected longitude_num from -8.7 to 1.8" in text
+    assert "12.5" not in text
+
+
+def test_a_conditional_expectation_names_its_condition(good_rows):
+    outcome = run_suite("police_uk_street", frame([*good_rows, crime(crime_id=None)]), PARAMS)
+    [error] = outcome.errors
+    assert error.expected == (
+        'a value in crime_id on every row where crime_type != "Anti-social behaviour"'
+    )
+    assert error.lines == (32,)
+
+
+def test_an_expectation_that_cannot_be_evaluated_fails_closed(good_rows):
+    broken_frame = frame(good_rows).drop(columns=["longitude_num"])
+    outcome = run_suite("police_uk_street", broken_frame, PARAMS)
+    [error] = outcome.errors  # an error-level expectation GX could not run refuses the rows
+    assert error.column == "longitude_num"
+    assert "could not be evaluated" in str(error)

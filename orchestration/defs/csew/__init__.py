@@ -3,6 +3,5 @@
 import dagster as dg
 
 from orchestration.defs.csew.assets import SOURCES
-from orchestration.defs.csew.checks import csew_checks
 
-defs = dg.Definitions(assets=[s.asset for s in SOURCES], asset_checks=csew_checks)
+defs = dg.Definitions(assets=[s.asset for s in SOURCES])

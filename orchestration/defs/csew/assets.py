@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.defs.csew.checks import CSEW_SUITE
 from orchestration.defs.csew.format import CsewFormat
 from orchestration.lib.intake_source import IntakeSource
 
@@ -10,6 +11,7 @@ RAW_CSEW_KEY = dg.AssetKey(["raw", "csew_force_estimates"])
 ESTIMATES = IntakeSource(
     key=RAW_CSEW_KEY,
     make_format=CsewFormat,
+    suite=CSEW_SUITE,
     group="csew",
     cadence="unpartitioned",
     description=(

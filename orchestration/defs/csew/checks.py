@@ -1,12 +1,9 @@
-"""Checks on the raw CSEW estimates."""
+"""The CSEW estimates' Great Expectations suite, run on each file's staged rows."""
 
-from orchestration.defs.csew.assets import RAW_CSEW_KEY
-from orchestration.lib.intake_checks import intake_checks
+from orchestration.quality.audit import DatasetSuite
 
-csew_checks = intake_checks(
-    key=RAW_CSEW_KEY,
-    dataset="csew_force_estimates",
+CSEW_SUITE = DatasetSuite(
     suite="csew_force_estimates",
-    frame_query="select * from raw.csew_force_estimates where strftime(period_end, '%Y-%m') in ?",
+    frame_query="select * from {rows}",
     parameters=lambda settings, periods: {},
 )

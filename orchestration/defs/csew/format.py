@@ -25,6 +25,7 @@ import duckdb
 from orchestration.forces import all_forces
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
+from orchestration.landing.staged import StagedRows
 from orchestration.landing.tabular import Column, partitions_in_content, stage_table
 from orchestration.reference import peer_forces
 from orchestration.settings import Settings
@@ -216,6 +217,13 @@ class CsewFormat:
                 expected="one estimate per force x period x measure",
             )  # fmt: skip
         return rows
+
+    def staged_rows(self, file_name: str) -> StagedRows:
+        """The staged estimates, as ``replace`` writes them."""
+        return StagedRows(
+            "select force_slug, period_end, measure, estimate, ci_lower, ci_upper, unweighted_n, "
+            f"source_line from {STAGED}"
+        )
 
     def replace(
         self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, replacing: bool = True

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.defs.home_office.checks import CSP_CRIME_SUITE
 from orchestration.defs.home_office.format import CspCrimeFormat
 from orchestration.lib.intake_source import IntakeSource
 
@@ -10,6 +11,7 @@ RAW_CSP_CRIME_KEY = dg.AssetKey(["raw", "home_office_csp_crime"])
 CSP_CRIME = IntakeSource(
     key=RAW_CSP_CRIME_KEY,
     make_format=CspCrimeFormat,
+    suite=CSP_CRIME_SUITE,
     group="home_office",
     cadence="quarterly",
     description=(

@@ -1,17 +1,11 @@
-"""Checks on the raw Home Office CSP table."""
+"""The Home Office CSP table's Great Expectations suite, run on each file's staged rows."""
 
-from orchestration.defs.home_office.assets import RAW_CSP_CRIME_KEY
 from orchestration.forces import configured_forces
-from orchestration.lib.intake_checks import intake_checks
+from orchestration.quality.audit import DatasetSuite
 
-csp_crime_checks = intake_checks(
-    key=RAW_CSP_CRIME_KEY,
-    dataset="home_office_csp_crime",
+CSP_CRIME_SUITE = DatasetSuite(
     suite="home_office_csp_crime",
-    frame_query="""
-        select *, try_cast(number_of_offences as bigint) as offences
-        from raw.home_office_csp_crime where strftime(partition_quarter, '%Y-%m') in ?
-    """,
+    frame_query="select *, try_cast(number_of_offences as bigint) as offences from {rows}",
     parameters=lambda settings, quarters: {
         "forces": [f.pfa_name for f in configured_forces(settings)]
     },

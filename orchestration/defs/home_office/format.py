@@ -18,6 +18,7 @@ import duckdb
 from orchestration.forces import configured_forces
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
+from orchestration.landing.staged import StagedRows
 from orchestration.landing.tabular import (
     Column,
     check_rules,
@@ -131,6 +132,14 @@ class CspCrimeFormat:
                 + f", for quarters from {self.first_quarter:%Y-%m} (PCP_HISTORY_START)",
             )
         return rows
+
+    def staged_rows(self, file_name: str) -> StagedRows:
+        """The configured forces' staged rows, as ``replace`` writes them."""
+        columns = ", ".join(c.name for c in COLUMNS if c.name != "number_of_offences")
+        return StagedRows(
+            f"select {columns}, offences as number_of_offences, "
+            f"{QUARTER_START_SQL} as partition_quarter, source_line from {STAGED}"
+        )
 
     def replace(
         self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, replacing: bool = True

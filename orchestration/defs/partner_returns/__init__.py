@@ -3,6 +3,5 @@
 import dagster as dg
 
 from orchestration.defs.partner_returns.assets import SOURCES
-from orchestration.defs.partner_returns.checks import returns_checks
 
-defs = dg.Definitions(assets=[s.asset for s in SOURCES], asset_checks=returns_checks)
+defs = dg.Definitions(assets=[s.asset for s in SOURCES])

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.defs.partner_returns.checks import RETURNS_SUITE
 from orchestration.defs.partner_returns.format import PartnerReturnFormat
 from orchestration.lib.intake_source import IntakeSource
 
@@ -10,6 +11,7 @@ RAW_RETURNS_KEY = dg.AssetKey(["raw", "partner_returns"])
 RETURNS = IntakeSource(
     key=RAW_RETURNS_KEY,
     make_format=lambda settings: PartnerReturnFormat(),
+    suite=RETURNS_SUITE,
     group="partner_returns",
     cadence="unpartitioned",
     description=(

@@ -1,12 +1,9 @@
-"""Checks on the raw partner returns."""
+"""The partner returns' Great Expectations suite, run on each file's staged rows."""
 
-from orchestration.defs.partner_returns.assets import RAW_RETURNS_KEY
-from orchestration.lib.intake_checks import intake_checks
+from orchestration.quality.audit import DatasetSuite
 
-returns_checks = intake_checks(
-    key=RAW_RETURNS_KEY,
-    dataset="partner_returns",
+RETURNS_SUITE = DatasetSuite(
     suite="partner_returns",
-    frame_query="select * from raw.partner_returns where lower(source_file) in ?",
+    frame_query="select * from {rows}",
     parameters=lambda settings, keys: {},
 )

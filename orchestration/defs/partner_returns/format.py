@@ -26,6 +26,7 @@ import duckdb
 
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
+from orchestration.landing.staged import StagedRows
 from orchestration.landing.tabular import Column, stage_table
 from orchestration.reference import area_code_for, metric_catalogue
 
@@ -232,6 +233,14 @@ class PartnerReturnFormat:
         )
         con.executemany(f"insert into {STAGED} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", clean)
         return rows
+
+    def staged_rows(self, file_name: str) -> StagedRows:
+        """The staged figures, as ``replace`` writes them."""
+        return StagedRows(
+            "select metric_id, area_code, period, period_type, value, numerator, denominator, "
+            f"submitted_by, submitted_at, ?::varchar as source_file, source_line from {STAGED}",
+            [file_name],
+        )
 
     def replace(
         self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, replacing: bool = True

@@ -1,11 +1,7 @@
-"""police.uk street-level crime and outcomes: format, raw assets, checks."""
+"""police.uk street-level crime and outcomes: format, raw assets and their suites."""
 
 import dagster as dg
 
 from orchestration.defs.police_uk.assets import SOURCES
-from orchestration.defs.police_uk.checks import outcomes_checks, street_checks
 
-defs = dg.Definitions(
-    assets=[source.asset for source in SOURCES],
-    asset_checks=[*street_checks, *outcomes_checks],
-)
+defs = dg.Definitions(assets=[source.asset for source in SOURCES])

@@ -22,6 +22,7 @@ from orchestration.forces import all_forces
 from orchestration.landing.encoding import is_utf8, utf8_copy
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
+from orchestration.landing.staged import StagedRows
 from orchestration.landing.tabular import (
     Rule,
     check_rules,
@@ -271,8 +272,34 @@ def replace_month(
     )
 
 
+def _as_raw(header: tuple[str, ...], prefix: str = "") -> str:
+    """The delivered columns under their raw names."""
+    names = zip(header, raw_columns(header), strict=True)
+    return ", ".join(f'{prefix}"{h}" as {c}' for h, c in names)
+
+
+def staged_file_rows(header: tuple[str, ...] = HEADER) -> StagedRows:
+    """The rows ``stage_police_uk_file`` staged, as ``replace_month`` writes them."""
+    return StagedRows(f"select {_as_raw(header)}, rowid + 2 as source_line from _incoming_street")
+
+
 BATCH_TABLE = "_incoming_batch"
 BATCH_FILES = "_incoming_batch_files"
+
+
+def staged_batch_rows(file_names: Sequence[str], header: tuple[str, ...] = HEADER) -> StagedRows:
+    """The rows of the named files ``stage_police_uk_batch`` staged, as ``replace_months``
+    writes them (a row's line is its position in its file + 2), with their file's name."""
+    return StagedRows(
+        f"""
+        select {_as_raw(header, "batch.")}, files.file_name as source_file,
+               batch.rowid - files.first_rowid + 2 as source_line
+        from {BATCH_TABLE} as batch
+        join {BATCH_FILES} as files on files.file_index = batch.file_index
+        where list_contains(?, files.file_name)
+        """,
+        [list(file_names)],
+    )
 
 
 def stage_police_uk_batch(
@@ -461,6 +488,12 @@ class PoliceUkFormat:
         self, con: duckdb.DuckDBPyConnection, files: Sequence[tuple[str, str, bool]]
     ) -> None:
         replace_months(con, files, self.table, self.header)
+
+    def staged_rows(self, file_name: str) -> StagedRows:
+        return staged_file_rows(self.header)
+
+    def staged_batch_rows(self, file_names: Sequence[str]) -> StagedRows:
+        return staged_batch_rows(file_names, self.header)
 
 
 class StreetFormat(PoliceUkFormat):

@@ -3,6 +3,7 @@ their collision), split by collision month."""
 
 import dagster as dg
 
+from orchestration.defs.stats19.checks import CASUALTY_SUITE, COLLISION_SUITE, VEHICLE_SUITE
 from orchestration.defs.stats19.format import Stats19Format
 from orchestration.lib.intake_source import IntakeSource
 
@@ -13,6 +14,7 @@ RAW_VEHICLE_KEY = dg.AssetKey(["raw", "stats19_vehicle"])
 COLLISIONS = IntakeSource(
     key=RAW_COLLISION_KEY,
     make_format=lambda settings: Stats19Format("collision", settings),
+    suite=COLLISION_SUITE,
     group="stats19",
     description=(
         "DfT STATS19 collisions for the configured forces (police_force), from "
@@ -24,6 +26,7 @@ COLLISIONS = IntakeSource(
 CASUALTIES = IntakeSource(
     key=RAW_CASUALTY_KEY,
     make_format=lambda settings: Stats19Format("casualty", settings),
+    suite=CASUALTY_SUITE,
     group="stats19",
     deps=(RAW_COLLISION_KEY,),
     description=(
@@ -35,6 +38,7 @@ CASUALTIES = IntakeSource(
 VEHICLES = IntakeSource(
     key=RAW_VEHICLE_KEY,
     make_format=lambda settings: Stats19Format("vehicle", settings),
+    suite=VEHICLE_SUITE,
     group="stats19",
     deps=(RAW_COLLISION_KEY,),
     description="DfT STATS19 vehicles (optional), placed in their collision's month.",

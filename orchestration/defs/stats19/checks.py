@@ -1,39 +1,26 @@
-"""Checks on the raw STATS19 assets, run in the same run as their intake."""
+"""The STATS19 Great Expectations suites, as intake runs them on each file's staged rows."""
 
-from orchestration.defs.stats19.assets import RAW_CASUALTY_KEY, RAW_COLLISION_KEY, RAW_VEHICLE_KEY
 from orchestration.forces import configured_forces
-from orchestration.lib.intake_checks import intake_checks
+from orchestration.quality.audit import DatasetSuite
 
 
 def _parameters(settings, months):
     return {"force_codes": [str(f.stats19_code) for f in configured_forces(settings)]}
 
 
-_ROWS_IN = "from {table} where strftime(partition_month, '%Y-%m') in ?"
-
-collision_checks = intake_checks(
-    key=RAW_COLLISION_KEY,
-    dataset="stats19_collision",
+COLLISION_SUITE = DatasetSuite(
     suite="stats19_collision",
-    frame_query="select *, try_strptime(date, '%d/%m/%Y') as collision_date "
-    + _ROWS_IN.format(table="raw.stats19_collision"),
+    frame_query="select *, try_strptime(date, '%d/%m/%Y') as collision_date from {rows}",
     parameters=_parameters,
 )
 
-casualty_checks = intake_checks(
-    key=RAW_CASUALTY_KEY,
-    dataset="stats19_casualty",
+CASUALTY_SUITE = DatasetSuite(
     suite="stats19_casualty",
     frame_query="select *, "
-    "try_cast(casualty_adjusted_severity_serious as double) as adjusted_serious "
-    + _ROWS_IN.format(table="raw.stats19_casualty"),
+    "try_cast(casualty_adjusted_severity_serious as double) as adjusted_serious from {rows}",
     parameters=_parameters,
 )
 
-vehicle_checks = intake_checks(
-    key=RAW_VEHICLE_KEY,
-    dataset="stats19_vehicle",
-    suite="stats19_vehicle",
-    frame_query="select * " + _ROWS_IN.format(table="raw.stats19_vehicle"),
-    parameters=_parameters,
+VEHICLE_SUITE = DatasetSuite(
+    suite="stats19_vehicle", frame_query="select * from {rows}", parameters=_parameters
 )

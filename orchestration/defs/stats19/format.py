@@ -26,6 +26,7 @@ from orchestration.forces import configured_forces
 from orchestration.landing.encoding import utf8_copy
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileNotReady, FileRefused
+from orchestration.landing.staged import StagedRows
 from orchestration.landing.tabular import first_bad, read_csv_as_text
 from orchestration.settings import Settings
 
@@ -370,6 +371,14 @@ class Stats19Format:
                 expected=f"months {parsed.months[0]}..{parsed.months[-1]}",
                 found=str(bad[1])[:7],
             )  # fmt: skip
+
+    def staged_rows(self, file_name: str) -> StagedRows:
+        """The configured forces' rows ``stage`` placed in their months, as ``replace`` writes
+        them."""
+        return StagedRows(
+            f"select {', '.join(self.spec.columns)}, partition_month, source_line "
+            "from _stats19_placed"
+        )
 
     def replace(
         self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, replacing: bool = True

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.defs.victim_survey.checks import RESPONSES_SUITE
 from orchestration.defs.victim_survey.format import VictimSurveyFormat
 from orchestration.lib.intake_source import IntakeSource
 
@@ -10,6 +11,7 @@ RAW_RESPONSES_KEY = dg.AssetKey(["raw", "victim_survey_responses"])
 RESPONSES = IntakeSource(
     key=RAW_RESPONSES_KEY,
     make_format=lambda settings: VictimSurveyFormat(settings.history_start),
+    suite=RESPONSES_SUITE,
     group="victim_survey",
     description=(
         "Victim satisfaction survey responses (force survey, domestic-abuse victims, OPCC "

@@ -28,6 +28,7 @@ import duckdb
 
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
+from orchestration.landing.staged import StagedRows
 from orchestration.landing.tabular import Column, check_rules, first_bad, stage_table
 from orchestration.settings import DEFAULT_HISTORY_START
 
@@ -176,6 +177,19 @@ class VictimSurveyFormat:
             )  # fmt: skip
         return rows
 
+    def staged_rows(self, file_name: str) -> StagedRows:
+        """The staged responses as ``replace`` writes them to raw: never the comment."""
+        parsed = parse_file_name(file_name)
+        return StagedRows(
+            f"""
+            select ?::varchar as survey, response_id, cast({DATE_SQL} as date) as response_date,
+                   {SATISFACTION_SQL} as overall_satisfaction, crime_group, area_code,
+                   ?::date as partition_month, source_line
+            from _incoming_survey
+            """,
+            [parsed.survey, parsed.month_start],
+        )
+
     def replace(
         self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, replacing: bool = True
     ) -> None:
@@ -185,15 +199,15 @@ class VictimSurveyFormat:
                 f"delete from {table} where survey = ? and partition_month = ?",
                 [parsed.survey, parsed.month_start],
             )
+        # The rows the audit validated, exactly.
+        staged = self.staged_rows(file_name)
         con.execute(
             f"""
             insert into {self.table} (survey, response_id, response_date, overall_satisfaction,
-                crime_group, area_code, partition_month, source_sha256, source_line)
-            select ?, response_id, cast({DATE_SQL} as date), {SATISFACTION_SQL}, crime_group,
-                   area_code, ?, ?, source_line
-            from _incoming_survey order by source_line
+                crime_group, area_code, partition_month, source_line, source_sha256)
+            select *, ? from ({staged.sql}) order by source_line
             """,
-            [parsed.survey, parsed.month_start, sha256],
+            [sha256, *staged.params],  # positional: the outer ? comes first
         )
         con.execute(
             """

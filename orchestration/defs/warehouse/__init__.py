@@ -11,7 +11,7 @@ from orchestration.defs.warehouse.readiness import (
     board_readiness_job,
     board_readiness_schedule,
 )
-from orchestration.defs.warehouse.resources import RunProcess, WarehouseWriter
+from orchestration.lib.resources import RunProcess, WarehouseWriter
 
 defs = dg.Definitions(
     assets=[warehouse_dbt_models, published_marts, board_readiness_alerts],

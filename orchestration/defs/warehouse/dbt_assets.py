@@ -15,7 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from packaging import version
 
 from orchestration.database import connect
-from orchestration.defs.warehouse.resources import WarehouseWriter
+from orchestration.lib.resources import WarehouseWriter
 from orchestration.lib.runs import TRIGGER_TAG
 from orchestration.pause_points import pause_point
 from orchestration.publication.build_state import finish_build, start_build

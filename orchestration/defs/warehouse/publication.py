@@ -6,7 +6,7 @@ import dagster as dg
 
 from orchestration.database import connect
 from orchestration.defs.warehouse.dbt_assets import warehouse_dbt_models
-from orchestration.defs.warehouse.resources import WarehouseWriter
+from orchestration.lib.resources import WarehouseWriter
 from orchestration.publication.board_snapshots import freeze_due_boards
 from orchestration.publication.build_state import latest_build, mark_published
 from orchestration.publication.publish import publish

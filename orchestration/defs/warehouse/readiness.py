@@ -11,7 +11,7 @@ from datetime import date
 
 import dagster as dg
 
-from orchestration.defs.warehouse.resources import RunProcess
+from orchestration.lib.resources import RunProcess
 from orchestration.readiness.alert_log import read_failing_channels
 from orchestration.readiness.evaluate import NotPublished, boards_open_for_evaluation
 from orchestration.readiness.run import evaluate_board

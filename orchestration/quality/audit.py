@@ -1,0 +1,59 @@
+"""A dataset's Great Expectations suite as intake runs it: on a file's staged rows, before they
+load (write-audit-publish).
+
+Each source declares its ``DatasetSuite`` once, in ``defs/<source>/checks.py``: the suite's
+name, the frame the suite expects (the staged rows in the raw table's shape, with any columns
+the suite computes on, such as ``longitude_num``) and the suite's parameters (the months loaded,
+the configured forces, ...). The Dagster intake asset hands ``audit(settings)`` to intake; the
+benchmark measures the structural intake without it, and the validation of the same rows apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from orchestration.landing.intake import Audit
+from orchestration.landing.staged import StagedRows
+from orchestration.quality.expectation_suites import SuiteOutcome, run_suite
+from orchestration.settings import Settings
+
+ParameterFactory = Callable[[Settings, list[str]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DatasetSuite:
+    suite: str  # expectations/<suite>.json
+    # The frame the suite validates, selected from ``{rows}``: the rows in the raw table's
+    # shape (its columns, ``source_line`` and, for a batch, ``source_file``). Keep
+    # ``source_line`` (and ``source_file``): they say where a failing row is.
+    frame_query: str
+    parameters: ParameterFactory  # (settings, partition keys) -> the suite's parameters
+
+    def frame(self, con: duckdb.DuckDBPyConnection, rows: StagedRows) -> pd.DataFrame:
+        query = self.frame_query.replace("{rows}", f"({rows.sql}) as staged")
+        return con.execute(query, rows.params).df()
+
+    def validate(
+        self,
+        settings: Settings,
+        con: duckdb.DuckDBPyConnection,
+        rows: StagedRows,
+        partitions: Sequence[str],
+    ) -> SuiteOutcome:
+        frame = self.frame(con, rows)
+        return run_suite(self.suite, frame, self.parameters(settings, sorted(partitions)))
+
+    def audit(self, settings: Settings) -> Audit:
+        """What ``take_in`` runs on each file's (or batch's) staged rows."""
+
+        def audit(
+            con: duckdb.DuckDBPyConnection, rows: StagedRows, partitions: Sequence[str]
+        ) -> SuiteOutcome:
+            return self.validate(settings, con, rows, partitions)
+
+        return audit
