@@ -88,7 +88,8 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path) -> Publication:
     """Copy the marts (from the open warehouse connection) to ``published_dir``."""
     published_dir.mkdir(parents=True, exist_ok=True)
     remove_unfinished(published_dir)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    # Microseconds, so folder names sort in publication order (cleaning relies on it).
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:6]
     staging_db = published_dir / f".marts-{stamp}.duckdb"
     parquet_dir = published_dir / f"parquet-{stamp}"
     parquet_dir.mkdir()
@@ -123,6 +124,10 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path) -> Publication:
 
 
 def _swap_symlink(link: Path, target_name: str) -> None:
+    if link.is_dir() and not link.is_symlink():
+        # A real folder where the link belongs (a data dir copied without its symlinks): set it
+        # aside under a name older than any publication's, so it is cleared like an old one.
+        link.rename(link.with_name(f"parquet-00000000T000000000000-{uuid.uuid4().hex[:6]}"))
     temporary = link.with_name(f".{link.name}-{uuid.uuid4().hex[:6]}")
     temporary.symlink_to(target_name)
     os.replace(temporary, link)

@@ -22,6 +22,7 @@ import duckdb
 
 from orchestration.database import connect
 from orchestration.settings import Settings
+from orchestration.writer_lock import DatabaseBusy
 
 TABLE = "alert_log"
 # Where the log used to be, inside the warehouse.
@@ -79,7 +80,7 @@ def migrate_from_warehouse(con: duckdb.DuckDBPyConnection, warehouse: Path) -> b
                     rows = old.execute(
                         f"select {', '.join(COLUMNS)} from {OLD_TABLE} order by attempted_at"
                     ).fetchall()
-        except duckdb.Error:
+        except (duckdb.Error, DatabaseBusy):
             return False  # the warehouse is busy (a refresh holds it): retry next time
     if rows:
         con.executemany(
@@ -158,5 +159,5 @@ def read_failing_channels(settings: Settings) -> list[tuple[str, str, str]] | No
     try:
         with connect(settings.alerts_path, read_only=True) as con:
             return failing_channels(con)
-    except duckdb.IOException:
+    except DatabaseBusy:
         return None

@@ -34,5 +34,7 @@ def demo_copy(demo, tmp_path, monkeypatch):
     settings, delivered, _ = demo
     target = tmp_path / "data"
     # Hard links would share bytes with the shared warehouse: copy, but not Dagster's history.
-    shutil.copytree(settings.data_dir, target, ignore=shutil.ignore_patterns("dagster"))
+    shutil.copytree(
+        settings.data_dir, target, symlinks=True, ignore=shutil.ignore_patterns("dagster")
+    )
     return private_data_dir(monkeypatch, target), delivered

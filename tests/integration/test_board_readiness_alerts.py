@@ -305,7 +305,11 @@ def test_the_daily_asset_evaluates_open_boards_from_the_published_marts(fresh_lo
 
     monkeypatch.setattr(readiness_defs, "date", FirstDayOfTheWindow)
     late_arrived = late_return_received(fresh_log) is not None
-    result = dg.materialize([readiness_defs.board_readiness_alerts])
+    from orchestration.lib.resources import RunProcess
+
+    result = dg.materialize(
+        [readiness_defs.board_readiness_alerts], resources={"run_process": RunProcess()}
+    )
     assert result.success
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert checks["alert_channels_delivered"].passed

@@ -167,8 +167,8 @@ def test_z_p_and_rag_rederive_from_each_row(demo):
     assert set(seen) == {"green", "amber", "red", "grey"}, seen
 
 
-def test_published_marts_swap_atomically_under_a_reader_and_boards_stay_frozen(demo):
-    settings, _, _ = demo
+def test_published_marts_swap_atomically_under_a_reader_and_boards_stay_frozen(demo_copy):
+    settings, _ = demo_copy  # this test refreshes: a private copy, not the shared warehouse
     published = settings.published_dir / "marts.duckdb"
     snapshot_sql = (
         "select snapshot_name, reporting_quarter, metric_id, latest_value, rag, frozen_at "

@@ -154,7 +154,7 @@ def test_unreadable_bytes_are_refused_with_their_line(good_file):
         ("leicestershire-2024-06.csv", "does not say which month"),
         ("2024-13-leicestershire-street.csv", "not a month"),
         ("2024-06-nottinghamshire-street.csv", "not configured"),
-        ("2009-06-leicestershire-street.csv", "before police.uk"),
+        ("2009-06-leicestershire-street.csv", "before the warehouse's history start"),
         (f"{date.today():%Y-%m}-leicestershire-street.csv", "not ended yet"),
     ],
 )

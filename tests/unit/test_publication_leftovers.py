@@ -53,3 +53,17 @@ def test_publication_copes_with_a_quote_in_the_data_dir(tmp_path):
     reader = duckdb.connect(str(publication.database), read_only=True)
     assert reader.execute("select x from mart_x").fetchall() == [(2,)]
     assert (publication.parquet_dir / "mart_x.parquet").exists()
+
+
+def test_a_real_folder_where_the_parquet_link_belongs_is_set_aside(tmp_path):
+    """A data dir copied without its symlinks has a folder named `parquet`: publication still
+    swaps its link in, and the folder is cleared like an old publication."""
+    published = tmp_path / "published"
+    warehouse = duckdb.connect()
+    warehouse.execute("create schema marts; create table marts.mart_x as select 3 as x")
+    (published / "parquet").mkdir(parents=True)
+    (published / "parquet" / "mart_x.parquet").write_bytes(b"stale")
+    publish(warehouse, published)
+    publish(warehouse, published)
+    assert (published / "parquet").is_symlink()
+    assert not any(p.name.startswith("parquet-00000000") for p in published.iterdir())
