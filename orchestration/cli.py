@@ -104,13 +104,29 @@ def demo_data(out_dir: Path, start: str, end: str, seed: int, withhold: bool) ->
 )
 def refresh(verbose: bool, quiet: bool, wait_seconds: float) -> None:
     """Take in new or changed files from landing, then build and publish the warehouse once."""
+    from contextlib import nullcontext
+
+    from orchestration.quality.suite_worker import suites_in_a_second_process
+    from orchestration.settings import export_runtime_environment
+
+    settings = _settings()
+    started = time.monotonic()
+    export_runtime_environment(settings)
+    delivered = any(p.is_file() for p in settings.landing_dir.rglob("*"))
+    # Files to validate: start Great Expectations in a second process now, before this one
+    # loads Dagster, so the two imports overlap (see quality/suite_worker.py).
+    with suites_in_a_second_process() if delivered else nullcontext():
+        _refresh(settings, started, verbose, quiet, wait_seconds)
+
+
+def _refresh(
+    settings: Settings, started: float, verbose: bool, quiet: bool, wait_seconds: float
+) -> None:
     from orchestration.progress import Progress
     from orchestration.refresh import refresh as run_refresh
     from orchestration.status import compact_months
     from orchestration.writer_lock import DatabaseBusy
 
-    settings = _settings()
-    started = time.monotonic()
     say = (lambda *a, **k: None) if quiet else click.echo
     try:
         summary = run_refresh(

@@ -97,6 +97,22 @@ def latest_build(con: duckdb.DuckDBPyConnection) -> Build | None:
     )  # fmt: skip
 
 
+def reference_data_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse's reference tables (dbt seeds) hold the current seed files: the
+    newest build whose dbt run finished did so from the current code, seeds included. A build
+    may then leave the seeds (and the tests that test only them) out: nothing they check can
+    have changed."""
+    if not table_exists(con, "ops", "warehouse_builds"):
+        return False
+    rows = con.execute(
+        """
+        select code_fingerprint from ops.warehouse_builds
+        where status in ('built', 'published') order by started_at desc limit 1
+        """
+    ).fetchall()
+    return bool(rows) and rows[0][0] == project_fingerprint()
+
+
 def reason_to_build(con: duckdb.DuckDBPyConnection, today: date) -> str | None:
     """Why the warehouse must be built and published now, or None when the published marts are
     the build of the current deliveries and code and no board is waiting to be frozen."""

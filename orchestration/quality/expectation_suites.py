@@ -106,6 +106,27 @@ def load_suite_definition(suite_name: str) -> dict[str, Any]:
 
 
 def run_suite(suite_name: str, frame: pd.DataFrame, parameters: dict[str, Any]) -> SuiteOutcome:
+    """Validate ``frame`` against the suite: in the second process `pcp refresh` started for
+    it (suite_worker), or here."""
+    from orchestration.quality.suite_worker import current
+
+    worker = current()
+    if worker is not None:
+        return worker.run(suite_name, frame, parameters)
+    return run_suite_here(suite_name, frame, parameters)
+
+
+def warm_up() -> None:
+    """Import GX and build one context, so the first validation is no slower than the next."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    gx.get_context(mode="ephemeral")
+
+
+def run_suite_here(
+    suite_name: str, frame: pd.DataFrame, parameters: dict[str, Any]
+) -> SuiteOutcome:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.core.expectation_suite import ExpectationSuite

@@ -9,6 +9,7 @@ pause points (orchestration/pause_points.py), a real Dagster instance and DuckDB
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -192,6 +193,10 @@ def test_a_second_refresh_waits_or_says_who_holds_the_warehouse(tmp_path, uninte
             "select max(period_start) from mart_csp_crime where period_type = 'month'"
         ).fetchall()[0][0]
     assert f"{newest:%Y-%m}" == "2024-07"
+    # The seeds were loaded by the first build from the same code: this build left them out.
+    results = json.loads((data_dir / "dbt" / "target" / "run_results.json").read_text())
+    ran = {r["unique_id"].split(".")[0] for r in results["results"]}
+    assert "model" in ran and "test" in ran and "seed" not in ran
 
 
 def test_one_refresh_builds_once_and_publishes_once(demo):

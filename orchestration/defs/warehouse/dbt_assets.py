@@ -11,14 +11,25 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 from packaging import version
 
 from orchestration.database import connect
+from orchestration.defs.warehouse.dbt_test_results import DbtTestResults, with_test_results
 from orchestration.lib.resources import WarehouseWriter
 from orchestration.lib.runs import TRIGGER_TAG
 from orchestration.pause_points import pause_point
-from orchestration.publication.build_state import finish_build, start_build
+from orchestration.publication.build_state import (
+    finish_build,
+    reference_data_current,
+    start_build,
+)
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, load_settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -50,6 +61,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
 # dbt's unit tests prove the models' logic on fixed inputs: they change only when the code does,
 # so they run in `make test` (tests/integration/test_dbt_unit_tests.py), not in every build.
 DBT_BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
+# When the seeds are already loaded from the current code, leave them and the tests that test
+# only them out (about a sixth of a build); tests comparing a model with a seed still run.
+WITHOUT_SEEDS = ["--exclude", "resource_type:seed", "--indirect-selection", "cautious"]
 
 
 def dbt_target_dir(settings: Settings) -> Path:
@@ -61,7 +75,9 @@ def dbt_target_dir(settings: Settings) -> Path:
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    dagster_dbt_translator=WarehouseTranslator(),
+    dagster_dbt_translator=WarehouseTranslator(
+        DagsterDbtTranslatorSettings(enable_asset_checks=False)
+    ),
 )
 def warehouse_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseWriter
@@ -69,6 +85,7 @@ def warehouse_dbt_models(
     settings = load_settings()
     with connect(settings.warehouse_path) as con:
         ensure_raw_tables(con, settings)
+        seeds_current = reference_data_current(con)
         # A subset (one model re-run from the UI) is not a build of the warehouse: only a full
         # build enters the ledger and can be published.
         build_id = (
@@ -76,17 +93,22 @@ def warehouse_dbt_models(
             if context.is_subset
             else start_build(con, context.run.run_id, context.run.tags.get(TRIGGER_TAG, "dagster"))
         )
-    invocation = dbt.cli(DBT_BUILD_ARGS, context=context, target_path=dbt_target_dir(settings))
+    args = DBT_BUILD_ARGS + (WITHOUT_SEEDS if seeds_current else [])
+    invocation = dbt.cli(args, context=context, target_path=dbt_target_dir(settings))
+    tests, events = DbtTestResults(), []
     try:
         for event in invocation.stream():
-            yield event
+            if not tests.take(event):
+                events.append(event)
             if isinstance(event, dg.Output | dg.AssetMaterialization):
                 pause_point("build.dbt_running")
     except Exception as error:
+        yield from with_test_results(events, tests, context.assets_def)
         if build_id:
             with connect(settings.warehouse_path) as con:
                 finish_build(con, build_id, failure=str(error).splitlines()[0][:500])
         raise
+    yield from with_test_results(events, tests, context.assets_def)
     if build_id:
         with connect(settings.warehouse_path) as con:
             finish_build(con, build_id)
