@@ -268,7 +268,9 @@ def _take_one(
     delivery: manifest.Delivery,
     result: IntakeResult,
     audit: Audit | None = None,
+    outcome: SuiteOutcome | None = None,
 ) -> None:
+    """Take one file in; ``outcome`` is its audit when it was validated with others already."""
     try:
         # Staged outside the transaction: line numbers come from the staged rowids.
         rows = fmt.stage(con, landed.path, landed.name)
@@ -280,7 +282,8 @@ def _take_one(
         return
     if audit is not None:
         # Validated as staged, before anything is written: refused rows never reach raw.
-        outcome = audit(con, fmt.staged_rows(landed.name), delivery.partition_keys)
+        if outcome is None:
+            outcome = audit(con, _tagged(fmt, landed.name), delivery.partition_keys)
         result.audited.append(
             AuditedFile(landed.name, delivery.partition_keys, outcome, not outcome.errors)
         )
@@ -299,6 +302,65 @@ def _take_one(
         raise
     landed.path.unlink()
     result.loaded.append(LoadedFile(landed.name, delivery.partition_keys, rows, version))
+
+
+def _tagged(fmt: SourceFormat, file_name: str) -> StagedRows:
+    """A file's staged rows as the audit sees them: each tagged with the file's name (whatever
+    the format's rows carry), so rules can be per file and failures told apart by file."""
+    staged = fmt.staged_rows(file_name)
+    return StagedRows(
+        "select columns(lambda c: c <> 'source_file'), ?::varchar as source_file "
+        f"from ({staged.sql}) as staged",
+        [file_name, *staged.params],
+    )
+
+
+# Files validated together are held staged in one temp table, bounded like an audited batch.
+AUDIT_POOL = "_audit_pool"
+
+
+def _audit_together(
+    con: duckdb.DuckDBPyConnection,
+    fmt: SourceFormat,
+    audit: Audit,
+    files: list[tuple[LandedFile, manifest.Delivery]],
+) -> dict[str, SuiteOutcome]:
+    """Validate many files of a one-file-at-a-time format at once: each is staged and its rows
+    pooled, tagged with its name, and the suite runs once per pool (GX takes about a tenth of a
+    second a run however small the frame: a backfill of 234 survey files spent 21 s on it).
+
+    Returns each file's share of the outcome; no entry for a file in a pool that breaks an
+    error-level expectation (it is then validated alone, to find which file breaks it, as a
+    batch is) or that could not be staged (its refusal is made when it is taken in)."""
+    outcomes: dict[str, SuiteOutcome] = {}
+    pool: list[tuple[LandedFile, manifest.Delivery, int]] = []
+    size = 0
+
+    def validate() -> None:
+        nonlocal pool, size
+        if len(pool) > 1:
+            keys = sorted({key for _, delivery, _ in pool for key in delivery.partition_keys})
+            together = audit(con, StagedRows(f"select * from {AUDIT_POOL}"), keys)
+            if not together.errors:
+                for landed, _, rows in pool:
+                    outcomes[landed.name] = together.in_file(landed.name, rows)
+        con.execute(f"drop table if exists {AUDIT_POOL}")
+        pool, size = [], 0
+
+    for landed, delivery in files:
+        try:
+            rows = fmt.stage(con, landed.path, landed.name)
+        except (FileRefused, FileNotReady):
+            continue
+        tagged = _tagged(fmt, landed.name)
+        verb = f"insert into {AUDIT_POOL} by name" if pool else f"create temp table {AUDIT_POOL} as"
+        con.execute(f"{verb} {tagged.sql}", tagged.params)
+        pool.append((landed, delivery, rows))
+        size += landed.path.stat().st_size
+        if size >= AUDITED_BATCH_BYTES:
+            validate()
+    validate()
+    return outcomes
 
 
 def _audit_batch(
@@ -423,6 +485,7 @@ def take_in(
         con.execute(f"set checkpoint_threshold = '{INTAKE_CHECKPOINT_THRESHOLD}'")
         accepted_before = manifest.accepted_sha256s(con, fmt.dataset)
         tried: set[str] = set()  # bytes this run has tried to take in, accepted or not
+        validated_together: list[tuple[LandedFile, manifest.Delivery]] = []
         for landed in files:
             if not fmt.claims(landed.name) or not landed.path.exists():
                 continue
@@ -450,6 +513,9 @@ def take_in(
                 result.duplicates.append(landed.name)
                 continue
             tried.add(landed.sha256)
+            if not batching and audit is not None:
+                validated_together.append((landed, delivery))  # validated together below
+                continue
             if not batching:
                 _take_one(con, settings, fmt, landed, delivery, result, audit)
                 pause_point("intake.between_files")
@@ -459,5 +525,18 @@ def take_in(
             if batch.size >= (INTAKE_BATCH_BYTES if audit is None else AUDITED_BATCH_BYTES):
                 flush(con)
         flush(con)
+        outcomes = _audit_together(con, fmt, audit, validated_together) if audit else {}
+        seen: set[str] = set()
+        for landed, delivery in validated_together:
+            if landed.sha256 in seen and manifest.is_known_accepted(
+                con, fmt.dataset, landed.sha256
+            ):
+                landed.path.unlink()
+                result.duplicates.append(landed.name)
+                continue
+            seen.add(landed.sha256)
+            outcome = outcomes.get(landed.name)
+            _take_one(con, settings, fmt, landed, delivery, result, audit, outcome)
+            pause_point("intake.between_files")
         con.execute("checkpoint")
     return result

@@ -448,3 +448,74 @@ def test_a_refused_survey_quotes_no_comment_anywhere(settings, frames_seen, tmp_
         assert "Secret Road" not in text and "Leicester" not in text
     assert raw_rows(settings, "restricted.victim_survey_comments") == []
     assert raw_rows(settings, "raw.victim_survey_responses") == []
+
+
+# Many small files of a one-file-at-a-time format are validated together (GX costs about a
+# tenth of a second a run however small the frame), and still judged file by file.
+
+
+def deliver_surveys(settings: Settings, months: list[int], bad_area_in: int | None) -> list[str]:
+    names = []
+    for month in months:
+        folder = settings.landing_for("victim_survey")
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"victim-survey-force-2025-{month:02d}.csv"
+        rows = [f"F-{i},2025-{month:02d}-{1 + i % 28:02d},{1 + i % 5},Burglary,E07000130,"
+                for i in range(20)]  # fmt: skip
+        if month == bad_area_in:
+            rows[3] = f"F-3,2025-{month:02d}-04,4,Burglary,Leicester,"
+        text = "\r\n".join(["response_id,response_date,overall_satisfaction,crime_group,"
+                            "area_code,comment", *rows])  # fmt: skip
+        (folder / name).write_text(text + "\r\n", encoding="utf-8")
+        names.append(name)
+    return names
+
+
+@pytest.fixture
+def audit_runs(monkeypatch) -> list[int]:
+    """The number of rows in each frame handed to GX."""
+    runs: list[int] = []
+    real = expectation_suites.run_suite
+
+    def counting(suite, frame, parameters):
+        runs.append(len(frame))
+        return real(suite, frame, parameters)
+
+    monkeypatch.setattr("orchestration.quality.audit.run_suite", counting)
+    return runs
+
+
+def test_small_files_are_validated_together_and_warnings_stay_with_their_file(settings, audit_runs):
+    names = deliver_surveys(settings, [1, 2, 3, 4, 5], bad_area_in=4)  # a warning in April
+
+    result = take(settings, VictimSurveyFormat(), RESPONSES_SUITE, "victim_survey")
+
+    assert audit_runs == [100]  # one run for the five files
+    assert sorted(f.name for f in result.loaded) == names and result.refused == []
+    warned = {a.name: a.outcome.warnings for a in result.audited}
+    assert [w.lines for w in warned[names[3]]] == [(5,)]
+    assert all(not warned[name] for name in names if name != names[3])
+
+
+def test_a_file_breaking_an_error_rule_among_others_is_found_and_refused_alone(
+    settings, audit_runs, tmp_path, monkeypatch
+):
+    strict = json.loads((EXPECTATIONS_DIR / "victim_survey_responses.json").read_text())
+    for expectation in strict["expectations"]:
+        if expectation["kwargs"].get("column") == "area_code":
+            expectation["meta"]["severity"] = "error"
+    suites = tmp_path / "expectations"
+    suites.mkdir()
+    (suites / "victim_survey_responses.json").write_text(json.dumps(strict))
+    monkeypatch.setattr(expectation_suites, "EXPECTATIONS_DIR", suites)
+    names = deliver_surveys(settings, [1, 2, 3], bad_area_in=2)
+
+    result = take(settings, VictimSurveyFormat(), RESPONSES_SUITE, "victim_survey")
+
+    # Together they fail, so each is validated alone to find which.
+    assert audit_runs == [60, 20, 20, 20]
+    assert [f.name for f in result.refused] == [names[1]]
+    assert "(line 5;" in result.refused[0].reason
+    assert sorted(f.name for f in result.loaded) == [names[0], names[2]]
+    months = raw_rows(settings, "raw.victim_survey_responses", "true")
+    assert len(months) == 40

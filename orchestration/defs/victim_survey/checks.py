@@ -9,7 +9,7 @@ RESPONSES_SUITE = DatasetSuite(
     frame_query="""
         select survey, response_id, response_date, overall_satisfaction, crime_group, area_code,
                strftime(partition_month, '%Y-%m') as month,
-               strftime(response_date, '%Y-%m') as response_month, source_line
+               strftime(response_date, '%Y-%m') as response_month, source_line, source_file
         from {rows}
     """,
     parameters=lambda settings, months: {"months": months, "surveys": list(SURVEYS)},
