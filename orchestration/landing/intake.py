@@ -118,10 +118,18 @@ class BatchFormat(SourceFormat, Protocol):
 class Audit(Protocol):
     """Validates staged rows before they load: given the connection, where the rows are and
     the partition keys they are for, returns the outcome. An outcome with ``errors`` refuses
-    the file; warnings are reported and the rows load."""
+    the file; warnings are reported and the rows load. ``rules`` runs only the rules that
+    judge each row ("row") or those that judge the rows as a whole ("frame"), so many files'
+    rows can be judged at once and each file still gets its own verdict."""
+
+    has_frame_rules: bool
 
     def __call__(
-        self, con: duckdb.DuckDBPyConnection, rows: StagedRows, partitions: Sequence[str]
+        self,
+        con: duckdb.DuckDBPyConnection,
+        rows: StagedRows,
+        partitions: Sequence[str],
+        rules: str = "all",
     ) -> SuiteOutcome: ...
 
 
@@ -340,10 +348,15 @@ def _audit_together(
         nonlocal pool, size
         if len(pool) > 1:
             keys = sorted({key for _, delivery, _ in pool for key in delivery.partition_keys})
-            together = audit(con, StagedRows(f"select * from {AUDIT_POOL}"), keys)
+            together = audit(con, StagedRows(f"select * from {AUDIT_POOL}"), keys, rules="row")
             if not together.errors:
-                for landed, _, rows in pool:
-                    outcomes[landed.name] = together.in_file(landed.name, rows)
+                for landed, delivery, rows in pool:
+                    of_file = StagedRows(
+                        f"select * from {AUDIT_POOL} where source_file = ?", [landed.name]
+                    )
+                    outcomes[landed.name] = _file_share(
+                        audit, con, together, of_file, landed.name, rows, delivery
+                    )
         con.execute(f"drop table if exists {AUDIT_POOL}")
         pool, size = [], 0
 
@@ -363,6 +376,23 @@ def _audit_together(
     return outcomes
 
 
+def _file_share(
+    audit: Audit,
+    con: duckdb.DuckDBPyConnection,
+    together: SuiteOutcome,
+    rows_of_file: StagedRows,
+    file_name: str,
+    rows: int,
+    delivery: manifest.Delivery,
+) -> SuiteOutcome:
+    """One file's verdict when its rows were judged with others': its share of the row rules'
+    outcome, and the frame rules (tolerances, the table itself) run on its rows alone."""
+    share = together.in_file(file_name, rows)
+    if not audit.has_frame_rules:
+        return share
+    return share.joined(audit(con, rows_of_file, delivery.partition_keys, rules="frame"))
+
+
 def _audit_batch(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -377,14 +407,25 @@ def _audit_batch(
     to load."""
     names = [landed.name for landed, _ in good]
     partitions = sorted({key for _, delivery in good for key in delivery.partition_keys})
-    together = audit(con, fmt.staged_batch_rows(names), partitions)
+    together = audit(con, fmt.staged_batch_rows(names), partitions, rules="row")
     if together.errors:
         alone = {
             landed.name: audit(con, fmt.staged_batch_rows([landed.name]), delivery.partition_keys)
             for landed, delivery in good
         }
     else:
-        alone = {name: together.in_file(name, staged[name]) for name in names}
+        alone = {
+            landed.name: _file_share(
+                audit,
+                con,
+                together,
+                fmt.staged_batch_rows([landed.name]),
+                landed.name,
+                staged[landed.name],
+                delivery,
+            )
+            for landed, delivery in good
+        }
     passing = []
     for landed, delivery in good:
         outcome = alone[landed.name]

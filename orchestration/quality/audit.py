@@ -19,7 +19,7 @@ import pandas as pd
 
 from orchestration.landing.intake import Audit
 from orchestration.landing.staged import StagedRows
-from orchestration.quality.expectation_suites import SuiteOutcome, run_suite
+from orchestration.quality.expectation_suites import SuiteOutcome, has_frame_rules, run_suite
 from orchestration.settings import Settings
 
 ParameterFactory = Callable[[Settings, list[str]], dict[str, Any]]
@@ -44,16 +44,29 @@ class DatasetSuite:
         con: duckdb.DuckDBPyConnection,
         rows: StagedRows,
         partitions: Sequence[str],
+        rules: str = "all",
     ) -> SuiteOutcome:
         frame = self.frame(con, rows)
-        return run_suite(self.suite, frame, self.parameters(settings, sorted(partitions)))
+        return run_suite(self.suite, frame, self.parameters(settings, sorted(partitions)), rules)
 
     def audit(self, settings: Settings) -> Audit:
         """What ``take_in`` runs on each file's (or batch's) staged rows."""
+        return SuiteAudit(self, settings, has_frame_rules(self.suite))
 
-        def audit(
-            con: duckdb.DuckDBPyConnection, rows: StagedRows, partitions: Sequence[str]
-        ) -> SuiteOutcome:
-            return self.validate(settings, con, rows, partitions)
 
-        return audit
+@dataclass(frozen=True)
+class SuiteAudit:
+    """A dataset's suite bound to the settings it needs: the ``Audit`` intake runs."""
+
+    dataset_suite: DatasetSuite
+    settings: Settings
+    has_frame_rules: bool
+
+    def __call__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        rows: StagedRows,
+        partitions: Sequence[str],
+        rules: str = "all",
+    ) -> SuiteOutcome:
+        return self.dataset_suite.validate(self.settings, con, rows, partitions, rules)

@@ -92,6 +92,14 @@ class SuiteOutcome:
         """The refusal of a file whose rows these are, naming its error-level failures."""
         return ExpectationsFailed.of(file_name, self.suite, tuple(f.breach() for f in self.errors))
 
+    def joined(self, other: SuiteOutcome) -> SuiteOutcome:
+        """The outcome of this and ``other``, two parts of one suite run on the same rows."""
+        failures = sorted(
+            [*self.failures, *other.failures],
+            key=lambda f: (f.severity != "error", f.lines[:1] or (0,)),
+        )
+        return SuiteOutcome(self.suite, self.evaluated + other.evaluated, self.rows, failures)
+
     def in_file(self, file_name: str, rows: int) -> SuiteOutcome:
         """The outcome as far as one file of a frame of many goes (it has ``rows`` rows)."""
         failures = [f.in_file(file_name) for f in self.failures]
@@ -105,15 +113,35 @@ def load_suite_definition(suite_name: str) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def run_suite(suite_name: str, frame: pd.DataFrame, parameters: dict[str, Any]) -> SuiteOutcome:
-    """Validate ``frame`` against the suite: in the second process `pcp refresh` started for
-    it (suite_worker), or here."""
+# Which of a suite's expectations to run. Most judge each row alone ("row"): run over the rows
+# of many files at once they give each file exactly its own verdict. Some judge the frame as a
+# whole ("frame"): a tolerance ("mostly": 90% of respondents answer) or the table itself (its
+# columns, its row count). Over many files at once those would hide a bad file among good
+# ones, so they are run file by file.
+RULES = ("all", "row", "frame")
+
+
+def is_frame_rule(expectation: Mapping[str, Any]) -> bool:
+    return "mostly" in expectation.get("kwargs", {}) or expectation["type"].startswith(
+        "expect_table_"
+    )
+
+
+def has_frame_rules(suite_name: str) -> bool:
+    return any(is_frame_rule(e) for e in load_suite_definition(suite_name)["expectations"])
+
+
+def run_suite(
+    suite_name: str, frame: pd.DataFrame, parameters: dict[str, Any], rules: str = "all"
+) -> SuiteOutcome:
+    """Validate ``frame`` against the suite (or only its ``rules``: see RULES): in the second
+    process `pcp refresh` started for it (suite_worker), or here."""
     from orchestration.quality.suite_worker import current
 
     worker = current()
     if worker is not None:
-        return worker.run(suite_name, frame, parameters)
-    return run_suite_here(suite_name, frame, parameters)
+        return worker.run(suite_name, frame, parameters, rules)
+    return run_suite_here(suite_name, frame, parameters, rules)
 
 
 def warm_up() -> None:
@@ -125,14 +153,19 @@ def warm_up() -> None:
 
 
 def run_suite_here(
-    suite_name: str, frame: pd.DataFrame, parameters: dict[str, Any]
+    suite_name: str, frame: pd.DataFrame, parameters: dict[str, Any], rules: str = "all"
 ) -> SuiteOutcome:
+    assert rules in RULES, rules
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     definition = load_suite_definition(suite_name)
+    if rules != "all":
+        definition["expectations"] = [
+            e for e in definition["expectations"] if is_frame_rule(e) == (rules == "frame")
+        ]
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     batch = (

@@ -45,8 +45,8 @@ class SuiteWorker:
         self.process.start()
         child.close()
 
-    def run(self, suite_name: str, frame: Any, parameters: dict[str, Any]) -> Any:
-        self.connection.send((suite_name, frame, parameters))
+    def run(self, suite_name: str, frame: Any, parameters: dict[str, Any], rules: str) -> Any:
+        self.connection.send((suite_name, frame, parameters, rules))
         result = self.connection.recv()
         if isinstance(result, Exception):
             raise result

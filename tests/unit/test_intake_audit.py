@@ -274,8 +274,13 @@ def test_a_warning_loads_and_names_its_lines(settings, rows_by_month):
 def test_a_failing_audit_writes_nothing_and_leaves_the_file_in_landing(settings, rows_by_month):
     deliver(settings, 1, rows_by_month[1])
 
-    def crashing(con, rows, partitions):
-        raise RuntimeError("the validation crashed")
+    class Crashing:
+        has_frame_rules = False
+
+        def __call__(self, con, rows, partitions, rules="all"):
+            raise RuntimeError("the validation crashed")
+
+    crashing = Crashing()
 
     with pytest.raises(RuntimeError):
         take_in(
@@ -394,9 +399,9 @@ def frames_seen(monkeypatch) -> list[list[str]]:
     seen: list[list[str]] = []
     real = expectation_suites.run_suite
 
-    def spy(suite, frame, parameters):
+    def spy(suite, frame, parameters, rules="all"):
         seen.append(list(frame.columns))
-        return real(suite, frame, parameters)
+        return real(suite, frame, parameters, rules)
 
     monkeypatch.setattr("orchestration.quality.audit.run_suite", spy)
     return seen
@@ -477,9 +482,9 @@ def audit_runs(monkeypatch) -> list[int]:
     runs: list[int] = []
     real = expectation_suites.run_suite
 
-    def counting(suite, frame, parameters):
+    def counting(suite, frame, parameters, rules="all"):
         runs.append(len(frame))
-        return real(suite, frame, parameters)
+        return real(suite, frame, parameters, rules)
 
     monkeypatch.setattr("orchestration.quality.audit.run_suite", counting)
     return runs
@@ -490,7 +495,8 @@ def test_small_files_are_validated_together_and_warnings_stay_with_their_file(se
 
     result = take(settings, VictimSurveyFormat(), RESPONSES_SUITE, "victim_survey")
 
-    assert audit_runs == [100]  # one run for the five files
+    # The row rules once for the five files; the tolerances and table rules file by file.
+    assert audit_runs == [100, 20, 20, 20, 20, 20]
     assert sorted(f.name for f in result.loaded) == names and result.refused == []
     warned = {a.name: a.outcome.warnings for a in result.audited}
     assert [w.lines for w in warned[names[3]]] == [(5,)]
@@ -519,3 +525,26 @@ def test_a_file_breaking_an_error_rule_among_others_is_found_and_refused_alone(
     assert sorted(f.name for f in result.loaded) == [names[0], names[2]]
     months = raw_rows(settings, "raw.victim_survey_responses", "true")
     assert len(months) == 40
+
+
+def test_a_tolerance_is_judged_file_by_file_even_when_files_are_validated_together(
+    settings, audit_runs
+):
+    """'Most respondents answer' (a 90% tolerance) over 20 files would hide one file where a
+    quarter did not answer: tolerances and table rules run on each file's rows alone."""
+    names = deliver_surveys(settings, [1, 2, 3, 4], bad_area_in=None)
+    march = settings.landing_for("victim_survey") / names[2]
+    lines = march.read_bytes().decode("utf-8").split("\r\n")
+    for i in (1, 2, 3, 4, 5):  # 5 of 20 unanswered: 75% answered
+        cells = lines[i].split(",")
+        cells[2] = ""
+        lines[i] = ",".join(cells)
+    march.write_text("\r\n".join(lines), encoding="utf-8")
+
+    result = take(settings, VictimSurveyFormat(), RESPONSES_SUITE, "victim_survey")
+
+    assert len(result.loaded) == 4
+    warned = {a.name: [w.column for w in a.outcome.warnings] for a in result.audited}
+    assert warned[names[2]] == ["overall_satisfaction"]
+    assert all(warned[name] == [] for name in names if name != names[2])
+    assert audit_runs[0] == 80 and audit_runs[1:] == [20, 20, 20, 20]  # together, then each
