@@ -386,7 +386,7 @@ def _file_share(
     delivery: manifest.Delivery,
 ) -> SuiteOutcome:
     """One file's verdict when its rows were judged with others': its share of the row rules'
-    outcome, and the frame rules (tolerances, the table itself) run on its rows alone."""
+    outcome, and the tolerances run on its rows alone."""
     share = together.in_file(file_name, rows)
     if not audit.has_frame_rules:
         return share

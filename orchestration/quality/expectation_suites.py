@@ -114,17 +114,16 @@ def load_suite_definition(suite_name: str) -> dict[str, Any]:
 
 
 # Which of a suite's expectations to run. Most judge each row alone ("row"): run over the rows
-# of many files at once they give each file exactly its own verdict. Some judge the frame as a
-# whole ("frame"): a tolerance ("mostly": 90% of respondents answer) or the table itself (its
-# columns, its row count). Over many files at once those would hide a bad file among good
-# ones, so they are run file by file.
+# of many files at once they give each file exactly its own verdict. A tolerance judges the
+# rows as a whole ("frame": "mostly", e.g. 90% of respondents answer): over many files at once
+# it would hide a bad file among good ones, so tolerances run file by file. Table rules (the
+# columns, at least one row) come out the same either way: every file of a pool is staged in
+# the same columns, and a file without rows is refused by its structural checks first.
 RULES = ("all", "row", "frame")
 
 
 def is_frame_rule(expectation: Mapping[str, Any]) -> bool:
-    return "mostly" in expectation.get("kwargs", {}) or expectation["type"].startswith(
-        "expect_table_"
-    )
+    return "mostly" in expectation.get("kwargs", {})
 
 
 def has_frame_rules(suite_name: str) -> bool:

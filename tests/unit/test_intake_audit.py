@@ -495,7 +495,7 @@ def test_small_files_are_validated_together_and_warnings_stay_with_their_file(se
 
     result = take(settings, VictimSurveyFormat(), RESPONSES_SUITE, "victim_survey")
 
-    # The row rules once for the five files; the tolerances and table rules file by file.
+    # The row rules once for the five files; the tolerance file by file.
     assert audit_runs == [100, 20, 20, 20, 20, 20]
     assert sorted(f.name for f in result.loaded) == names and result.refused == []
     warned = {a.name: a.outcome.warnings for a in result.audited}
@@ -531,7 +531,7 @@ def test_a_tolerance_is_judged_file_by_file_even_when_files_are_validated_togeth
     settings, audit_runs
 ):
     """'Most respondents answer' (a 90% tolerance) over 20 files would hide one file where a
-    quarter did not answer: tolerances and table rules run on each file's rows alone."""
+    quarter did not answer: tolerances run on each file's rows alone."""
     names = deliver_surveys(settings, [1, 2, 3, 4], bad_area_in=None)
     march = settings.landing_for("victim_survey") / names[2]
     lines = march.read_bytes().decode("utf-8").split("\r\n")
