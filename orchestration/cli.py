@@ -186,7 +186,9 @@ def _refresh(
 )
 def status(wait_seconds: float) -> None:
     """Per dataset: partitions loaded, rows, last refresh, refused files and why."""
-    from orchestration.status import compact_months, read_status
+    from datetime import date
+
+    from orchestration.status import compact_months, read_build_status, read_status
 
     settings = _settings()
     _wait_for_writer(settings, wait_seconds)
@@ -194,6 +196,20 @@ def status(wait_seconds: float) -> None:
         f"Warehouse: {settings.warehouse_path}"
         + ("" if settings.warehouse_path.exists() else " (not built yet: run `pcp refresh`)")
     )
+    state = read_build_status(settings, date.today())
+    if state is not None:
+        build = state.build
+        if build is None:
+            click.echo("  last build    : never")
+        else:
+            when = build.published_at or build.built_at or build.started_at
+            detail = f": {build.failure}" if build.failure else ""
+            click.echo(
+                f"  last build    : {build.status} {when:%Y-%m-%d %H:%M} "
+                f"(build {build.build_id}, Dagster run {(build.run_id or '-')[:8]}){detail}"
+            )
+        due = f"yes: {state.due} (`pcp refresh` does it)" if state.due else "no"
+        click.echo(f"  build due     : {due}")
     for dataset in read_status(settings):
         click.echo(f"\n{dataset.dataset}  ({dataset.table})")
         click.echo(f"  loaded        : {compact_months(dataset.partitions, dataset.step)}")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from orchestration.database import connect, table_exists
 from orchestration.landing.files import list_landed
 from orchestration.lib.partitions import contiguous_ranges
+from orchestration.publication.build_state import Build, latest_build, reason_to_build
 from orchestration.settings import Settings
 
 
@@ -113,3 +114,18 @@ def partitions_now(con, dataset: str, keys: list[str], scope: str | None) -> str
         for name, version, when in loaded
     )
     return f"{which} hold {held}; nothing of the refused file"
+
+
+@dataclass(frozen=True)
+class BuildStatus:
+    """The newest build of the warehouse and whether another is due (the build ledger)."""
+
+    build: Build | None
+    due: str | None  # why a build is due now, or None when the published marts are current
+
+
+def read_build_status(settings: Settings, today: date) -> BuildStatus | None:
+    if not settings.warehouse_path.exists():
+        return None
+    with connect(settings.warehouse_path, read_only=True) as con:
+        return BuildStatus(latest_build(con), reason_to_build(con, today))

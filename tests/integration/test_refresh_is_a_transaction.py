@@ -145,6 +145,9 @@ def test_a_refresh_killed_mid_way_is_finished_by_the_next(
     if point == "publication.copying":
         assert list((data_dir / "published").glob(".marts-*.duckdb"))  # half written
 
+    # `pcp status` says a build is due, and why.
+    status = run_pcp(data_dir, "status", "--wait", "0")
+    assert status.returncode == 0 and "build due     : yes: " in status.stdout, status.stdout
     # Even with nothing new in landing (killed in the build or publication), the next refresh
     # builds and publishes, because the last build did not complete.
     again = run_pcp(data_dir, "refresh")
