@@ -26,7 +26,7 @@ from orchestration.database import connect, table_exists
 from orchestration.dbt_manifest import ensure_dbt_manifest
 from orchestration.instance import ensure_instance_config
 from orchestration.landing import manifest
-from orchestration.landing.archive import quarantine
+from orchestration.landing.archive import quarantine, remove_partial_copies
 from orchestration.landing.files import LandedFile, list_landed
 from orchestration.landing.intake import PendingWork, survey_landing
 from orchestration.landing.refusal import FileRefused
@@ -217,6 +217,7 @@ def refresh(
     ):
         for run in fail_dead_runs(instance):
             progress.note(f"Marked run {run.run_id[:8]} ({run.job_name}) failed: its process died.")
+        remove_partial_copies(settings.archive_dir)
         with progress.phase("landing: survey and fingerprint files"):
             plan = plan_refresh(settings, INTAKE_SOURCES)
         summary = RefreshSummary(plan=plan, refused=list(plan.refused))

@@ -38,6 +38,16 @@ def archive_copy(archive_dir: Path, source: str, path: Path, sha256: str) -> Pat
     return target
 
 
+def remove_partial_copies(archive_dir: Path) -> list[Path]:
+    """Remove what an archive copy interrupted by a crash left (``*.part``). Called under the
+    warehouse's writer lock, so no copy is in progress; the file is still in landing (it is
+    removed from there only once archived and loaded) and is archived again."""
+    partial = list(archive_dir.glob("*/*/*.part")) if archive_dir.is_dir() else []
+    for path in partial:
+        path.unlink(missing_ok=True)
+    return partial
+
+
 def quarantine(
     quarantine_dir: Path, source: str, path: Path, sha256: str, refusal: FileRefused
 ) -> Path:

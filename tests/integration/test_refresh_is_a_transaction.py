@@ -254,3 +254,46 @@ def test_the_build_sensor_follows_intake_once_landing_is_quiet(tmp_path, monkeyp
         assert request.tags["pcp/build_reason"] == "the warehouse has never been built"
         monkeypatch.setenv("PCP_BUILD_QUIET_MINUTES", "60")
         assert "waiting until landing has been quiet" in tick(instance).skip_message
+
+
+def test_every_board_snapshot_equals_the_live_dashboard_it_was_frozen_from(demo):
+    """The demo reaches past both boards of 2025: each is frozen once, from the one complete
+    build, and its rows are the live dashboard's rows for its quarter (not a partial run's)."""
+    settings, _, _ = demo
+    columns = (
+        "metric_id, rag, rag_reason, baseline_value, baseline_count, latest_value, "
+        "latest_count, direction, data_status"
+    )
+    with duckdb.connect(str(settings.published_dir / "marts.duckdb"), read_only=True) as con:
+        boards = con.execute(
+            "select snapshot_name, board_date, reporting_quarter, build_id, dashboard_rows "
+            "from snapshots.board_snapshots order by board_date"
+        ).fetchall()
+        assert [b[0] for b in boards] == ["board-2025-07-30", "board-2025-11-05"]
+        for name, _, quarter, _, rows in boards:
+            frozen = con.execute(
+                f"select {columns} from snapshots.board_dashboard where snapshot_name = ? "
+                "order by metric_id",
+                [name],
+            ).fetchall()
+            live = con.execute(
+                f"select {columns} from mart_delivery_dashboard where reporting_quarter = ? "
+                "order by metric_id",
+                [quarter],
+            ).fetchall()
+            assert frozen == live and rows == len(live) == 39, name
+            # Frozen from complete sources: most figures are in, not missing or grey.
+            grey = sum(1 for row in frozen if row[1] == "grey")
+            assert grey < 15, (name, grey)
+            sources = con.execute(
+                "select source, latest_month from snapshots.board_snapshot_sources "
+                "where snapshot_name = ? order by source",
+                [name],
+            ).fetchall()
+            assert {s for s, _ in sources} == {
+                "csew", "home_office_csp", "partner_return", "police_uk", "stats19",
+                "victim_survey",
+            } and all(month for _, month in sources)  # fmt: skip
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        [(build_id,)] = con.execute("select build_id from ops.warehouse_builds").fetchall()
+    assert {b[3] for b in boards} == {build_id}

@@ -67,3 +67,15 @@ def test_a_real_folder_where_the_parquet_link_belongs_is_set_aside(tmp_path):
     publish(warehouse, published)
     assert (published / "parquet").is_symlink()
     assert not any(p.name.startswith("parquet-00000000") for p in published.iterdir())
+
+
+def test_an_interrupted_archive_copy_is_removed(tmp_path):
+    from orchestration.landing.archive import archive_copy, remove_partial_copies
+
+    delivered = tmp_path / "2024-05-leicestershire-street.csv"
+    delivered.write_text("Crime ID\n", encoding="utf-8")
+    kept = archive_copy(tmp_path / "archive", "police_uk_street", delivered, "ab" * 32)
+    stale = kept.with_name(kept.name + ".part")
+    stale.write_text("half", encoding="utf-8")  # a copy killed half-way
+    assert remove_partial_copies(tmp_path / "archive") == [stale]
+    assert kept.exists() and not stale.exists()
