@@ -131,7 +131,9 @@ def _refresh(
     try:
         summary = run_refresh(
             settings,
-            log_level="INFO" if verbose else "WARNING",
+            # Dagster's own console log only when asked: otherwise steps, their warnings and
+            # failures come through the progress lines.
+            log_level="INFO" if verbose else "CRITICAL",
             progress=Progress(quiet=quiet),
             wait=wait_seconds,
         )

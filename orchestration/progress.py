@@ -162,6 +162,9 @@ DETAIL_PREFIX = "progress: "
 
 
 class _StepHandler(logging.Handler):
+    """Steps become phases; what a step warns of (a file loaded with data-quality warnings)
+    and why a step failed become plain lines under them, instead of Dagster's log format."""
+
     def emit(self, record: logging.LogRecord) -> None:
         progress = _active
         meta = getattr(record, "dagster_meta", None) or {}
@@ -170,10 +173,19 @@ class _StepHandler(logging.Handler):
         event = meta.get("dagster_event")
         if event is not None and event.step_key:
             progress.on_step(event.event_type_value, event.step_key)
+            error = getattr(event.event_specific_data, "error", None)
+            if event.event_type_value == "STEP_FAILURE" and error is not None:
+                while error.cause is not None:  # the user's error, not Dagster's wrapper
+                    error = error.cause
+                progress.note(f"    {error.message.strip().splitlines()[0][:300]}")
             return
         message = meta.get("orig_message") or ""
-        if meta.get("step_key") and isinstance(message, str) and message.startswith(DETAIL_PREFIX):
+        if not isinstance(message, str) or event is not None:
+            return
+        if meta.get("step_key") and message.startswith(DETAIL_PREFIX):
             progress.on_step_detail(meta["step_key"], message[len(DETAIL_PREFIX) :])
+        elif record.levelno >= logging.WARNING:
+            progress.note(f"    ! {message}")
 
 
 @dg.logger(

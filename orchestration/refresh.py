@@ -189,7 +189,7 @@ def _execute(job_name: str, instance: dg.DagsterInstance, log_level: str, **kwar
 def refresh(
     settings: Settings,
     *,
-    log_level: str = "WARNING",
+    log_level: str = "CRITICAL",
     progress: Progress | None = None,
     wait: float = 0.0,
 ) -> RefreshSummary:

@@ -126,6 +126,19 @@ def is_frame_rule(expectation: Mapping[str, Any]) -> bool:
     return "mostly" in expectation.get("kwargs", {})
 
 
+def frame_rule_columns(suite_name: str) -> list[str]:
+    """The columns the suite's frame rules read, and those that say where a row is."""
+    columns: list[str] = []
+    for expectation in load_suite_definition(suite_name)["expectations"]:
+        if is_frame_rule(expectation):
+            kwargs = expectation.get("kwargs", {})
+            columns += [kwargs["column"]] if "column" in kwargs else []
+            columns += list(kwargs.get("column_list") or [])
+            # A rule may apply to some rows only: `col("crime_type") != "..."`.
+            columns += re.findall(r'col\("([^"]+)"\)', str(kwargs.get("row_condition") or ""))
+    return list(dict.fromkeys([*columns, *INDEX_COLUMNS]))
+
+
 def has_frame_rules(suite_name: str) -> bool:
     return any(is_frame_rule(e) for e in load_suite_definition(suite_name)["expectations"])
 

@@ -105,3 +105,23 @@ def test_an_expectation_that_cannot_be_evaluated_fails_closed(good_rows):
     [error] = outcome.errors  # an error-level expectation GX could not run refuses the rows
     assert error.column == "longitude_num"
     assert "could not be evaluated" in str(error)
+
+
+def test_frame_rules_are_the_tolerances_and_name_the_columns_they_read():
+    from orchestration.quality.expectation_suites import (
+        frame_rule_columns,
+        has_frame_rules,
+        load_suite_definition,
+        run_suite_here,
+    )
+
+    # lsoa_code may be empty on a few rows ("No Location"), not on many: a tolerance.
+    assert frame_rule_columns("police_uk_street") == ["lsoa_code", "source_file", "source_line"]
+    assert not has_frame_rules("police_uk_outcomes")
+    rules = load_suite_definition("police_uk_street")["expectations"]
+    tolerances = sum("mostly" in e["kwargs"] for e in rules)
+    frame = pd.DataFrame({"lsoa_code": [None] * 3 + ["E01025631"] * 7, "source_line": range(10)})
+    outcome = run_suite_here("police_uk_street", frame, PARAMS, rules="frame")
+    assert outcome.evaluated == tolerances == 1
+    [warning] = outcome.warnings  # 70% located, under the 90% expected
+    assert warning.column == "lsoa_code"

@@ -55,3 +55,37 @@ def test_quiet_prints_only_what_failed():
     run_phases(progress)
     assert out.getvalue().count("\n") == 1 and "build: dbt build" in out.getvalue()
     assert "FAILED" in out.getvalue()
+
+
+def test_a_runs_steps_warnings_and_failures_come_through_as_plain_lines():
+    import dagster as dg
+
+    from orchestration.progress import progress_logger, reporting
+
+    @dg.asset
+    def intake(context):
+        context.log.warning("Loaded victim-survey-force-2025-04.csv with warnings: [warn] ...")
+
+    @dg.asset(deps=[intake])
+    def build():
+        raise RuntimeError("dbt build failed: 1 test did not pass")
+
+    out = io.StringIO()
+    progress = Progress(out, live=False)
+    progress.step_labels = {"intake": "intake survey: 1 new file(s)", "build": "build: dbt build"}
+    job = dg.Definitions(
+        assets=[intake, build],
+        jobs=[dg.define_asset_job("j", selection="*")],
+        loggers={"progress": progress_logger},
+    ).resolve_job_def("j")
+    with reporting(progress):
+        result = job.execute_in_process(
+            run_config={"loggers": {"progress": {}}}, raise_on_error=False
+        )
+    assert not result.success
+    lines = out.getvalue().splitlines()
+    assert re.fullmatch(r"\d\d:\d\d:\d\d intake survey: 1 new file\(s\): done in \d\.\ds", lines[1])
+    assert lines[0] == "    ! Loaded victim-survey-force-2025-04.csv with warnings: [warn] ..."
+    assert re.fullmatch(r"\d\d:\d\d:\d\d build: dbt build: FAILED in \d\.\ds", lines[2])
+    assert "dbt build failed: 1 test did not pass" in lines[3]
+    assert "dagster - " not in out.getvalue()  # no Dagster log format
