@@ -91,17 +91,22 @@ def demo_data(out_dir: Path, start: str, end: str, seed: int, withhold: bool) ->
     click.echo(f"Demo data written in {time.monotonic() - started:.1f}s.")
 
 
+def wait_option(command):
+    """--wait, for the verbs that need the warehouse while a refresh may be writing it."""
+    return click.option(
+        "--wait",
+        "wait_seconds",
+        type=click.FloatRange(min=0),
+        default=600,
+        show_default=True,
+        help="Seconds to wait while another process is writing the warehouse (0: do not wait).",
+    )(command)
+
+
 @main.command()
 @click.option("--verbose", is_flag=True, help="Show Dagster's and dbt's run log on the console.")
 @click.option("--quiet", is_flag=True, help="Print nothing unless something needs attention.")
-@click.option(
-    "--wait",
-    "wait_seconds",
-    type=click.FloatRange(min=0),
-    default=600,
-    show_default=True,
-    help="Seconds to wait when another process is writing the warehouse (0: do not wait).",
-)
+@wait_option
 def refresh(verbose: bool, quiet: bool, wait_seconds: float) -> None:
     """Take in new or changed files from landing, then build and publish the warehouse once."""
     from contextlib import nullcontext
@@ -178,14 +183,7 @@ def _refresh(
 
 
 @main.command()
-@click.option(
-    "--wait",
-    "wait_seconds",
-    type=click.FloatRange(min=0),
-    default=600,
-    show_default=True,
-    help="Seconds to wait while a refresh is writing the warehouse (0: do not wait).",
-)
+@wait_option
 def status(wait_seconds: float) -> None:
     """Per dataset: partitions loaded, rows, last refresh, refused files and why."""
     from datetime import date
