@@ -5,6 +5,7 @@ Each verb is thin and calls the module that does the work.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -103,6 +104,20 @@ def wait_option(command):
     )(command)
 
 
+def _anything_landed(landing_dir: Path) -> bool:
+    """Whether any landing folder holds an entry: looked at one level down, never following a
+    link or descending into a folder dropped in landing (that is refused, not read)."""
+    if not landing_dir.is_dir():
+        return False
+    with os.scandir(landing_dir) as folders:
+        for folder in folders:
+            if folder.is_dir():
+                with os.scandir(folder.path) as entries:
+                    if any(True for _ in entries):
+                        return True
+    return False
+
+
 @main.command()
 @click.option("--verbose", is_flag=True, help="Show Dagster's and dbt's run log on the console.")
 @click.option("--quiet", is_flag=True, help="Print nothing unless something needs attention.")
@@ -117,7 +132,7 @@ def refresh(verbose: bool, quiet: bool, wait_seconds: float) -> None:
     settings = _settings()
     started = time.monotonic()
     export_runtime_environment(settings)
-    delivered = any(p.is_file() for p in settings.landing_dir.rglob("*"))
+    delivered = _anything_landed(settings.landing_dir)
     # Files to validate: start Great Expectations in a second process now, before this one
     # loads Dagster, so the two imports overlap (see quality/suite_worker.py).
     with suites_in_a_second_process() if delivered else nullcontext():
@@ -127,6 +142,7 @@ def refresh(verbose: bool, quiet: bool, wait_seconds: float) -> None:
 def _refresh(
     settings: Settings, started: float, verbose: bool, quiet: bool, wait_seconds: float
 ) -> None:
+    from orchestration.landing.names import shown
     from orchestration.progress import Progress
     from orchestration.refresh import refresh as run_refresh
     from orchestration.status import compact_months
@@ -162,7 +178,7 @@ def _refresh(
     for name, why in summary.plan.waiting:
         say(f"Waiting in landing: {name}: {why}")
     for name, reason in summary.refused:
-        click.echo(f"REFUSED {name}: {reason}", err=True)
+        click.echo(f"REFUSED {shown(name)}: {reason}", err=True)
     if summary.refused:
         click.echo(
             f"Refused files are in {settings.quarantine_dir} with a .reason.txt beside each.",
@@ -188,7 +204,13 @@ def status(wait_seconds: float) -> None:
     """Per dataset: partitions loaded, rows, last refresh, refused files and why."""
     from datetime import date
 
-    from orchestration.status import compact_months, read_build_status, read_status
+    from orchestration.landing.names import shown
+    from orchestration.status import (
+        compact_months,
+        read_build_status,
+        read_folder_status,
+        read_status,
+    )
 
     settings = _settings()
     _wait_for_writer(settings, wait_seconds)
@@ -224,9 +246,22 @@ def status(wait_seconds: float) -> None:
         for (name, when, reason, path), holding in zip(
             dataset.refused, dataset.holding, strict=True
         ):
-            click.echo(f"    - {name} ({when:%Y-%m-%d %H:%M}): {reason}")
+            click.echo(f"    - {shown(name)} ({when:%Y-%m-%d %H:%M}): {reason}")
             click.echo(f"      kept in {path}")
             click.echo(f"      its partitions: {holding}")
+    for folder in read_folder_status(settings):
+        click.echo(f"\nlanding/{folder.folder}/  (files no source takes, and other entries)")
+        click.echo(f"  refused files : {len(folder.refused)}")
+        for name, when, reason, path in folder.refused:
+            click.echo(f"    - {name} ({when:%Y-%m-%d %H:%M}): {reason}")
+            if not path:
+                click.echo("      left in landing (it could not be moved)")
+            elif os.path.lexists(path):
+                click.echo(f"      kept in {path}")
+            else:  # a link, FIFO or device: removed, only its reason kept
+                click.echo(f"      reason in {path}.reason.txt")
+        for name, problem in folder.unusable_in_landing:
+            click.echo(f"  in landing    : {name}: {problem} (`pcp refresh` refuses it)")
     from orchestration.readiness.alert_log import read_failing_channels
 
     down = read_failing_channels(settings)  # from alerts.duckdb, not the warehouse

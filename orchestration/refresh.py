@@ -25,11 +25,10 @@ import dagster as dg
 from orchestration.database import connect, table_exists
 from orchestration.dbt_manifest import ensure_dbt_manifest
 from orchestration.instance import ensure_instance_config
-from orchestration.landing import manifest
-from orchestration.landing.archive import quarantine, remove_partial_copies
-from orchestration.landing.files import LandedFile, list_landed
+from orchestration.landing.archive import remove_partial_copies
+from orchestration.landing.files import scan_landing
 from orchestration.landing.intake import PendingWork, survey_landing
-from orchestration.landing.refusal import FileRefused
+from orchestration.landing.unusable import refuse_unrecognised, refuse_unusable
 from orchestration.lib.intake_source import IntakeSource
 from orchestration.lib.run_planning import PlannedRun, plan_runs
 from orchestration.lib.runs import BUILD_JOB_NAME, BUILD_REASON_TAG, TRIGGER_TAG
@@ -84,27 +83,6 @@ class RefreshSummary:
         return not self.refused and not self.failed_runs
 
 
-def _refuse_unrecognised(
-    settings: Settings, folder: str, files: list[LandedFile], expected: str
-) -> list[tuple[str, str]]:
-    refused = []
-    with connect(settings.warehouse_path) as con:
-        manifest.ensure_manifest(con)
-        for landed in files:
-            refusal = FileRefused(
-                file_name=landed.name,
-                problem=f"no source of this warehouse takes this file in landing/{folder}/",
-                expected=expected,
-            )
-            target = quarantine(
-                settings.quarantine_dir, folder, landed.path, landed.sha256, refusal
-            )
-            delivery = manifest.Delivery.of(folder, landed, None)
-            manifest.record_refused(con, delivery, str(target), str(refusal))
-            refused.append((landed.name, str(refusal)))
-    return refused
-
-
 def plan_refresh(settings: Settings, sources: tuple[IntakeSource, ...]) -> RefreshPlan:
     """Survey landing and decide which runs to launch. Writes only to refuse or drop files."""
     plan = RefreshPlan()
@@ -113,7 +91,11 @@ def plan_refresh(settings: Settings, sources: tuple[IntakeSource, ...]) -> Refre
         fmt = source.make_format(settings)
         folders.setdefault(fmt.landing_folder, []).append((source, fmt))
     for folder, members in folders.items():
-        files = list_landed(settings.landing_dir, folder)
+        scan = scan_landing(settings.landing_dir, folder)
+        expected = "; ".join(fmt.describe_files() for _, fmt in members)
+        # Links, folders, pipes, devices and unusable names: refused for the folder, unopened.
+        plan.unrecognised += refuse_unusable(settings, folder, scan.unusable, expected)
+        files = scan.files
         if not files:
             continue
         claimed: set[str] = set()
@@ -122,8 +104,7 @@ def plan_refresh(settings: Settings, sources: tuple[IntakeSource, ...]) -> Refre
             claimed |= {f.name for f in files if fmt.claims(f.name)}
         unclaimed = [f for f in files if f.name not in claimed]
         if unclaimed:
-            expected = "; ".join(fmt.describe_files() for _, fmt in members)
-            plan.unrecognised += _refuse_unrecognised(settings, folder, unclaimed, expected)
+            plan.unrecognised += refuse_unrecognised(settings, folder, unclaimed, expected)
 
     plan.runs = plan_runs(
         {

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from orchestration.database import connect, table_exists
-from orchestration.landing.files import list_landed
+from orchestration.landing.files import landed_names, scan_landing
+from orchestration.landing.names import shown
 from orchestration.lib.partitions import contiguous_ranges
 from orchestration.publication.build_state import Build, latest_build, reason_to_build
 from orchestration.settings import Settings
@@ -56,8 +57,8 @@ def read_status(settings: Settings) -> list[DatasetStatus]:
         for source, fmt in zip(INTAKE_SOURCES, formats, strict=True)
     ]
     for fmt, status in zip(formats, statuses, strict=True):
-        landed = list_landed(settings.landing_dir, fmt.landing_folder)
-        status.in_landing = [f.name for f in landed if fmt.claims(f.name)]
+        landed = landed_names(settings.landing_dir, fmt.landing_folder)  # not read: names only
+        status.in_landing = [name for name in landed if fmt.claims(name)]
     if not settings.warehouse_path.exists():
         return statuses
     with connect(settings.warehouse_path, read_only=True) as con:
@@ -114,6 +115,55 @@ def partitions_now(con, dataset: str, keys: list[str], scope: str | None) -> str
         for name, version, when in loaded
     )
     return f"{which} hold {held}; nothing of the refused file"
+
+
+@dataclass
+class FolderStatus:
+    """Refusals recorded for a landing folder rather than a dataset (files no source takes,
+    entries that are not regular files, names that are not plain text), and the unusable
+    entries waiting in it for the next `pcp refresh` to refuse."""
+
+    folder: str
+    refused: list[tuple[str, datetime, str, str]] = field(default_factory=list)
+    unusable_in_landing: list[tuple[str, str]] = field(default_factory=list)  # name, problem
+
+
+def read_folder_status(settings: Settings) -> list[FolderStatus]:
+    """Every refused manifest row whose source is not a dataset (so `pcp status` lists every
+    refused file, whatever the folder), with names shown escaped and capped; and per landing
+    folder, what waits in it to be refused. Folders that are also a dataset's name (partner
+    returns, victim surveys) have their refusals listed with the dataset instead."""
+    from orchestration.defs.intake_sources import INTAKE_SOURCES
+
+    formats = [source.make_format(settings) for source in INTAKE_SOURCES]
+    datasets = {fmt.dataset for fmt in formats}
+    folders = {
+        folder: FolderStatus(folder)
+        for folder in dict.fromkeys(fmt.landing_folder for fmt in formats)
+        if folder not in datasets
+    }
+    for folder in dict.fromkeys(fmt.landing_folder for fmt in formats):
+        # wanted=nothing: regular files with plain names are not read, only listed entries
+        scan = scan_landing(settings.landing_dir, folder, wanted=lambda _: False)
+        waiting = [(shown(e.name), e.problem) for e in scan.unusable]
+        if waiting:
+            folders.setdefault(folder, FolderStatus(folder)).unusable_in_landing = waiting
+    if settings.warehouse_path.exists():
+        with connect(settings.warehouse_path, read_only=True) as con:
+            if table_exists(con, "ops", "file_manifest"):
+                rows = con.execute(
+                    """
+                    select source, original_name, taken_in_at, reason, quarantine_path
+                    from ops.file_manifest
+                    where status = 'refused' and not list_contains(?, source)
+                    order by source, taken_in_at desc
+                    """,
+                    [sorted(datasets)],
+                ).fetchall()
+                for source, name, when, reason, path in rows:
+                    folder = folders.setdefault(source, FolderStatus(source))
+                    folder.refused.append((shown(name), when, reason, path))
+    return [f for f in folders.values() if f.refused or f.unusable_in_landing]
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,8 @@ import duckdb
 
 from orchestration.database import connect
 from orchestration.landing import manifest
-from orchestration.landing.archive import archive_copy, quarantine
-from orchestration.landing.files import LandedFile
+from orchestration.landing.archive import archive_copy, quarantine, quarantine_entry
+from orchestration.landing.files import NOT_REGULAR, REGULAR_EXPECTED, LandedFile, is_regular
 from orchestration.landing.refusal import FileNotReady, FileRefused
 from orchestration.landing.staged import StagedRows
 from orchestration.pause_points import pause_point
@@ -198,11 +198,50 @@ def _refuse(
     landed: LandedFile,
     refusal: FileRefused,
 ) -> RefusedFile:
-    target = quarantine(
-        settings.quarantine_dir, delivery.source, landed.path, landed.sha256, refusal
+    try:
+        if is_regular(landed.path):
+            kept = quarantine(
+                settings.quarantine_dir, delivery.source, landed.path, landed.sha256, refusal
+            )
+        else:  # swapped for a link or a pipe since it was surveyed: renamed, never opened
+            kept, refusal = quarantine_entry(
+                settings.quarantine_dir, delivery.source, landed.path, refusal
+            )
+        target = str(kept)
+    except OSError as error:  # refused all the same: the file stays in landing, and says why
+        target = ""
+        refusal = FileRefused(
+            file_name=refusal.file_name,
+            problem=f"{refusal.problem} (left in landing: it could not be moved to quarantine, "
+            f"{type(error).__name__})",
+            expected=refusal.expected,
+            row=refusal.row,
+            column=refusal.column,
+            found=refusal.found,
+        )
+    manifest.record_refused(con, delivery, target, str(refusal))
+    return RefusedFile(landed.name, delivery.partition_keys, str(refusal), target)
+
+
+def unexpected_failure(file_name: str, error: Exception) -> FileRefused:
+    """An error no check foresaw, while reading one file, as that file's refusal: one odd file
+    never stops the others. Only the error's kind is said: its message may quote the file."""
+    return FileRefused(
+        file_name=file_name,
+        problem=f"the file could not be read as its source's format ({type(error).__name__})",
+        expected="a file in the layout its publisher releases (see README 'Sources')",
     )
-    manifest.record_refused(con, delivery, str(target), str(refusal))
-    return RefusedFile(landed.name, delivery.partition_keys, str(refusal), str(target))
+
+
+def _swapped(landed: LandedFile) -> FileRefused | None:
+    """A refusal when what is at the file's path is no longer a regular file (swapped for a
+    link or a pipe since landing was surveyed): it is then never opened."""
+    if is_regular(landed.path):
+        return None
+    return FileRefused(
+        file_name=landed.name, problem=f"{NOT_REGULAR} (it changed in landing)",
+        expected=REGULAR_EXPECTED,
+    )  # fmt: skip
 
 
 def survey_landing(
@@ -230,7 +269,9 @@ def survey_landing(
                 work.files.append(landed)
             except FileNotReady as waiting:
                 work.waiting.append((landed.name, str(waiting)))
-            except FileRefused as refusal:
+            except Exception as error:  # any error in one file is its refusal
+                refusal = error if isinstance(error, FileRefused) else None
+                refusal = refusal or unexpected_failure(landed.name, error)
                 delivery = manifest.Delivery.of(fmt.dataset, landed, run_id)
                 work.refused.append(_refuse(con, settings, delivery, landed, refusal))
     return work
@@ -280,12 +321,19 @@ def _take_one(
 ) -> None:
     """Take one file in; ``outcome`` is its audit when it was validated with others already."""
     try:
+        swapped = _swapped(landed)
+        if swapped is not None:
+            raise swapped
         # Staged outside the transaction: line numbers come from the staged rowids.
         rows = fmt.stage(con, landed.path, landed.name)
     except FileNotReady as waiting:
         result.waiting.append((landed.name, str(waiting)))
         return
-    except FileRefused as refusal:
+    except Exception as error:  # any error in one file is its refusal
+        if not isinstance(error, FileRefused) and not landed.path.exists():
+            return  # it went away while being read: nothing to take in or refuse
+        refusal = error if isinstance(error, FileRefused) else None
+        refusal = refusal or unexpected_failure(landed.name, error)
         result.refused.append(_refuse(con, settings, delivery, landed, refusal))
         return
     if audit is not None:
@@ -362,8 +410,10 @@ def _audit_together(
 
     for landed, delivery in files:
         try:
+            if _swapped(landed) is not None:
+                continue
             rows = fmt.stage(con, landed.path, landed.name)
-        except (FileRefused, FileNotReady):
+        except Exception:  # refused (or left waiting) when taken in alone
             continue
         tagged = _tagged(fmt, landed.name)
         verb = f"insert into {AUDIT_POOL} by name" if pool else f"create temp table {AUDIT_POOL} as"
@@ -454,7 +504,11 @@ def _take_batch(
     if len(batch.files) == 1:
         _take_one(con, settings, fmt, *batch.files[0], result, audit)
         return
-    staged = fmt.stage_batch(con, [(landed.path, landed.name) for landed, _ in batch.files])
+    try:
+        regular = [(f.path, f.name) for f, _ in batch.files if is_regular(f.path)]
+        staged = fmt.stage_batch(con, regular)
+    except Exception:  # each file alone then says (or is refused for) what is wrong
+        staged = {}
     good = [(landed, delivery) for landed, delivery in batch.files if landed.name in staged]
     if audit is not None and good:
         good = _audit_batch(con, settings, fmt, audit, good, staged, result)
@@ -532,18 +586,22 @@ def take_in(
                 continue
             bare = manifest.Delivery.of(fmt.dataset, landed, run_id)
             try:
+                swapped = _swapped(landed)
+                if swapped is not None:
+                    raise swapped
                 partitions = fmt.partitions_of(landed)
+                scope = fmt.scope_of(landed.name)
             except FileNotReady as waiting:
                 result.waiting.append((landed.name, str(waiting)))
                 continue
-            except FileRefused as refusal:
+            except Exception as error:  # any error in one file is its refusal
+                refusal = error if isinstance(error, FileRefused) else None
+                refusal = refusal or unexpected_failure(landed.name, error)
                 result.refused.append(_refuse(con, settings, bare, landed, refusal))
                 continue
             if within is not None and not set(partitions) <= within:
                 continue  # a run whose range covers the whole file will take it
-            delivery = manifest.Delivery.of(
-                fmt.dataset, landed, run_id, partitions, fmt.scope_of(landed.name)
-            )
+            delivery = manifest.Delivery.of(fmt.dataset, landed, run_id, partitions, scope)
             if batch.clashes_with(landed, delivery):
                 flush(con)
             if landed.sha256 in accepted_before or (

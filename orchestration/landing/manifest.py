@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from orchestration.landing.files import LandedFile
+from orchestration.landing.files import LandedFile, UnusableEntry
+from orchestration.landing.names import escaped, name_identity
 
 MANIFEST_DDL = """
 create schema if not exists ops;
@@ -55,7 +56,9 @@ class Delivery:
 
     @property
     def delivery_id(self) -> str:
-        return f"{self.sha256[:16]}-{self.taken_in_at.strftime('%Y%m%dT%H%M%S%f')}"
+        # An entry never read (a link, a FIFO) has no content hash: its name's stands in.
+        identity = self.sha256 or name_identity(self.original_name)
+        return f"{identity[:16]}-{self.taken_in_at.strftime('%Y%m%dT%H%M%S%f')}"
 
     @classmethod
     def of(
@@ -70,6 +73,12 @@ class Delivery:
         return cls(
             dataset, landed.name, landed.sha256, landed.received_at, partition_keys, run_id, scope
         )
+
+    @classmethod
+    def of_entry(cls, folder: str, entry: UnusableEntry, run_id: str | None) -> Delivery:
+        """The delivery of an unusable entry of a landing folder: its name escaped (it may not
+        be text), its content hash only when it was read (empty for anything not a file)."""
+        return cls(folder, escaped(entry.name), entry.sha256 or "", entry.received_at, (), run_id)
 
 
 def ensure_manifest(con: duckdb.DuckDBPyConnection) -> None:

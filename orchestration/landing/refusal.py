@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from orchestration.landing.names import shown
+
 
 @dataclass(frozen=True)
 class FileRefused(Exception):
@@ -21,7 +23,7 @@ class FileRefused(Exception):
     found: str | None = None
 
     def __str__(self) -> str:
-        where = [f"file {self.file_name}"]
+        where = [f"file {shown(self.file_name)}"]  # escaped and capped: names are untrusted
         if self.row is not None:
             where.append(f"line {self.row}")
         if self.column is not None:
@@ -97,7 +99,7 @@ class ExpectationsFailed(FileRefused):
         )
 
     def __str__(self) -> str:
-        head = f"file {self.file_name}: "
+        head = f"file {shown(self.file_name)}: "
         if len(self.broken) == 1:
             return f"{head}rows break the Great Expectations suite {self.suite}: {self.broken[0]}"
         listed = "; ".join(f"({i}) {b}" for i, b in enumerate(self.broken, start=1))

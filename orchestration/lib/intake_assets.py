@@ -23,6 +23,7 @@ import dagster as dg
 
 from orchestration.landing.files import list_landed
 from orchestration.landing.intake import AuditedFile, IntakeResult, SourceFormat, take_in
+from orchestration.landing.names import shown
 from orchestration.lib.resources import WarehouseWriter
 from orchestration.quality.audit import DatasetSuite
 from orchestration.settings import Settings, load_settings
@@ -38,16 +39,23 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _name(name: str) -> str:
+    """A file name for a Markdown table cell: escaped and capped, as everywhere."""
+    return _cell(shown(name))
+
+
 def intake_metadata(result: IntakeResult) -> dict[str, dg.MetadataValue]:
     lines = ["| file | partitions | rows | outcome |", "|---|---|---|---|"]
     lines += [
-        f"| {f.name} | {', '.join(f.partitions)} | {f.rows} | loaded (version {f.version}) |"
+        f"| {_name(f.name)} | {', '.join(f.partitions)} | {f.rows} | loaded (version {f.version}) |"
         for f in result.loaded
     ]
-    lines += [f"| {name} | | | already loaded: nothing changed |" for name in result.duplicates]
-    lines += [f"| {name} | | | waiting: {_cell(why)} |" for name, why in result.waiting]
     lines += [
-        f"| {f.name} | {', '.join(f.partitions)} | | **refused**: {_cell(f.reason)} |"
+        f"| {_name(name)} | | | already loaded: nothing changed |" for name in result.duplicates
+    ]
+    lines += [f"| {_name(name)} | | | waiting: {_cell(why)} |" for name, why in result.waiting]
+    lines += [
+        f"| {_name(f.name)} | {', '.join(f.partitions)} | | **refused**: {_cell(f.reason)} |"
         for f in result.refused
     ]
     return {

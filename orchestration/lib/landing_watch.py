@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from orchestration.database import connect, table_exists
-from orchestration.landing.files import list_landed
+from orchestration.landing.files import scan_landing
+from orchestration.landing.names import shown
 from orchestration.landing.refusal import FileNotReady, FileRefused
 from orchestration.lib.intake_source import IntakeSource
 from orchestration.lib.run_planning import plan_runs
@@ -49,16 +50,26 @@ def pending_files(settings: Settings, sources: Sequence[IntakeSource]) -> Pendin
     accepted = _accepted_hashes(settings)
     for source in sources:
         fmt = source.make_format(settings)
-        for landed in list_landed(settings.landing_dir, fmt.landing_folder):
-            if not fmt.claims(landed.name) or landed.sha256 in accepted:
+        scan = scan_landing(settings.landing_dir, fmt.landing_folder, fmt.claims)
+        # Never opened here: `pcp refresh` refuses them (links, folders, pipes, odd names).
+        pending.notes += [
+            f"{shown(entry.name)} will be refused by `pcp refresh`: {entry.problem}"
+            for entry in scan.unusable
+        ]
+        for landed in scan.files:
+            if landed.sha256 in accepted:
                 continue
             try:
                 keys = fmt.partitions_of(landed)
             except FileNotReady as waiting:
-                pending.notes.append(f"{landed.name}: {waiting}")
+                pending.notes.append(f"{shown(landed.name)}: {waiting}")
                 continue
             except FileRefused as refusal:
-                pending.notes.append(f"{landed.name} will be refused: {refusal}")
+                pending.notes.append(f"{shown(landed.name)} will be refused: {refusal}")
+                continue
+            except Exception as error:  # the run refuses it; one odd file never stops a tick
+                why = type(error).__name__
+                pending.notes.append(f"{shown(landed.name)} will be refused: {why}")
                 continue
             pending.keys.setdefault(source, []).extend(keys)
             pending.hashes.append(landed.sha256)
