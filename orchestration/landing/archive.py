@@ -12,6 +12,7 @@ import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orchestration.landing.files import NotARegularFile, is_regular
 from orchestration.landing.names import escaped, is_plain, name_identity, quarantine_name
 from orchestration.landing.refusal import FileRefused
 
@@ -35,6 +36,8 @@ def archive_copy(archive_dir: Path, source: str, path: Path, sha256: str) -> Pat
     the archive alone); elsewhere it is a copy.
     """
     target = archive_path_for(archive_dir, source, sha256, path.name)
+    if not is_regular(path):  # swapped for a link or a pipe since it was checked: never kept
+        raise NotARegularFile(errno.EINVAL, "not a regular file", str(path))
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(target.suffix + ".part")

@@ -86,7 +86,8 @@ def files_accepted_result(key: dg.AssetKey, result: IntakeResult) -> dg.AssetChe
             "files_refused": len(refused),
             "refusals": dg.MetadataValue.md(
                 "\n".join(
-                    f"- **{f.name}** ({', '.join(f.partitions) or 'no partition'}): {f.reason}  \n"
+                    f"- **{shown(f.name)}** ({', '.join(f.partitions) or 'no partition'}): "
+                    f"{f.reason}  \n"
                     f"  kept in `{f.quarantine_path}`"
                     for f in refused
                 )
@@ -216,11 +217,12 @@ def intake_asset(
         result = take_in(settings, fmt, files, context.run.run_id, within, audit)
         for refused in result.refused:
             context.log.error(
-                f"Refused {refused.name}: {refused.reason} ({refused.quarantine_path})"
+                f"Refused {shown(refused.name)}: {refused.reason} ({refused.quarantine_path})"
             )
         for loaded in result.loaded:
             context.log.info(
-                f"Loaded {loaded.name}: {loaded.rows} rows for {', '.join(loaded.partitions)}"
+                f"Loaded {shown(loaded.name)}: {loaded.rows} rows for "
+                f"{', '.join(loaded.partitions)}"
             )
         for audited in result.audited:
             if audited.loaded and audited.outcome.warnings:
@@ -229,7 +231,7 @@ def intake_asset(
                     + "; ".join(audited.outcome.summary_lines())
                 )
         for name, why in result.waiting:
-            context.log.warning(f"Left {name} in landing: {why}")
+            context.log.warning(f"Left {shown(name)} in landing: {why}")
         yield dg.MaterializeResult(metadata=intake_metadata(result))
         yield files_accepted_result(key, result)
         if suite is not None:
