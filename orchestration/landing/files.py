@@ -163,7 +163,8 @@ def scan_landing(
     landing_dir: Path, source: str, wanted: Callable[[str], bool] | None = None
 ) -> LandingScan:
     """Every entry of the source's landing folder: its regular files with plain names, oldest
-    first (delivery order), hashed; and every other entry, unopened, as ``UnusableEntry``.
+    first (delivery order), hashed; and every other entry, unopened, as ``UnusableEntry`` (a
+    regular file with an unusable name is hashed, for the manifest, only without ``wanted``).
     With ``wanted``, only the regular files whose names are wanted are read and returned."""
     folder = landing_dir / source
     scan = LandingScan()
@@ -190,7 +191,12 @@ def scan_landing(
                 )  # fmt: skip
                 continue
             problem = name_problem(name)
-            if problem is not None or wanted is None or wanted(name):
+            if problem is not None and wanted is not None:  # listed, not read
+                scan.unusable.append(
+                    UnusableEntry(source, path, problem, NAME_EXPECTED, _when(info.st_mtime_ns),
+                                  regular=True)
+                )  # fmt: skip
+            elif problem is not None or wanted is None or wanted(name):
                 candidates.append((info.st_mtime_ns, name, path, problem))
     candidates.sort()
     # hashlib lets go of the GIL while it hashes: one thread per core reads and hashes.
