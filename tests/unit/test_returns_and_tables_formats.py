@@ -91,7 +91,11 @@ def test_a_good_partner_return_loads_with_area_names_and_yes_no(con, tmp_path):
         (["37", "E23000021", "2030/31-Q1", "1"], "period", "not ended"),
         (["37", "E23000021", "2025/26-Q1", "lots"], "value", "text where a number"),
         (["78", "E23000021", "2025/26-Q1", "0.87"], None, None),  # 0.87 percent is a valid number
-        (["78", "E23000021", "2025/26-Q1", "187"], "value", "outside the range of its unit (percent)"),
+        (
+            ["78", "E23000021", "2025/26-Q1", "187"],
+            "value",
+            "outside the range of its unit (percent)",
+        ),
         (["78", "E23000021", "2025/26-Q1", "60", "175", "200"], "value", "does not match"),
         (["1", "E23000021", "2024/25", "maybe"], "value", "yes/no"),
     ],
