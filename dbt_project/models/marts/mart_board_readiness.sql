@@ -237,11 +237,11 @@ select
                          || ' delivery was refused on ' || strftime(refused_on, '%Y-%m-%d')
                          || ': ' || refusal_reason
                     when figure_suspect
-                    then period_needed || ' is in, but its value (' || cast(round(figure_value, 2) as varchar)
+                    then period_needed || ' is in, but its value (' || {{ shown_figure('figure_value') }}
                          || ') is more than ' || {{ var('suspect_range_factor') }}
                          || ' times outside its range over the previous ' || recent_periods
-                         || ' periods (' || cast(round(recent_min, 2) as varchar) || ' to '
-                         || cast(round(recent_max, 2) as varchar) || ').'
+                         || ' periods (' || {{ shown_figure('recent_min') }} || ' to '
+                         || {{ shown_figure('recent_max') }} || ').'
                     else period_needed || ' is in, but its last month (' || format('{:,.0f}', last_month_count)
                          || ') is far outside the previous ' || trailing_months || ' months (mean '
                          || format('{:,.0f}', trailing_mean) || ').'
