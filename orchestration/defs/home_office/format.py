@@ -3,7 +3,8 @@
 Columns as published: Financial Year, Financial Quarter, Force Name, CSP Name, Offence
 Description, Offence Group, Offence Subgroup, Offence Code, Number of Offences. One row per CSP
 x financial quarter x offence code. Files (``prc-csp-*.csv`` or ``.xlsx``) usually cover several
-years; each quarter a file holds replaces that quarter for the configured forces.
+years; each quarter a file holds replaces that quarter for the configured forces, so each must
+name only known CSPs and cover all of them (``_check_csps``).
 Partitions are financial quarters keyed by their first month ("2025-04" = 2025/26 Q1).
 """
 

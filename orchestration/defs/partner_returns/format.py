@@ -7,13 +7,14 @@
 | metric_id | yes | the catalogue ref (e.g. 37), or the slug for the unnumbered row |
 | area | yes | area code or name (the force, a local authority / CSP) |
 | period | yes | 2025/26-Q1 (quarter), 2025/26 (financial year) or 2025-06 (month) |
-| value | yes | the figure in the metric's unit (percent as 0-100, Y/N for yes-no metrics) |
+| value | yes | the figure in the metric's unit, within its range (seeds/metric_units.csv) |
 | numerator, denominator | no | the counts behind a percentage or rate |
 | submitted_by | yes | who supplied it |
 | submitted_at | yes | when (YYYY-MM-DD or an ISO date-time) |
 
 A corrected file under the same name replaces the earlier one; the newest submission of a
-metric x area x period wins in the warehouse.
+metric x area x period wins in the warehouse. One file giving a metric x area x period twice is
+refused: which of the two counts would be a guess.
 """
 
 from __future__ import annotations
