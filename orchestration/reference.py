@@ -20,8 +20,43 @@ def metric_catalogue() -> dict[str, dict[str, str]]:
 
 
 @cache
+def metric_units() -> dict[str, dict[str, str]]:
+    """unit -> the range its figures may take (min_value, max_value; blank = no bound)."""
+    return {row["unit"]: row for row in _read("metric_units")}
+
+
+def stats19_police_forces() -> list[str]:
+    """Every police_force code a DfT STATS19 file may hold: the forces of England and Wales
+    (seeds/forces.csv) and those outside them (seeds/stats19_other_police_forces.csv)."""
+    codes = [row["stats19_police_force"] for row in _read("forces")]
+    return codes + [row["stats19_police_force"] for row in _read("stats19_other_police_forces")]
+
+
+@cache
 def areas() -> dict[str, dict[str, str]]:
     return {row["area_code"]: row for row in _read("areas")}
+
+
+def csp_names_of(pfa_code: str) -> list[str]:
+    """The Community Safety Partnerships of a force area, by name (seeds/areas.csv); none
+    when the seed does not list the force's local authorities."""
+    return [
+        row["csp_name"]
+        for row in areas().values()
+        if row["area_type"] == "local_authority" and row["parent_area_code"] == pfa_code
+    ]
+
+
+def known_area_words() -> list[str]:
+    """Every code and name of the force area and its local authorities / CSPs, as the seed
+    spells them: what a delivered area may be (area_code_for turns one into its code)."""
+    return [
+        word
+        for row in areas().values()
+        if row["area_type"] in ("force", "local_authority")
+        for word in (row["area_code"], row["area_name"], row["csp_code"], row["csp_name"])
+        if word
+    ]
 
 
 def area_code_for(text: str) -> str | None:

@@ -53,6 +53,34 @@ def test_every_headline_metric_has_a_q1_2025_26_row(demo):
     assert len(rows) == 39
 
 
+def test_a_figure_ten_times_off_its_range_loads_and_the_board_sees_it_suspect(demo):
+    """The Q1 2025/26 dashboard printed hospital admissions for knife assaults (metric 39) as
+    0.0008 per 1,000 after 0.023-0.026 for two years: the demo returns it as printed. It loads,
+    and the board of 2025-07-30 sees it suspect, with the figure and the range."""
+    settings, _, _ = demo
+    marts = settings.published_dir / "marts.duckdb"
+    [(value, low, high, suspect)] = query(marts, """
+        select value, recent_min, recent_max, is_suspect from marts.fct_metric_period
+        where metric_id = '39' and area_code = 'E23000021' and period_type = 'R12'
+          and period_end = date '2025-06-30'
+    """)  # fmt: skip
+    assert suspect and value * 10 < low < high
+    reasons = query(marts, """
+        select distinct status, reason from marts.mart_board_readiness
+        where board_date = date '2025-07-30' and metric_id = '39' and as_of = board_date
+    """)  # fmt: skip
+    assert reasons == [(
+        "suspect",
+        "R12 to 2025-06 is in, but its value (0.00088) is more than 10 times outside its range "
+        "over the previous 8 periods (0.024 to 0.026).",
+    )]  # fmt: skip
+    # Small counts swinging by chance are not judged: no monthly district count is suspect.
+    assert query(marts, """
+        select count(*) from marts.fct_metric_period
+        where is_suspect and period_type = 'month'
+    """) == [(0,)]  # fmt: skip
+
+
 def test_quarter_counts_by_csp_and_year_on_year_change_match_the_files(demo):
     settings, delivered, _ = demo
     expected = Counter((quarter_label(m), csp, t) for m, csp, t in street_rows(delivered))

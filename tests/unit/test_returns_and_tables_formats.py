@@ -38,6 +38,17 @@ HO_HEADER = [
 ]
 
 
+LLR_CSPS = ("Leicester", "Blaby", "Charnwood", "Harborough", "Hinckley and Bosworth", "Melton",
+            "North West Leicestershire", "Oadby and Wigston", "Rutland")  # fmt: skip
+
+
+def every_other_csp(year: str, quarter: str, but: tuple[str, ...]) -> list[list[str]]:
+    """Rows for the other Leicestershire CSPs, so the quarter is complete (a quarter must cover
+    every CSP of the force)."""
+    return [[year, quarter, "Leicestershire", csp, "Harassment", "VAP", "Stalking and harassment",
+             "8N", "3"] for csp in LLR_CSPS if csp not in but]  # fmt: skip
+
+
 def write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -80,7 +91,11 @@ def test_a_good_partner_return_loads_with_area_names_and_yes_no(con, tmp_path):
         (["37", "E23000021", "2030/31-Q1", "1"], "period", "not ended"),
         (["37", "E23000021", "2025/26-Q1", "lots"], "value", "text where a number"),
         (["78", "E23000021", "2025/26-Q1", "0.87"], None, None),  # 0.87 percent is a valid number
-        (["78", "E23000021", "2025/26-Q1", "187"], "value", "outside 0-100"),
+        (
+            ["78", "E23000021", "2025/26-Q1", "187"],
+            "value",
+            "outside the range of its unit (percent)",
+        ),
         (["78", "E23000021", "2025/26-Q1", "60", "175", "200"], "value", "does not match"),
         (["1", "E23000021", "2024/25", "maybe"], "value", "yes/no"),
     ],
@@ -133,12 +148,15 @@ def test_home_office_table_keeps_configured_forces_by_quarter(settings, tmp_path
         ["2024/25", "4", "Leicestershire", "Charnwood", "Stalking", "VAP", "Stalking and harassment", "8Q", "1,204"],
         ["2024/25", "1", "Leicestershire", "Blaby", "Murder", "VAP", "Homicide", "1", "0"],
         ["2024/25", "1", "Nottinghamshire", "Ashfield", "Murder", "VAP", "Homicide", "1", "1"],
+        *every_other_csp("2024/25", "4", ("Charnwood",)),
+        *every_other_csp("2024/25", "1", ("Blaby",)),
     ])  # fmt: skip
     assert fmt.partitions_of(LandedFile("home_office", path, "0" * 64)) == ("2024-04", "2025-01")
-    assert fmt.stage(con, path, path.name) == 2
+    assert fmt.stage(con, path, path.name) == 2 + 2 * 8
     fmt.replace(con, path.name, "a" * 64)
     assert con.execute(
-        "select csp_name, number_of_offences, partition_quarter::varchar from raw.home_office_csp_crime order by 1"
+        "select csp_name, number_of_offences, partition_quarter::varchar from raw.home_office_csp_crime "
+        "where csp_name in ('Blaby', 'Charnwood') and offence_code <> '8N' order by 1"
     ).fetchall() == [("Blaby", "0", "2024-04-01"), ("Charnwood", "1204", "2025-01-01")]
     bad = write(tmp_path / "prc-csp-bad.csv", HO_HEADER, [
         ["2024-25", "1", "Leicestershire", "Blaby", "Murder", "VAP", "Homicide", "1", "0"],

@@ -102,7 +102,12 @@ def test_windows_1252_csv_is_read(con, tmp_path):
             "overall_satisfaction",
             "off the 5-point scale",
         ),
-        ([["F-1", "2025-04-01", 4], ["F-1", "2025-04-02", 3]], 2, "response_id", "more than once"),
+        (
+            [["F-1", "2025-04-01", 4], ["F-1", "2025-04-02", 3]],
+            2,
+            "response_id",
+            "is on lines 2 and 3",
+        ),
         ([["", "2025-04-01", 4]], 2, "response_id", "without its id"),
     ],
 )

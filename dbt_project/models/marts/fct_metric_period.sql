@@ -288,6 +288,31 @@ final as (
         end as value
     from valued
 
+),
+
+-- Each figure against its own recent range: the same metric, area and period type over the
+-- var('suspect_range_periods') periods before it. A figure more than var('suspect_range_factor')
+-- (10) times above the top of that range, or below its bottom divided by it, loads but is
+-- suspect (a decimal point moved, a total typed for a share, units confused); readiness says
+-- so. A range touching 0 has no bottom to fall below, and one of only 0s no top to rise above.
+-- Small counts swing by chance (1, 3, 0 crimes in a district's month): a figure with a count
+-- behind it is judged only when that count or the range's largest reaches
+-- var('suspect_range_min_events').
+ranged as (
+
+    select
+        *,
+        min(value) over recent as recent_min,
+        max(value) over recent as recent_max,
+        count(value) over recent as recent_periods,
+        max(numerator) over recent as recent_max_count
+    from final
+    window recent as (
+        partition by metric_id, area_code, period_type
+        order by period_end
+        rows between {{ var('suspect_range_periods') }} preceding and 1 preceding
+    )
+
 )
 
 select
@@ -334,5 +359,23 @@ select
     ) as data_status,
     cast(restricted as boolean) as restricted,
     cast(source as varchar) as source,
-    cast(source_vintage as varchar) as source_vintage
-from final
+    cast(source_vintage as varchar) as source_vintage,
+    cast(recent_min as double) as recent_min,
+    cast(recent_max as double) as recent_max,
+    cast(recent_periods as integer) as recent_periods,
+    cast(
+        coalesce(
+            value is not null
+            and recent_periods >= {{ var('suspect_range_min_periods') }}
+            and (
+                numerator is null
+                or greatest(numerator, recent_max_count) >= {{ var('suspect_range_min_events') }}
+            )
+            and (
+                (recent_max > 0 and value > recent_max * {{ var('suspect_range_factor') }})
+                or (recent_min > 0 and value < recent_min / {{ var('suspect_range_factor') }})
+            ),
+            false
+        ) as boolean
+    ) as is_suspect
+from ranged

@@ -12,7 +12,8 @@
 --               refusal_window_days (45) days to as_of and no accepted delivery of the same
 --               dataset had followed by as_of; or its last monthly count is far outside its
 --               previous 24 months (those delivered by as_of, at their current values: the
---               warehouse keeps every file, not every version's rows)
+--               warehouse keeps every file, not every version's rows); or the figure itself
+--               is far outside its own recent range (fct_metric_period.is_suspect)
 --   late        not in, and the source had reached less far by as_of than its usual lag says
 --               it should have (int_metric_reach as of as_of)
 --   missing     not in, and nothing explains it (e.g. a partner return not yet supplied)
@@ -137,6 +138,11 @@ evaluated as (
         figure.data_status as figure_status,
         figure.first_available_on as figure_available_on,
         figure.months_in_period,
+        coalesce(figure.is_suspect, false) as figure_suspect,
+        figure.value as figure_value,
+        figure.recent_min,
+        figure.recent_max,
+        figure.recent_periods,
         len(list_filter(figure.months_delivered_on, lambda day: day <= days.as_of)) as months_in,
         reach.reached_end,
         last_day(date_trunc('month', days.as_of) - to_months(days.lag_months))
@@ -197,6 +203,7 @@ statused as (
         *,
         case
             when is_in and refused_at is not null then 'suspect'
+            when is_in and figure_suspect then 'suspect'
             when is_in and volume_outlier then 'suspect'
             when is_in and figure_status = 'restricted' then 'restricted'
             when is_in then 'ready'
@@ -229,6 +236,12 @@ select
                     then period_needed || ' is in, but a ' || replace(source, '_', ' ')
                          || ' delivery was refused on ' || strftime(refused_on, '%Y-%m-%d')
                          || ': ' || refusal_reason
+                    when figure_suspect
+                    then period_needed || ' is in, but its value (' || {{ shown_figure('figure_value') }}
+                         || ') is more than ' || {{ var('suspect_range_factor') }}
+                         || ' times outside its range over the previous ' || recent_periods
+                         || ' periods (' || {{ shown_figure('recent_min') }} || ' to '
+                         || {{ shown_figure('recent_max') }} || ').'
                     else period_needed || ' is in, but its last month (' || format('{:,.0f}', last_month_count)
                          || ') is far outside the previous ' || trailing_months || ' months (mean '
                          || format('{:,.0f}', trailing_mean) || ').'

@@ -24,6 +24,7 @@ import duckdb
 
 from orchestration.forces import all_forces
 from orchestration.landing.files import LandedFile
+from orchestration.landing.plausibility import refuse_repeated_keys, unit_range
 from orchestration.landing.refusal import FileRefused
 from orchestration.landing.staged import StagedRows
 from orchestration.landing.tabular import Column, partitions_in_content, stage_table
@@ -182,13 +183,14 @@ class CsewFormat:
                     measure,
                 )
             numbers = []
+            percent = unit_range("percent")
             for column, text in (("estimate", estimate), ("ci_lower", lower), ("ci_upper", upper)):
                 try:
                     number = float(str(text).replace("%", ""))
                 except (TypeError, ValueError):
-                    refuse(column, "text where a number must be", "a percent 0-100", text)
-                if not 0 <= number <= 100:
-                    refuse(column, "a percentage outside 0-100", "a percent 0-100", text)
+                    refuse(column, "text where a number must be", percent.expected, text)
+                if not percent.holds(number):
+                    refuse(column, "a percentage outside 0-100", percent.expected, text)
                 numbers.append(number)
             if not numbers[1] <= numbers[0] <= numbers[2]:
                 refuse("estimate", "the estimate is outside its confidence interval",
@@ -206,16 +208,10 @@ class CsewFormat:
             "unweighted_n integer, source_line integer)"
         )
         con.executemany(f"insert into {STAGED} values (?, ?, ?, ?, ?, ?, ?, ?)", clean)
-        duplicate = con.execute(
-            f"select min(source_line) from {STAGED} group by force_slug, period_end, measure "
-            "having count(*) > 1 limit 1"
-        ).fetchall()
-        if duplicate:
-            raise FileRefused(
-                file_name=file_name, row=duplicate[0][0], column="measure",
-                problem="the same force, period and measure appear twice",
-                expected="one estimate per force x period x measure",
-            )  # fmt: skip
+        refuse_repeated_keys(
+            con, STAGED, file_name, ("force_slug", "period_end", "measure"),
+            "force x period x measure",
+        )  # fmt: skip
         return rows
 
     def staged_rows(self, file_name: str) -> StagedRows:

@@ -3,7 +3,8 @@
 Columns as published: Financial Year, Financial Quarter, Force Name, CSP Name, Offence
 Description, Offence Group, Offence Subgroup, Offence Code, Number of Offences. One row per CSP
 x financial quarter x offence code. Files (``prc-csp-*.csv`` or ``.xlsx``) usually cover several
-years; each quarter a file holds replaces that quarter for the configured forces.
+years; each quarter a file holds replaces that quarter for the configured forces, so each must
+name only known CSPs and cover all of them (``_check_csps``).
 Partitions are financial quarters keyed by their first month ("2025-04" = 2025/26 Q1).
 """
 
@@ -17,6 +18,7 @@ import duckdb
 
 from orchestration.forces import configured_forces
 from orchestration.landing.files import LandedFile
+from orchestration.landing.plausibility import refuse_unknown
 from orchestration.landing.refusal import FileRefused
 from orchestration.landing.staged import StagedRows
 from orchestration.landing.tabular import (
@@ -27,6 +29,7 @@ from orchestration.landing.tabular import (
     stage_table,
 )
 from orchestration.lib.partitions import first_quarter_start
+from orchestration.reference import csp_names_of
 from orchestration.settings import Settings
 
 SOURCE = "home_office"
@@ -68,6 +71,11 @@ class CspCrimeFormat:
 
     def __init__(self, settings: Settings):
         self.force_names = [f.pfa_name for f in configured_forces(settings)]
+        self.csps = {
+            f.pfa_name: csp_names_of(f.pfa_code)
+            for f in configured_forces(settings)
+            if csp_names_of(f.pfa_code)
+        }
         # The table spans many years: quarters before the history start are left out.
         self.first_quarter = date.fromisoformat(first_quarter_start(settings.history_start) + "-01")
 
@@ -123,6 +131,7 @@ class CspCrimeFormat:
             [self.force_names, self.first_quarter],
         )
         rows = con.execute(f"select count(*) from {STAGED}").fetchall()[0][0]
+        self._check_csps(con, file_name)
         if rows == 0:
             raise FileRefused(
                 file_name=file_name,
@@ -132,6 +141,38 @@ class CspCrimeFormat:
                 + f", for quarters from {self.first_quarter:%Y-%m} (PCP_HISTORY_START)",
             )
         return rows
+
+    def _check_csps(self, con: duckdb.DuckDBPyConnection, file_name: str) -> None:
+        """Every CSP of a configured force is one the areas seed knows (or the Home Office's
+        "Unassigned <force>" row), and every quarter the file holds covers all of them: a
+        quarter replaces the force's rows whole, so a stray or partial quarter would zero the
+        missing CSPs. Forces whose CSPs the seed does not list are not checked."""
+        for force, csps in self.csps.items():
+            known = [*csps, f"Unassigned {force}"]
+            refuse_unknown(
+                con, STAGED, file_name, "csp_name", known,
+                problem=f"not a Community Safety Partnership of {force}",
+                expected=f"one of {', '.join(csps)} (seeds/areas.csv)",
+                where="force_name = ?", where_params=[force],
+            )  # fmt: skip
+            short = con.execute(
+                f"""
+                select financial_year, financial_quarter,
+                       list_filter(?, lambda c: not list_contains(list(lower(csp_name)), lower(c)))
+                from {STAGED} where force_name = ?
+                group by all order by 1, 2
+                """,
+                [csps, force],
+            ).fetchall()
+            for year, quarter, missing in short:
+                if missing:
+                    raise FileRefused(
+                        file_name=file_name, column="csp_name",
+                        problem=f"{year} quarter {quarter} is incomplete: no rows for {force} "
+                        f"CSP{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+                        expected=f"every quarter to cover all {len(csps)} CSPs of {force} "
+                        "(seeds/areas.csv)",
+                    )  # fmt: skip
 
     def staged_rows(self, file_name: str) -> StagedRows:
         """The configured forces' staged rows, as ``replace`` writes them."""

@@ -7,13 +7,14 @@
 | metric_id | yes | the catalogue ref (e.g. 37), or the slug for the unnumbered row |
 | area | yes | area code or name (the force, a local authority / CSP) |
 | period | yes | 2025/26-Q1 (quarter), 2025/26 (financial year) or 2025-06 (month) |
-| value | yes | the figure in the metric's unit (percent as 0-100, Y/N for yes-no metrics) |
+| value | yes | the figure in the metric's unit, within its range (seeds/metric_units.csv) |
 | numerator, denominator | no | the counts behind a percentage or rate |
 | submitted_by | yes | who supplied it |
 | submitted_at | yes | when (YYYY-MM-DD or an ISO date-time) |
 
 A corrected file under the same name replaces the earlier one; the newest submission of a
-metric x area x period wins in the warehouse.
+metric x area x period wins in the warehouse. One file giving a metric x area x period twice is
+refused: which of the two counts would be a guess.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.landing.files import LandedFile
+from orchestration.landing.plausibility import refuse_repeated_keys, unit_range
 from orchestration.landing.refusal import FileRefused
 from orchestration.landing.staged import StagedRows
 from orchestration.landing.tabular import Column, stage_table
@@ -187,11 +189,12 @@ class PartnerReturnFormat:
                         f"a number in {metric['unit']}",
                         value,
                     )
-                if metric["unit"] == "percent" and not 0 <= number <= 100:
+                allowed = unit_range(metric["unit"])
+                if not allowed.holds(number):
                     refuse(
                         "value",
-                        "a percentage outside 0-100",
-                        "a percent as 0-100 (63.5, not 0.635)",
+                        f"a figure outside the range of its unit ({metric['unit']})",
+                        allowed.expected,
                         value,
                     )
                 text = repr(number)
@@ -200,6 +203,11 @@ class PartnerReturnFormat:
                 bad_column = "numerator" if numerator and num is None else "denominator"
                 refuse(bad_column, "text where a count must be", "a number or empty",
                        numerator if bad_column == "numerator" else denominator)  # fmt: skip
+            counts = unit_range("count")
+            for column, number, cell in (("numerator", num, numerator),
+                                         ("denominator", den, denominator)):  # fmt: skip
+                if number is not None and not counts.holds(number):
+                    refuse(column, "a negative count", counts.expected, cell)
             if num is not None and den is not None:
                 scale = {"percent": 100, "rate_per_1000": 1000}.get(metric["unit"])
                 if den <= 0:
@@ -232,6 +240,12 @@ class PartnerReturnFormat:
             "denominator double, submitted_by varchar, submitted_at timestamp, source_line integer)"
         )
         con.executemany(f"insert into {STAGED} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", clean)
+        # Two figures for one metric, area and period in one file: which one counts would be
+        # a guess (areas compared by code, so "Blaby" and "E07000129" are the same area).
+        refuse_repeated_keys(
+            con, STAGED, file_name, ("metric_id", "area_code", "period"),
+            "metric x area x period",
+        )  # fmt: skip
         return rows
 
     def staged_rows(self, file_name: str) -> StagedRows:

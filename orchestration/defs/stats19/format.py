@@ -25,9 +25,11 @@ import duckdb
 from orchestration.forces import configured_forces
 from orchestration.landing.encoding import utf8_copy
 from orchestration.landing.files import LandedFile
+from orchestration.landing.plausibility import refuse_unknown, unit_range
 from orchestration.landing.refusal import FileNotReady, FileRefused
 from orchestration.landing.staged import StagedRows
 from orchestration.landing.tabular import first_bad, read_csv_as_text
+from orchestration.reference import stats19_police_forces
 from orchestration.settings import Settings
 
 SOURCE = "stats19"
@@ -266,6 +268,7 @@ class Stats19Format:
                 expected="the year's rows",
             )  # fmt: skip
         self._check_numbers(con, file_name)
+        self._check_plausible(con, file_name)
         con.execute(
             f"create or replace temp table _stats19_mine as "
             f"select * from _incoming_stats19 where {self._force_filter()}"
@@ -310,6 +313,28 @@ class Stats19Format:
                     problem="text where a number must be",
                     expected=f"a number ({'whole' if kind == 'integer' else 'decimal'})",
                     found=bad[1],
+                )  # fmt: skip
+
+    def _check_plausible(self, con, file_name: str) -> None:
+        """A collision's force is one STATS19 knows (every row, not only the configured
+        forces': an unknown code means a misread file), and its counts are not negative."""
+        if self.spec.name != "collision":
+            return
+        refuse_unknown(
+            con, "_incoming_stats19", file_name, "police_force", stats19_police_forces(),
+            problem="not a STATS19 police force code",
+            expected="a code of seeds/forces.csv or seeds/stats19_other_police_forces.csv "
+            "(DfT data guide), e.g. 33 for Leicestershire",
+        )  # fmt: skip
+        counts = unit_range("count")
+        for column in ("number_of_vehicles", "number_of_casualties"):
+            bad = first_bad(
+                con, "_incoming_stats19", f"try_cast({column} as double) < {counts.low}", column
+            )
+            if bad:
+                raise FileRefused(
+                    file_name=file_name, row=bad[0], column=column, problem="a negative count",
+                    expected=counts.expected, found=bad[1],
                 )  # fmt: skip
 
     def _place_in_months(self, con, parsed: Stats19FileName, file_name: str) -> None:

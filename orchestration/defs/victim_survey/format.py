@@ -27,9 +27,11 @@ from pathlib import Path
 import duckdb
 
 from orchestration.landing.files import LandedFile
+from orchestration.landing.plausibility import refuse_repeated_keys, refuse_unknown
 from orchestration.landing.refusal import FileRefused
 from orchestration.landing.staged import StagedRows
-from orchestration.landing.tabular import Column, check_rules, first_bad, stage_table
+from orchestration.landing.tabular import Column, check_rules, stage_table
+from orchestration.reference import known_area_words
 from orchestration.settings import DEFAULT_HISTORY_START
 
 SOURCE = "victim_survey"
@@ -163,18 +165,15 @@ class VictimSurveyFormat:
              "1-5 (or the label, e.g. 'Fairly satisfied'), or blank for no answer"),
         ]  # fmt: skip
         check_rules(con, "_incoming_survey", file_name, checks)
-        duplicate = first_bad(
-            con,
-            "(select *, count(*) over (partition by response_id) as n from _incoming_survey)",
-            "n > 1",
-            "response_id",
-        )
-        if duplicate:
-            raise FileRefused(
-                file_name=file_name, row=duplicate[0], column="response_id",
-                problem="a response id appears more than once",
-                expected="one row per response", found=duplicate[1],
-            )  # fmt: skip
+        refuse_repeated_keys(con, "_incoming_survey", file_name, ("response_id",), "response id")
+        # An area the warehouse does not know would count nowhere; a known name where a code
+        # belongs loads (the suite warns).
+        refuse_unknown(
+            con, "_incoming_survey", file_name, "area_code", known_area_words(),
+            problem="not an area of this warehouse",
+            expected="a local authority or CSP code of the force area (seeds/areas.csv), "
+            "e.g. E07000130, or blank",
+        )  # fmt: skip
         return rows
 
     def staged_rows(self, file_name: str) -> StagedRows:

@@ -1,0 +1,324 @@
+"""Plausibility rules, one test per rule: a figure outside its unit's range, an unknown area,
+CSP, force or metric, a repeated key, and a Home Office quarter short of a CSP each refuse the
+file, naming the file, line, column, what was found and what was expected; the good file
+beside it loads; and a refused file leaves what was loaded before exactly as it was.
+(The 10x rule, "loaded but suspect", is a dbt unit test: a_figure_ten_times_off_its_recent_range
+_is_suspect in dbt_project/models/marts/_fct_metric_period_unit_tests.yml.)
+Real DuckDB, real files, real Great Expectations where a rule lives in a suite."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from orchestration.defs.csew.format import CsewFormat
+from orchestration.defs.home_office.checks import CSP_CRIME_SUITE
+from orchestration.defs.home_office.format import CspCrimeFormat
+from orchestration.defs.partner_returns.checks import RETURNS_SUITE
+from orchestration.defs.partner_returns.format import PartnerReturnFormat
+from orchestration.defs.stats19.format import Stats19Format
+from orchestration.defs.victim_survey.format import VictimSurveyFormat
+from orchestration.landing.refusal import FileRefused
+from orchestration.reference import metric_catalogue, metric_units
+from tests.unit.test_intake_audit import manifest, raw_rows, take
+from tests.unit.test_returns_and_tables_formats import (
+    CSEW_HEADER,
+    HO_HEADER,
+    LLR_CSPS,
+    RETURN_HEADER,
+    write,
+)
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    yield connection
+    connection.close()
+
+
+def refusal(fmt, con, path) -> FileRefused:
+    with pytest.raises(FileRefused) as refused:
+        fmt.stage(con, path, path.name)
+    return refused.value
+
+
+def assert_names(refused: FileRefused, name: str, line: int | None, column: str, found, expected):
+    """The refusal says which file, line and column, what was found and what was expected."""
+    assert (refused.file_name, refused.row, refused.column) == (name, line, column)
+    assert refused.found == found
+    assert expected in refused.expected
+    text = str(refused)
+    assert text.startswith(f"file {name}")
+    assert (f"line {line}, " in text) == (line is not None)
+    assert f"column '{column}'" in text and expected in text
+    if found is not None:
+        assert repr(found) in text
+
+
+def partner_row(metric: str, area: str, period: str, value: str, num="", den="") -> list[str]:
+    return [metric, area, period, value, num, den, "Someone", "2025-07-08"]
+
+
+# Counts never negative, rates within the range their unit declares (seeds/metric_units.csv)
+
+
+def test_every_catalogue_unit_has_a_declared_range():
+    assert {m["unit"] for m in metric_catalogue().values()} <= set(metric_units())
+    assert (metric_units()["percent"]["min_value"], metric_units()["percent"]["max_value"]) == (
+        "0", "100",
+    )  # fmt: skip
+    assert metric_units()["proportion"]["max_value"] == "1"
+    assert (metric_units()["count"]["min_value"], metric_units()["count"]["max_value"]) == (
+        "0", "",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "found", "expected"),
+    [
+        # The hostile return: -660 neighbourhood officers (metric 24, a count).
+        (partner_row("24", "E23000021", "2025/26-Q1", "-660"), "value", "-660", "0 or more"),
+        (partner_row("78", "E23000021", "2025/26-Q1", "187"), "value", "187", "from 0 to 100"),
+        (partner_row("14", "E23000021", "2025/26-Q1", "-3.5"), "value", "-3.5", "0 or more"),
+        (partner_row("56", "Blaby", "2025/26-Q1", "1500"), "value", "1500", "from 0 to 1000"),
+        (partner_row("78", "E23000021", "2025/26-Q1", "50", "-5", "-10"), "numerator", "-5",
+         "0 or more"),
+    ],
+)  # fmt: skip
+def test_a_partner_figure_outside_its_units_range_is_refused(
+    con, tmp_path, row, column, found, expected
+):
+    good = write(tmp_path / "partner-return-good.csv", RETURN_HEADER, [
+        partner_row("24", "E23000021", "2025/26-Q1", "660"),
+        partner_row("78", "E23000021", "2025/26-Q1", "0"),
+        partner_row("14", "E23000021", "2025/26-Q1", "0"),
+    ])  # fmt: skip
+    assert PartnerReturnFormat().stage(con, good, good.name) == 3
+    bad = write(tmp_path / "partner-return-bad.csv", RETURN_HEADER, [
+        partner_row("37", "Charnwood", "2025/26-Q1", "12"), row,
+    ])  # fmt: skip
+    assert_names(refusal(PartnerReturnFormat(), con, bad), bad.name, 3, column, found, expected)
+
+
+def test_a_csew_estimate_outside_0_100_is_refused(settings, con, tmp_path):
+    bad = write(tmp_path / "csew-2025-03.csv", CSEW_HEADER, [
+        ["Leicestershire Police", "2025-03", "confidence", "65.9", "62.1", "69.7", 600],
+        ["Leicestershire Police", "2025-03", "good_job", "47", "43", "101", 600],
+    ])  # fmt: skip
+    assert_names(refusal(CsewFormat(settings), con, bad), bad.name, 3, "ci_upper", "101",
+                 "from 0 to 100")  # fmt: skip
+
+
+def test_a_negative_stats19_count_is_refused(settings, con, tmp_path):
+    header = "collision_index,collision_year,collision_ref_no,police_force,collision_severity,date,number_of_casualties"
+    path = tmp_path / "dft-road-casualty-statistics-collision-2023.csv"
+    path.write_text(f"{header}\n2023330000001,2023,330000001,33,2,14/03/2023,1\n"
+                    "2023330000002,2023,330000002,33,3,15/03/2023,-2\n")  # fmt: skip
+    assert_names(refusal(Stats19Format("collision", settings), con, path), path.name, 3,
+                 "number_of_casualties", "-2", "0 or more")  # fmt: skip
+
+
+# Codes and names must be known: refuse the file and name the unknown value
+
+
+def test_an_unknown_partner_area_or_metric_is_refused_by_name(con, tmp_path):
+    path = write(tmp_path / "partner-return-x.csv", RETURN_HEADER, [
+        partner_row("37", "Charnwood", "2025/26-Q1", "12"),
+        partner_row("37", "E07999999", "2025/26-Q1", "12"),
+    ])  # fmt: skip
+    assert_names(refusal(PartnerReturnFormat(), con, path), path.name, 3, "area", "E07999999",
+                 "the force or a local authority / CSP")  # fmt: skip
+    path = write(tmp_path / "partner-return-y.csv", RETURN_HEADER, [
+        partner_row("999", "Charnwood", "2025/26-Q1", "12"),
+    ])  # fmt: skip
+    assert_names(refusal(PartnerReturnFormat(), con, path), path.name, 2, "metric_id", "999",
+                 "a ref from the metric catalogue")  # fmt: skip
+
+
+def home_office_rows(year: str, quarter: str, csps=LLR_CSPS, count: str = "5") -> list[list[str]]:
+    return [[year, quarter, "Leicestershire", csp, "Murder", "Violence against the person",
+             "Homicide", "1", count] for csp in csps]  # fmt: skip
+
+
+def test_an_unknown_csp_in_the_home_office_table_is_refused_by_name(settings, con, tmp_path):
+    # The hostile table: a CSP "Atlantis" in place of Blaby. Loaded, it replaced the quarter
+    # and Blaby became 0 in a quarter that still counted as complete.
+    rows = home_office_rows("2024/25", "1", [c if c != "Blaby" else "Atlantis" for c in LLR_CSPS])
+    path = write(tmp_path / "prc-csp-atlantis.csv", HO_HEADER, rows)
+    assert_names(refusal(CspCrimeFormat(settings), con, path), path.name, 3, "csp_name",
+                 "Atlantis", "Blaby")  # fmt: skip
+
+
+def test_the_home_office_unassigned_row_and_other_forces_csps_load(settings, con, tmp_path):
+    rows = [
+        *home_office_rows("2024/25", "1"),
+        *home_office_rows("2024/25", "1", ["Unassigned Leicestershire"]),
+        ["2024/25", "1", "Nottinghamshire", "Ashfield", "Murder", "VAP", "Homicide", "1", "1"],
+    ]
+    path = write(tmp_path / "prc-csp-good.csv", HO_HEADER, rows)
+    assert CspCrimeFormat(settings).stage(con, path, path.name) == 10
+
+
+def test_an_unknown_survey_area_code_is_refused_by_name(con, tmp_path):
+    header = ["response_id", "response_date", "overall_satisfaction", "area_code", "comment"]
+    name = "victim-survey-force-2025-04.csv"
+    good = write(tmp_path / name, header, [
+        ["F-1", "2025-04-01", "4", "E07000130", "fine"],
+        ["F-2", "2025-04-02", "5", "E22000164", ""],  # a CSP code
+        ["F-3", "2025-04-03", "5", "", ""],
+        ["F-4", "2025-04-03", "5", "Leicester", ""],  # a known name: loads, the suite warns
+    ])  # fmt: skip
+    assert VictimSurveyFormat().stage(con, good, name) == 4
+    bad = write(tmp_path / name, header, [
+        ["F-1", "2025-04-01", "4", "E07000130", "fine"],
+        ["F-2", "2025-04-02", "5", "E07999999", "a comment"],
+    ])  # fmt: skip
+    refused = refusal(VictimSurveyFormat(), con, bad)
+    assert_names(refused, name, 3, "area_code", "E07999999", "a local authority or CSP code")
+    assert "a comment" not in str(refused)
+
+
+def test_an_unknown_stats19_police_force_code_is_refused_by_name(settings, con, tmp_path):
+    header = "collision_index,collision_year,collision_ref_no,police_force,collision_severity,date"
+    path = tmp_path / "dft-road-casualty-statistics-collision-2023.csv"
+    # 99 is Police Scotland: a national file holds it, and it is known (not loaded).
+    path.write_text(f"{header}\n2023330000001,2023,330000001,33,2,14/03/2023\n"
+                    "2023990000002,2023,990000002,99,3,15/03/2023\n")  # fmt: skip
+    assert Stats19Format("collision", settings).stage(con, path, path.name) == 1
+    path.write_text(f"{header}\n2023330000001,2023,330000001,33,2,14/03/2023\n"
+                    "2023770000002,2023,770000002,77,3,15/03/2023\n")  # fmt: skip
+    assert_names(refusal(Stats19Format("collision", settings), con, path), path.name, 3,
+                 "police_force", "77", "seeds/forces.csv")  # fmt: skip
+
+
+def test_an_unknown_csew_force_or_measure_is_refused_by_name(settings, con, tmp_path):
+    path = write(tmp_path / "csew-2025-03.csv", CSEW_HEADER, [
+        ["Leicestershire Police", "2025-03", "confidence", "65.9", "62.1", "69.7", 600],
+        ["Atlantis Constabulary", "2025-03", "confidence", "60", "56", "64", 500],
+    ])  # fmt: skip
+    assert_names(refusal(CsewFormat(settings), con, path), path.name, 3, "force",
+                 "Atlantis Constabulary", "a force name")  # fmt: skip
+
+
+# Repeated keys refused, naming the lines
+
+
+def test_a_repeated_partner_figure_is_refused_naming_its_lines(con, tmp_path):
+    # Before, the last of the two silently won. "Blaby" and its code are the same area.
+    path = write(tmp_path / "partner-return-x.csv", RETURN_HEADER, [
+        partner_row("37", "Blaby", "2025/26-Q1", "12"),
+        partner_row("37", "Charnwood", "2025/26-Q1", "9"),
+        partner_row("37", "E07000129", "2025/26-Q1", "21"),
+    ])  # fmt: skip
+    refused = refusal(PartnerReturnFormat(), con, path)
+    assert_names(refused, path.name, 2, "period", "37 x E07000129 x 2025/26-Q1",
+                 "one row per metric x area x period")  # fmt: skip
+    assert "lines 2 and 4" in refused.problem
+
+
+def test_a_repeated_survey_response_is_refused_naming_its_lines(con, tmp_path):
+    name = "victim-survey-force-2025-04.csv"
+    path = write(tmp_path / name, ["response_id", "response_date", "overall_satisfaction"], [
+        ["F-1", "2025-04-01", "4"], ["F-2", "2025-04-01", "4"], ["F-1", "2025-04-02", "3"],
+        ["F-1", "2025-04-03", "3"],
+    ])  # fmt: skip
+    refused = refusal(VictimSurveyFormat(), con, path)
+    assert_names(refused, name, 2, "response_id", "F-1", "one row per response id")
+    assert "lines 2, 4 and 5" in refused.problem
+
+
+def test_a_repeated_csew_estimate_is_refused_naming_its_lines(settings, con, tmp_path):
+    path = write(tmp_path / "csew-2025-03.csv", CSEW_HEADER, [
+        ["Leicestershire Police", "2025-03", "confidence", "65.9", "62.1", "69.7", 600],
+        ["Leicestershire Police", "Year ending March 2025", "confidence", "60", "56", "64", 500],
+    ])  # fmt: skip
+    refused = refusal(CsewFormat(settings), con, path)
+    assert_names(refused, path.name, 2, "measure", "leicestershire x 2025-03-01 x confidence",
+                 "one row per force x period x measure")  # fmt: skip
+    assert "lines 2 and 3" in refused.problem
+
+
+def test_a_repeated_home_office_offence_row_is_refused_by_its_suite(settings):
+    rows = [*home_office_rows("2024/25", "1"), *home_office_rows("2024/25", "1", ["Melton"], "7")]
+    folder = settings.landing_for("home_office")
+    folder.mkdir(parents=True, exist_ok=True)
+    write(folder / "prc-csp-2024.csv", HO_HEADER, rows)
+
+    result = take(settings, CspCrimeFormat(settings), CSP_CRIME_SUITE, "home_office")
+
+    [refused] = result.refused
+    assert refused.reason.startswith(
+        "file prc-csp-2024.csv: rows break the Great Expectations suite home_office_csp_crime: "
+        "one row per CSP x quarter x offence code: 2 rows in columns 'financial_year', "
+        "'financial_quarter', 'csp_name', 'offence_code' (lines 7, 11; "
+    )
+    assert refused.reason.endswith(
+        "expected each combination of financial_year, financial_quarter, csp_name, offence_code "
+        "on one row only"
+    )
+    assert raw_rows(settings, "raw.home_office_csp_crime") == []
+
+
+# A Home Office quarter covers every configured CSP or is refused as incomplete
+
+
+def test_a_home_office_quarter_short_of_a_csp_is_refused_naming_the_missing(
+    settings, con, tmp_path
+):
+    rows = [
+        *home_office_rows("2024/25", "1"),
+        *home_office_rows("2024/25", "2", [c for c in LLR_CSPS if c not in ("Blaby", "Rutland")]),
+    ]
+    path = write(tmp_path / "prc-csp-2024.csv", HO_HEADER, rows)
+    refused = refusal(CspCrimeFormat(settings), con, path)
+    assert_names(refused, path.name, None, "csp_name", None,
+                 "every quarter to cover all 9 CSPs of Leicestershire")  # fmt: skip
+    assert refused.problem == (
+        "2024/25 quarter 2 is incomplete: no rows for Leicestershire CSPs Blaby, Rutland"
+    )
+
+
+# Nothing refused changes what was loaded before
+
+
+def test_a_refused_file_leaves_the_rows_loaded_before_unchanged(settings):
+    """The hostile Home Office table (Atlantis for Blaby) and the hostile partner return (-660
+    officers) arrive as revisions of files that loaded: both are refused, and every row
+    loaded before stays exactly as it was, in raw and in the manifest."""
+    home_office = settings.landing_for("home_office")
+    home_office.mkdir(parents=True, exist_ok=True)
+    returns = settings.landing_for("partner_returns")
+    returns.mkdir(parents=True, exist_ok=True)
+    table = home_office / "prc-csp-2024.csv"
+    write(table, HO_HEADER, home_office_rows("2024/25", "1"))
+    ret = returns / "partner-return-hr.csv"
+    write(ret, RETURN_HEADER, [partner_row("24", "E23000021", "2025/26-Q1", "660")])
+    csp = (CspCrimeFormat(settings), CSP_CRIME_SUITE, "home_office")
+    partner = (PartnerReturnFormat(), RETURNS_SUITE, "partner_returns")
+    assert len(take(settings, *csp).loaded) == 1
+    assert len(take(settings, *partner).loaded) == 1
+    before = (
+        raw_rows(settings, "raw.home_office_csp_crime"),
+        raw_rows(settings, "raw.partner_returns"),
+    )
+    assert ("Blaby", "5") in [(r[3], r[8]) for r in before[0]]
+
+    write(table, HO_HEADER, home_office_rows(
+        "2024/25", "1", [c if c != "Blaby" else "Atlantis" for c in LLR_CSPS], "6"))  # fmt: skip
+    write(ret, RETURN_HEADER, [partner_row("24", "E23000021", "2025/26-Q1", "-660")])
+    refused = [*take(settings, *csp).refused, *take(settings, *partner).refused]
+
+    assert [r.name for r in refused] == ["prc-csp-2024.csv", "partner-return-hr.csv"]
+    assert "(found 'Atlantis')" in refused[0].reason
+    assert "(found '-660')" in refused[1].reason
+    after = (
+        raw_rows(settings, "raw.home_office_csp_crime"),
+        raw_rows(settings, "raw.partner_returns"),
+    )
+    assert after == before
+    statuses = sorted((name, status) for name, status, _, _ in manifest(settings))
+    assert statuses == [
+        ("partner-return-hr.csv", "loaded"), ("partner-return-hr.csv", "refused"),
+        ("prc-csp-2024.csv", "loaded"), ("prc-csp-2024.csv", "refused"),
+    ]  # fmt: skip
