@@ -89,8 +89,10 @@ refusals as (
         days.metric_id,
         days.as_of,
         max(refused.refused_at) as refused_at,
-        arg_max(refused.refused_on, refused.refused_at) as refused_on,
-        arg_max(refused.reason, refused.refused_at) as reason
+        -- Files landed at the same instant (copied together) tie on refused_at: the reason
+        -- breaks the tie, so every build reports the same one.
+        arg_max(refused.refused_on, (refused.refused_at, refused.reason)) as refused_on,
+        arg_max(refused.reason, (refused.refused_at, refused.reason)) as reason
     from days
     inner join refused
         on starts_with(refused.dataset, days.source)
