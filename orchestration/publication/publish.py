@@ -101,14 +101,17 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path) -> Publication:
             # in its default schema, where both `marts.mart_x` and plain `mart_x` find them.
             published_schema = "main" if schema == "marts" else schema
             source = f"{_quoted(schema)}.{_quoted(table)}"
+            # Rows in a fixed order (every column, left to right): a table built by parallel
+            # threads holds its rows in whatever order they finished, and two builds of the same
+            # data must publish the same bytes.
+            rows = f"select * from {source} order by all"
             con.execute(f"create schema if not exists publishing.{_quoted(published_schema)}")
             con.execute(
-                f"create table publishing.{_quoted(published_schema)}.{_quoted(table)} "
-                f"as select * from {source}"
+                f"create table publishing.{_quoted(published_schema)}.{_quoted(table)} as {rows}"
             )
             target = parquet_dir / (table if schema == "marts" else f"{schema}.{table}")
             target_sql = _sql_string(target.with_name(target.name + ".parquet"))
-            con.execute(f"copy {source} to {target_sql} (format parquet, compression zstd)")
+            con.execute(f"copy ({rows}) to {target_sql} (format parquet, compression zstd)")
             pause_point("publication.copying")
     except BaseException:
         con.execute("detach publishing")

@@ -55,7 +55,7 @@ def test_adjusted_ksi_from_real_dft_rows(settings, monkeypatch):
             "select sum(ksi_adjusted), sum(ksi_unadjusted), sum(casualties) "
             "from intermediate.int_ksi_by_area_month"
         ).fetchall()[0]
-    assert got[0] == pytest.approx(adjusted, abs=1e-9)
+    assert float(got[0]) == pytest.approx(adjusted, abs=1e-9)  # an exact decimal
     assert (got[1], got[2]) == (unadjusted, len(casualties))
 
 

@@ -7,7 +7,7 @@ with
 
 street as (
 
-    select crime_id, month_start, crime_type, area_code, last_outcome_category
+    select crime_id, month_start, crime_type, area_code, last_outcome_category, source_line
     from {{ ref('int_street_crimes_located') }}
     where crime_id is not null
 
@@ -18,9 +18,11 @@ street_latest as (
     select
         crime_id,
         min(month_start) as crime_month,
-        arg_min(crime_type, month_start) as crime_type,
-        arg_min(area_code, month_start) as area_code,
-        arg_max(last_outcome_category, month_start) as street_outcome,
+        -- A Crime ID twice in one month (police.uk does repeat some) takes its first row
+        -- there: with the line as tie-break, every build picks the same row.
+        arg_min(crime_type, (month_start, source_line)) as crime_type,
+        arg_min(area_code, (month_start, source_line)) as area_code,
+        arg_max(last_outcome_category, (month_start, source_line)) as street_outcome,
         count(*) as street_rows
     from street
     group by crime_id

@@ -1,6 +1,8 @@
 -- Killed or seriously injured casualties of the home force by area and month.
 -- Adjusted KSI = fatal casualties + the sum of adjusted-serious probabilities over non-fatal
 -- casualties (DfT's severity adjustment: a decimal). Unadjusted KSI = fatal + recorded serious.
+-- The probabilities are summed exactly (exact_sum, macros/exact_sums.sql), so ksi_adjusted is a
+-- DECIMAL(38, 18) and the same on every build, whatever order DuckDB's threads add them in.
 with
 
 home_force as (
@@ -59,7 +61,8 @@ select
     count(*) filter (where casualty_severity = 3) as slight,
     count(*) filter (where casualty_severity in (1, 2)) as ksi_unadjusted,
     count(*) filter (where casualty_severity = 1)
-        + coalesce(sum(adjusted_serious) filter (where casualty_severity <> 1), 0) as ksi_adjusted,
+        + coalesce({{ exact_sum('adjusted_serious') }} filter (where casualty_severity <> 1), 0)
+        as ksi_adjusted,
     count(*) filter (where casualty_severity <> 1 and adjusted_serious is null)
         as casualties_without_adjustment,
     bool_or(is_provisional) as is_provisional

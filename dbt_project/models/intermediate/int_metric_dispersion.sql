@@ -4,6 +4,8 @@
 -- its year's total x its position's (seasonal) total / the grand total; phi = Pearson
 -- chi-square / ((years - 1) x (positions - 1)), floored at 1. Under two complete years of
 -- history phi cannot be estimated: it is 1 and phi_estimated is false.
+-- Margins and the chi-square are exact sums (macros/exact_sums.sql): phi is the same on every
+-- build, so a significance test near its threshold cannot flip between identical builds.
 with
 
 series as (
@@ -66,10 +68,12 @@ margins as (
 
     select
         *,
-        sum(observed) over (partition by metric_id, area_code, period_end, year_back) as year_total,
-        sum(observed) over (partition by metric_id, area_code, period_end, position)
-            as position_total,
-        sum(observed) over (partition by metric_id, area_code, period_end) as grand_total
+        cast({{ exact_sum('observed') }} over (partition by metric_id, area_code, period_end, year_back)
+            as double) as year_total,
+        cast({{ exact_sum('observed') }} over (partition by metric_id, area_code, period_end, position)
+            as double) as position_total,
+        cast({{ exact_sum('observed') }} over (partition by metric_id, area_code, period_end)
+            as double) as grand_total
     from kept
 
 ),
@@ -82,10 +86,14 @@ chi_square as (
         period_end,
         count(distinct year_back) as years,
         count(distinct position) filter (where position_total > 0) as positions,
-        sum(
-            power(observed - year_total * position_total / grand_total, 2)
-            / (year_total * position_total / grand_total)
-        ) filter (where year_total > 0 and position_total > 0) as pearson_chi_square
+        -- A case, not a filter: the sum's argument is cast for every row before a filter
+        -- drops any, and an empty margin's term (0 / 0) has no decimal.
+        cast({{ exact_sum(
+            'case when year_total > 0 and position_total > 0 then
+                power(cast(observed as double) - year_total * position_total / grand_total, 2)
+                / (year_total * position_total / grand_total)
+            end'
+        ) }} as double) as pearson_chi_square
     from margins
     group by all
 

@@ -6,21 +6,31 @@
 -- delivered_on: the day the period was first delivered (int_partition_deliveries): the home
 -- force's police.uk street file of the month, the later of the month's STATS19 collision and
 -- casualty files, the survey's file of the month, the Home Office table holding the quarter.
+-- numerator and denominator are exact decimals (macros/exact_sums.sql): adjusted KSI is
+-- fractional, and every sum of this series (force totals here, periods in fct_metric_period,
+-- dispersion, readiness) must come out the same on every build.
 with
 
 inputs as (
 
     select metric_id, 'month' as grain, month_start as period_start, area_code,
-           cast(numerator as double) as numerator, cast(denominator as double) as denominator
+           cast(numerator as {{ exact_decimal_type() }}) as numerator,
+           cast(denominator as {{ exact_decimal_type() }}) as denominator
     from {{ ref('int_metric_inputs__police_uk') }}
     union all
-    select metric_id, 'month', month_start, area_code, numerator, denominator
+    select metric_id, 'month', month_start, area_code,
+           cast(numerator as {{ exact_decimal_type() }}),
+           cast(denominator as {{ exact_decimal_type() }})
     from {{ ref('int_metric_inputs__stats19') }}
     union all
-    select metric_id, 'month', month_start, area_code, numerator, denominator
+    select metric_id, 'month', month_start, area_code,
+           cast(numerator as {{ exact_decimal_type() }}),
+           cast(denominator as {{ exact_decimal_type() }})
     from {{ ref('int_metric_inputs__victim_survey') }}
     union all
-    select metric_id, 'quarter', quarter_start, area_code, numerator, denominator
+    select metric_id, 'quarter', quarter_start, area_code,
+           cast(numerator as {{ exact_decimal_type() }}),
+           cast(denominator as {{ exact_decimal_type() }})
     from {{ ref('int_metric_inputs__home_office') }}
 
 ),
@@ -142,7 +152,8 @@ dense as (
 force_totals as (
 
     select metric_id, grain, period_start, force.area_code, delivered_on,
-           sum(numerator) as numerator, sum(denominator) as denominator
+           {{ exact_sum('numerator') }} as numerator,
+           {{ exact_sum('denominator') }} as denominator
     from dense
     cross join (select area_code from {{ ref('dim_area') }} where area_type = 'force') as force
     where dense.area_code <> force.area_code

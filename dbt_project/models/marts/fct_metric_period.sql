@@ -5,6 +5,8 @@
 --         = numerator x 100 / denominator   (percent; denominator = respondents or crimes)
 --         = numerator                       (count, hours)
 -- Rates are for the period as labelled (a quarter's rate is not annualised).
+-- Numerators and denominators are exact sums (macros/exact_sums.sql) and the value is divided
+-- once from them, so two builds of the same data give the same figure to the last bit.
 -- first_available_on = when the last of its inputs was first delivered: the day the figure,
 -- as it is built now, could first be built (readiness asks whether that was by a given day).
 with
@@ -58,8 +60,8 @@ additive as (
         series.area_code,
         windows.period_type,
         windows.period_end,
-        sum(series.numerator) as numerator,
-        sum(series.denominator) as denominator,
+        cast({{ exact_sum('series.numerator') }} as double) as numerator,
+        cast({{ exact_sum('series.denominator') }} as double) as denominator,
         sum(case series.grain when 'month' then 1 else 3 end) as months_loaded,
         -- Every input dated, or the figure's date is unknown (null), never a guess.
         case when count(series.delivered_on) = count(*) then max(series.delivered_on) end

@@ -90,8 +90,10 @@ refusals as (
         days.metric_id,
         days.as_of,
         max(refused.refused_at) as refused_at,
-        arg_max(refused.refused_on, refused.refused_at) as refused_on,
-        arg_max(refused.reason, refused.refused_at) as reason
+        -- Files landed at the same instant (copied together) tie on refused_at: the reason
+        -- breaks the tie, so every build reports the same one.
+        arg_max(refused.refused_on, (refused.refused_at, refused.reason)) as refused_on,
+        arg_max(refused.reason, (refused.refused_at, refused.reason)) as reason
     from days
     inner join refused
         on starts_with(refused.dataset, days.source)
@@ -112,21 +114,41 @@ series as (
 ),
 
 -- The needed month's count against the 24 months before it that had been delivered by as_of.
-previous_months as (
+-- Mean and sample standard deviation in two passes over exact sums (macros/exact_sums.sql),
+-- not avg()/stddev_samp() of doubles, whose last bits depend on the order threads add in:
+-- a count near the suspect threshold must get the same status on every build.
+previous_counts as (
 
     select
         days.board_date,
         days.metric_id,
         days.as_of,
-        avg(series.numerator) as trailing_mean,
-        stddev_samp(series.numerator) as trailing_sd,
-        count(*) as trailing_months
+        series.numerator,
+        cast({{ exact_sum('series.numerator') }} over trailing_window as double)
+            / count(*) over trailing_window as trailing_mean
     from days
     inner join series
         on series.metric_id = days.metric_id
         and series.period_start >= date_trunc('month', days.required_end) - interval 24 month
         and series.period_start < date_trunc('month', days.required_end)
         and series.delivered_on <= days.as_of
+    window trailing_window as (partition by days.board_date, days.metric_id, days.as_of)
+
+),
+
+previous_months as (
+
+    select
+        board_date,
+        metric_id,
+        as_of,
+        min(trailing_mean) as trailing_mean,  -- one value per group
+        case when count(*) > 1 then sqrt(
+            cast({{ exact_sum('power(cast(numerator as double) - trailing_mean, 2)') }} as double)
+            / (count(*) - 1)
+        ) end as trailing_sd,
+        count(*) as trailing_months
+    from previous_counts
     group by all
 
 ),
@@ -150,7 +172,7 @@ evaluated as (
         refusals.refused_at,
         refusals.refused_on,
         refusals.reason as refusal_reason,
-        last_month.numerator as last_month_count,
+        cast(last_month.numerator as double) as last_month_count,
         previous_months.trailing_mean,
         previous_months.trailing_sd,
         previous_months.trailing_months

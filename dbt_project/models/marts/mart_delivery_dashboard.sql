@@ -208,7 +208,7 @@ with_peers as (
         select
             metric_id,
             period_end,
-            avg(estimate) filter (where not is_home_force) as peer_mean,
+            {{ exact_mean('estimate', where='not is_home_force') }} as peer_mean,
             count(*) filter (where not is_home_force) as peer_forces,
             any_value(peer_rank) filter (where is_home_force) as force_rank,
             any_value(group_size) as group_size
