@@ -74,14 +74,16 @@ def render_html(content: PackContent) -> str:
         for r in content.csp_table
     ]  # fmt: skip
     names = {r["metric_id"]: r["metric_name"] for r in content.dashboard}
+    # The peer mean is the dashboard mart's column (one rule, in dbt), never worked out here.
+    peer_means = {r["metric_id"]: r["peer_mean"] for r in content.dashboard}
     csew = []
     for metric_id, group in content.csew.items():
         home = next((r for r in group if r["is_home_force"]), None)
-        peer_values = [r["estimate"] for r in group if not r["is_home_force"]]
+        peer_mean = peer_means.get(metric_id)
         csew.append({
             "name": names.get(metric_id, metric_id),
             "svg": charts.peers(group, names.get(metric_id, metric_id)),
-            "peer_mean": f"{sum(peer_values) / len(peer_values):.1f}%" if peer_values else "-",
+            "peer_mean": "-" if peer_mean is None else f"{peer_mean:.1f}%",
             "position": f"{home['peer_rank']} of {home['group_size']}" if home else "-",
         })  # fmt: skip
     baseline_label = content.dashboard[0]["baseline_period"] if content.dashboard else ""

@@ -184,3 +184,14 @@ def test_the_page_renders_in_headless_chromium(packs):
         capture_output=True, check=True, timeout=120,
     )  # fmt: skip
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_the_packs_peer_means_are_the_marts_column(packs):
+    """The CSEW peer mean the pack prints is the dashboard mart's ``peer_mean``: the pack works
+    out nothing of its own."""
+    board, _, mart = packs
+    html = board.html.read_text(encoding="utf-8")
+    printed = re.findall(r"Peer mean ([0-9.]+)%", html)
+    want = [f"{r['peer_mean']:.1f}" for r in mart if r["peer_mean"] is not None]
+    assert want, "the demo dashboard has CSEW metrics with a peer mean"
+    assert sorted(printed) == sorted(want)
