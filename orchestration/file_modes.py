@@ -2,10 +2,11 @@
 
 The warehouse, the published copy, the alert log and the outbox hold restricted figures; the
 archive and quarantine hold delivered files whole, survey comments included. So everything under
-the data dir is 0640 (files) and 0750 (folders): the account that runs the warehouse writes,
-its group reads (PCP_FILE_GROUP, e.g. the analysts; folders then carry the set-group-ID bit so
-files created later get that group too), others get nothing. The public board pack is the one
-output anyone may read (0644).
+the data dir is 0640 (files) and 0750 (folders): the account that runs the warehouse writes, a
+group reads, others get nothing. PCP_FILE_GROUP (e.g. the analysts) is the group of the
+warehouse, published copy, alerts and packs (their folders carry the set-group-ID bit so files
+created later get that group too); archive, quarantine and the run logs stay in the account's
+own group (the data engineers). The public board pack is the one output anyone may read (0644).
 
 Three layers, so nothing depends on each writer remembering: the process umask (0o027, set at
 CLI and Dagster start, so DuckDB's own .wal and temporary files, dbt's and Parquet files are
@@ -29,6 +30,15 @@ UMASK = 0o027
 FILE_MODE, DIR_MODE = 0o640, 0o750
 PUBLIC_FILE_MODE, PUBLIC_DIR_MODE = 0o644, 0o755
 OTHERS = 0o007
+# What only data engineers read: delivered files whole (survey comments), refusal reasons and
+# run logs. With PCP_FILE_GROUP set they stay in the account's own group, not the readers'.
+ENGINEERS_ONLY = frozenset({"archive", "quarantine", "dagster", "logs", "dbt"})
+
+
+def is_public_pack(path: Path) -> bool:
+    """The public edition of a board pack (pack.py names it board-pack-<quarter>-public.*):
+    the one output anyone may read."""
+    return path.name.startswith("board-pack-") and path.name.split(".")[0].endswith("-public")
 
 
 def restrict_new_files() -> None:
@@ -77,38 +87,53 @@ def write_private(path: Path, data: bytes, group: str | None = None) -> None:
 
 
 def secure_data_dir(data_dir: Path, group: str | None = None) -> list[str]:
-    """Every file and folder under ``data_dir`` to 0640/0750 (landing: others' bits cleared).
-    Returns what could not be changed (e.g. a file another account owns), one line each; the
-    caller says so and carries on."""
+    """Every file and folder under ``data_dir`` to 0640/0750 (landing: others' bits cleared),
+    in ``group`` except the engineers-only folders. Returns what could not be changed (e.g. a
+    file another account owns), one line each; the caller says so and carries on."""
     problems: list[str] = []
     if not data_dir.is_dir():
         return problems
-    landing = data_dir / "landing"
-    gid = group_id(group)
-    _secure_one(data_dir, gid, in_landing=False, problems=problems)
+    readers = group_id(group)
+    # Without PCP_FILE_GROUP nothing is chowned; with it, engineers-only folders are put back in
+    # the account's own group (a folder made later inherits the readers' set-group-ID).
+    engineers = os.getegid() if readers is not None else None
+    _secure_one(data_dir, readers, problems)
     for folder, dirs, files in os.walk(data_dir):  # never follows symbolic links
         here = Path(folder)
-        in_landing = here == landing or landing in here.parents
+        top = here.relative_to(data_dir).parts[:1]
         for name in [*dirs, *files]:
             path = here / name
-            _secure_one(path, gid, in_landing or path == landing, problems)
+            area = top[0] if top else name
+            if area == "landing":
+                _clear_others(path, problems)
+            elif area in ENGINEERS_ONLY:
+                _secure_one(path, engineers, problems, inherit=False)
+            else:
+                _secure_one(path, readers, problems)
     return problems
 
 
-def _secure_one(path: Path, gid: int | None, in_landing: bool, problems: list[str]) -> None:
+def _clear_others(path: Path, problems: list[str]) -> None:
+    """Landing is not ours to set: only take away what others could read or enter."""
+    try:
+        info = path.lstat()
+        if not stat.S_ISLNK(info.st_mode):
+            _apply(path, info, stat.S_IMODE(info.st_mode) & ~OTHERS, None)
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        problems.append(f"{path}: could not set its mode ({error.strerror})")
+
+
+def _secure_one(path: Path, gid: int | None, problems: list[str], inherit: bool = True) -> None:
     try:
         info = path.lstat()
         if stat.S_ISLNK(info.st_mode):
             return
-        if in_landing:
-            # Not ours to set: only take away what others could read or enter.
-            mode = stat.S_IMODE(info.st_mode) & ~OTHERS
-            _apply(path, info, mode, None)
-            return
         if stat.S_ISDIR(info.st_mode):
-            mode = DIR_MODE | (stat.S_ISGID if gid is not None else 0)
+            mode = DIR_MODE | (stat.S_ISGID if gid is not None and inherit else 0)
         else:
-            mode = FILE_MODE
+            mode = PUBLIC_FILE_MODE if is_public_pack(path) else FILE_MODE
         _apply(path, info, mode, gid)
     except FileNotFoundError:
         pass  # removed meanwhile (a temporary file): nothing to protect

@@ -38,6 +38,7 @@ def write_pack(
     content = read_content(published, quarter, public)
     made = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
+    # file_modes.is_public_pack knows the public edition by this name.
     stem = f"board-pack-{quarter.replace('/', '-')}-{'public' if public else 'board'}"
     files = PackFiles(
         out_dir / f"{stem}.html", out_dir / f"{stem}.pdf" if chromium() else None,

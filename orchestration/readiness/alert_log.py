@@ -164,12 +164,17 @@ def failing_channels(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str
         (channel, f"{when:%Y-%m-%d %H:%M}", detail)
         for channel, when, detail in con.execute(
             f"""
-            select channel, max(attempted_at), arg_max(detail, attempted_at)
-            from {TABLE} group by channel
-            having arg_max(outcome, attempted_at) in (?, ?)
+            with attempts as (
+                -- An attempt's answer sorts after its "sending" row even at the same instant.
+                select *, epoch_us(attempted_at) * 2 + (outcome <> ?)::int as latest
+                from {TABLE}
+            )
+            select channel, max(attempted_at), arg_max(detail, latest)
+            from attempts group by channel
+            having arg_max(outcome, latest) in (?, ?)
             order by channel
             """,
-            [FAILED, SENDING],  # sending, last: the sender stopped before it heard back
+            [SENDING, FAILED, SENDING],  # sending, last: the sender stopped before it heard back
         ).fetchall()
     ]
 

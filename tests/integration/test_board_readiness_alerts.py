@@ -229,9 +229,11 @@ def late_return_received(settings) -> datetime | None:
 
 
 def alert_log_rows(settings) -> list[tuple]:
+    """The alerts confirmed sent (each attempt also has a "sending" row, written before it)."""
     with duckdb.connect(str(settings.alerts_path), read_only=True) as con:
         return con.execute(
-            "select lead_key, metric_id, kind, detail from alert_log order by attempted_at"
+            "select lead_key, metric_id, kind, detail from alert_log where outcome = 'sent' "
+            "order by attempted_at"
         ).fetchall()
 
 

@@ -13,8 +13,11 @@ import datetime as dt
 import ipaddress
 import json
 import logging
+import os
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 import time
 from datetime import date
@@ -30,7 +33,7 @@ from orchestration.readiness import alert_log
 from orchestration.readiness.channels import EmailChannel, WebhookChannel, configured_channels
 from orchestration.readiness.dispatch import dispatch
 from orchestration.readiness.evaluate import MetricReadiness
-from orchestration.settings import SettingsError, smtp_tls_mode
+from orchestration.settings import PROJECT_ROOT, SettingsError, smtp_tls_mode
 
 BOARD, TODAY = date(2025, 11, 5), date(2025, 10, 20)
 SLOW_SECONDS, CLIENT_TIMEOUT = 1.5, 0.4
@@ -67,9 +70,12 @@ class SlowHook:
                 hook.posts.append((time.time(), self.headers["Idempotency-Key"], body))
                 if hook.slow:
                     time.sleep(SLOW_SECONDS)
-                self.send_response(200)
-                self.end_headers()
-                self.wfile.write(b"1")
+                try:
+                    self.send_response(200)
+                    self.end_headers()
+                    self.wfile.write(b"1")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender gave up (or died) waiting: it did not hear
 
             def log_message(self, *args):
                 pass
@@ -134,6 +140,46 @@ def test_a_webhook_that_times_out_after_accepting_gets_the_same_key_again(settin
 
     third = send(settings, [channel])  # confirmed: never again
     assert third.sent == [] and third.failed == [] and len(slow_hook.posts) == 4
+
+
+SENDER_SCRIPT = """
+import sys
+from datetime import date
+from orchestration.readiness import alert_log
+from orchestration.readiness.channels import WebhookChannel
+from orchestration.readiness.dispatch import dispatch
+from orchestration.settings import load_settings
+from tests.unit.test_alert_delivery import METRICS, TODAY
+with alert_log.open_for_dispatch(load_settings()) as con:
+    dispatch(con, METRICS, [WebhookChannel("slack", sys.argv[1], timeout=120)], TODAY)
+"""
+
+
+def test_a_sender_that_dies_waiting_leaves_the_key_to_be_sent_again(settings, slow_hook):
+    """Killed while the receiver holds its post: the log already has the key ("sending"), the
+    channel shows as failing, and the next evaluation sends that alert with that key."""
+    slow_hook.slow = True
+    sender = subprocess.Popen(
+        [sys.executable, "-c", SENDER_SCRIPT, slow_hook.url], cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not slow_hook.posts and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert slow_hook.posts, "the sender never posted"
+    finally:
+        sender.kill()
+        sender.wait()
+    ((_, first_key, _),) = slow_hook.posts
+    rows = log_rows(settings)
+    assert [(r[2], r[3]) for r in rows] == [("sending", first_key)]
+    ((channel, _, detail),) = alert_log.read_failing_channels(settings)
+    assert channel == "slack" and "the sender stopped" in detail
+    slow_hook.slow = False
+    again = send(settings, [WebhookChannel("slack", slow_hook.url, timeout=5)])
+    assert first_key in {d.key for d in again.sent} and again.failed == []
+    assert set(slow_hook.alerts()) == {d.key for d in again.sent}
 
 
 def test_the_key_names_the_alert_not_the_attempt(settings, slow_hook):
