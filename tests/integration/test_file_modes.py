@@ -59,7 +59,8 @@ def test_nothing_under_the_data_dir_is_world_readable_and_only_the_public_pack_i
 
     refreshed = pcp(data_dir, "refresh")  # exit status 1: a file was refused
     assert refreshed.returncode == 1, refreshed.stdout + refreshed.stderr
-    assert "Loaded 1 file(s)" in refreshed.stdout and "REFUSED not-a-return.csv" in refreshed.stdout
+    output = refreshed.stdout + refreshed.stderr
+    assert "Loaded 1 file(s)" in output and "REFUSED not-a-return.csv" in output, output
     assert list((settings.quarantine_dir / "partner_returns").glob("*not-a-return.csv*"))
     readiness = pcp(data_dir, "readiness", "--board", "2025-11-05", "--as-of", "2025-10-20",
                     "--send")  # fmt: skip
