@@ -9,13 +9,10 @@ implicit TLS on request, and in clear only when configured so (with a warning)."
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import ipaddress
 import json
 import logging
 import os
 import socket
-import ssl
 import subprocess
 import sys
 import threading
@@ -34,6 +31,7 @@ from orchestration.readiness.channels import EmailChannel, WebhookChannel, confi
 from orchestration.readiness.dispatch import dispatch
 from orchestration.readiness.evaluate import MetricReadiness
 from orchestration.settings import PROJECT_ROOT, SettingsError, smtp_tls_mode
+from tests.tls import self_signed_certificate, server_context
 
 BOARD, TODAY = date(2025, 11, 5), date(2025, 10, 20)
 SLOW_SECONDS, CLIENT_TIMEOUT = 1.5, 0.4
@@ -199,32 +197,7 @@ def test_the_key_names_the_alert_not_the_attempt(settings, slow_hook):
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1: (certificate, key)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )  # fmt: skip
-    folder = tmp_path_factory.mktemp("tls")
-    cert_path, key_path = folder / "server.pem", folder / "server.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ))  # fmt: skip
-    return cert_path, key_path
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
 
 
 class Inbox:
@@ -244,12 +217,6 @@ class Inbox:
         if self.slow:
             await asyncio.sleep(SLOW_SECONDS)
         return "250 Message accepted for delivery"
-
-
-def server_context(certificate) -> ssl.SSLContext:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*map(str, certificate))
-    return context
 
 
 @pytest.fixture
