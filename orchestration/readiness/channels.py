@@ -109,7 +109,10 @@ class WebhookChannel:
 
     def payload(self, message: Message) -> dict:
         to = f"To {message.recipient.name} ({message.recipient.email})"
-        text = f"{to}\n{message.subject}\n\n{message.body}"
+        # Slack and Teams do not drop a repeated post themselves: the key shown at the foot
+        # lets a reader see that two identical posts are one alert retried.
+        foot = f"Alert {message.key}"
+        text = f"{to}\n{message.subject}\n\n{message.body}\n\n{foot}"
         if self.name == "slack":
             return {"text": text, "idempotency_key": message.key}
         # Teams Workflows ("post to a channel when a webhook request is received") takes an
@@ -127,6 +130,7 @@ class WebhookChannel:
                          "wrap": True},
                         {"type": "TextBlock", "text": f"To {message.recipient.name}", "wrap": True},
                         {"type": "TextBlock", "text": message.body, "wrap": True},
+                        {"type": "TextBlock", "text": foot, "isSubtle": True, "size": "Small"},
                     ],
                 },
             }],

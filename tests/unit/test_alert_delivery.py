@@ -134,6 +134,7 @@ def test_a_webhook_that_times_out_after_accepting_gets_the_same_key_again(settin
     assert set(slow_hook.alerts()) == keys  # ...and, deduplicating by key, keeps one of each
     lead_alert = next(b for b in slow_hook.alerts().values() if "Metric 37" in b["text"])
     assert "To Workforce Lead" in lead_alert["text"]
+    assert lead_alert["text"].endswith(f"Alert {lead_alert['idempotency_key']}")  # for a reader
     assert alert_log.read_failing_channels(settings) == []
 
     third = send(settings, [channel])  # confirmed: never again
