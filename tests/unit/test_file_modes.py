@@ -7,12 +7,13 @@ from __future__ import annotations
 import grp
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from orchestration.file_modes import restrict_new_files, secure_data_dir, write_private
-from orchestration.settings import SettingsError, load_settings
+from orchestration.settings import PROJECT_ROOT, SettingsError, load_settings
 
 
 def mode(path: Path) -> int:
@@ -119,3 +120,16 @@ def test_a_group_that_does_not_exist_is_refused_clearly(monkeypatch):
     monkeypatch.setenv("PCP_FILE_GROUP", "no-such-group-pcp")
     with pytest.raises(SettingsError, match="PCP_FILE_GROUP='no-such-group-pcp': no such group"):
         load_settings()
+
+
+def test_pcp_makes_whatever_it_writes_private_whatever_umask_it_starts_with(tmp_path):
+    """`pcp` sets umask 027 as it starts: here `pcp demo-data`, which writes files and never
+    walks the data dir, started with umask 022 as a login shell would."""
+    out = tmp_path / "landing"
+    subprocess.run(
+        [str(PROJECT_ROOT / ".venv" / "bin" / "pcp"), "demo-data", "--out", str(out),
+         "--start", "2025-01", "--end", "2025-03"],
+        check=True, capture_output=True, timeout=300, preexec_fn=lambda: os.umask(0o022),
+    )  # fmt: skip
+    written = list(out.rglob("*"))
+    assert written and not [p for p in written if mode(p) & 0o007]
