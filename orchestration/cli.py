@@ -45,7 +45,9 @@ def _wait_for_writer(settings: Settings, wait: float) -> None:
 
 @click.group(help="PCP Warehouse: Police and Crime Plan performance data.")
 def main() -> None:
-    pass
+    from orchestration.file_modes import restrict_new_files
+
+    restrict_new_files()  # whatever any verb writes is 0640 / 0750 (file_modes.py)
 
 
 @main.command("demo-data")
@@ -349,7 +351,7 @@ def pack(quarter: str, public: bool, out_dir: Path) -> None:
         click.echo(f"No published marts at {published}: run `pcp refresh` first.", err=True)
         sys.exit(2)
     try:
-        files = write_pack(published, quarter, public, out_dir)
+        files = write_pack(published, quarter, public, out_dir, settings.file_group)
     except LookupError as error:
         click.echo(str(error), err=True)
         sys.exit(2)

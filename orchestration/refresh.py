@@ -24,6 +24,7 @@ import dagster as dg
 
 from orchestration.database import connect, table_exists
 from orchestration.dbt_manifest import ensure_dbt_manifest
+from orchestration.file_modes import secure_data_dir
 from orchestration.instance import ensure_instance_config
 from orchestration.landing.archive import remove_partial_copies
 from orchestration.landing.files import scan_landing
@@ -199,6 +200,7 @@ def refresh(
         for run in fail_dead_runs(instance):
             progress.note(f"Marked run {run.run_id[:8]} ({run.job_name}) failed: its process died.")
         remove_partial_copies(settings.archive_dir)
+        _secure(settings, progress)  # what older releases left world-readable, tightened
         with progress.phase("landing: survey and fingerprint files"):
             plan = plan_refresh(settings, INTAKE_SOURCES)
         summary = RefreshSummary(plan=plan, refused=list(plan.refused))
@@ -223,4 +225,10 @@ def refresh(
             summary.build_run_id = result.run_id
             if not result.success:
                 summary.failed_runs.append(result.run_id)
+        _secure(settings, progress)  # archived links and quarantined files keep landing's mode
     return summary
+
+
+def _secure(settings: Settings, progress: Progress) -> None:
+    for problem in secure_data_dir(settings.data_dir, settings.file_group):
+        progress.note(problem)

@@ -7,8 +7,10 @@ code reads environment variables for paths; it asks for a ``Settings``.
 
 from __future__ import annotations
 
+import grp
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +43,9 @@ class Settings:
     # something changes; `pcp refresh` always tries at once).
     build_quiet_minutes: float = 10.0
     build_retry_minutes: float = 60.0
+    # The group that may read the warehouse, the published copy and the alerts
+    # (PCP_FILE_GROUP; None: the group files get from the process). See file_modes.py.
+    file_group: str | None = None
 
     @property
     def landing_dir(self) -> Path:
@@ -110,6 +115,57 @@ def _minutes(name: str, default: float) -> float:
     return minutes
 
 
+def _group(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        grp.getgrnam(value)
+    except KeyError:
+        raise SettingsError(
+            f"{name}={value!r}: no such group on this machine (`getent group {value}` finds "
+            "none); expected the name of the group that may read the warehouse, e.g. analysts"
+        ) from None
+    return value
+
+
+# How alert email reaches the mail server (PCP_SMTP_TLS).
+SMTP_TLS_STARTTLS, SMTP_TLS_IMPLICIT, SMTP_TLS_NONE = "starttls", "implicit", "none"
+SMTP_TLS_MODES = (SMTP_TLS_STARTTLS, SMTP_TLS_IMPLICIT, SMTP_TLS_NONE)
+IMPLICIT_TLS_PORT = 465
+
+
+def smtp_tls_mode(env: Mapping[str, str]) -> tuple[str, int, list[str]]:
+    """(mode, port, warnings) for alert email. STARTTLS unless told otherwise; implicit TLS on
+    port 465 or with PCP_SMTP_TLS=implicit; plain only with PCP_SMTP_TLS=none (warned). The
+    older PCP_SMTP_STARTTLS=true/false still works, with a warning that it is deprecated."""
+    tls = (env.get("PCP_SMTP_TLS") or "").strip().lower()
+    port_text = (env.get("PCP_SMTP_PORT") or "").strip()
+    if tls and tls not in SMTP_TLS_MODES:
+        raise SettingsError(f"PCP_SMTP_TLS={tls!r}: expected one of {', '.join(SMTP_TLS_MODES)}")
+    if port_text and not port_text.isdigit():
+        raise SettingsError(f"PCP_SMTP_PORT={port_text!r}: expected a port number, e.g. 587")
+    port = int(port_text) if port_text else None
+    warnings = []
+    legacy = (env.get("PCP_SMTP_STARTTLS") or "").strip().lower()
+    if legacy:
+        warnings.append("PCP_SMTP_STARTTLS is deprecated: use PCP_SMTP_TLS=starttls, implicit "
+                        "or none")  # fmt: skip
+    if not tls:
+        if port == IMPLICIT_TLS_PORT:
+            tls = SMTP_TLS_IMPLICIT
+        elif legacy in {"0", "false", "no"}:
+            tls = SMTP_TLS_NONE  # what the old setting meant: asked for explicitly
+        else:
+            tls = SMTP_TLS_STARTTLS
+    if port is None:
+        port = IMPLICIT_TLS_PORT if tls == SMTP_TLS_IMPLICIT else 25
+    if tls == SMTP_TLS_NONE:
+        warnings.append(f"alert email to port {port} is sent WITHOUT TLS (PCP_SMTP_TLS=none): "
+                        "messages and any SMTP password cross the network in clear")  # fmt: skip
+    return tls, port, warnings
+
+
 def load_settings() -> Settings:
     """Read settings from the environment (the only place that does)."""
     data_dir = Path(os.environ.get("PCP_DATA_DIR", PROJECT_ROOT / "data")).resolve()
@@ -125,6 +181,7 @@ def load_settings() -> Settings:
         history_start=_month("PCP_HISTORY_START", DEFAULT_HISTORY_START),
         build_quiet_minutes=_minutes("PCP_BUILD_QUIET_MINUTES", 10.0),
         build_retry_minutes=_minutes("PCP_BUILD_RETRY_MINUTES", 60.0),
+        file_group=_group("PCP_FILE_GROUP"),
     )
 
 
@@ -134,6 +191,11 @@ def export_runtime_environment(settings: Settings) -> None:
     dbt reads the warehouse path from ``PCP_WAREHOUSE_PATH`` (profiles.yml); Dagster keeps its
     run history in ``DAGSTER_HOME`` so runs started from ``pcp`` show in the UI.
     """
+    # First: whatever this process and its children (dbt, DuckDB's .wal and temp files) create
+    # from now on is 0640 / 0750 (file_modes.py).
+    from orchestration.file_modes import restrict_new_files
+
+    restrict_new_files()
     settings.ensure_dirs()
     os.environ["PCP_DATA_DIR"] = str(settings.data_dir)
     os.environ["PCP_WAREHOUSE_PATH"] = str(settings.warehouse_path)

@@ -35,8 +35,8 @@ def dbt_manifest() -> Path:
 
 
 ALERT_CHANNEL_ENV = ("PCP_SMTP_HOST", "PCP_SMTP_PORT", "PCP_SMTP_USER", "PCP_SMTP_PASSWORD",
-                     "PCP_SMTP_STARTTLS", "PCP_ALERT_FROM", "PCP_TEAMS_WEBHOOK_URL",
-                     "PCP_SLACK_WEBHOOK_URL")  # fmt: skip
+                     "PCP_SMTP_STARTTLS", "PCP_SMTP_TLS", "PCP_SMTP_CA_FILE", "PCP_ALERT_FROM",
+                     "PCP_TEAMS_WEBHOOK_URL", "PCP_SLACK_WEBHOOK_URL")  # fmt: skip
 
 
 def private_data_dir(patch: pytest.MonkeyPatch, data_dir: Path) -> Settings:
@@ -45,7 +45,7 @@ def private_data_dir(patch: pytest.MonkeyPatch, data_dir: Path) -> Settings:
     patch.setenv("PCP_DATA_DIR", str(data_dir))
     patch.setenv("PCP_WAREHOUSE_PATH", str(data_dir / "warehouse.duckdb"))
     patch.setenv("DAGSTER_HOME", str(data_dir / "dagster"))
-    for name in ("PCP_FORCES", *ALERT_CHANNEL_ENV):
+    for name in ("PCP_FORCES", "PCP_FILE_GROUP", *ALERT_CHANNEL_ENV):
         patch.delenv(name, raising=False)
     resolved = load_settings()
     resolved.ensure_dirs()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.file_modes import secure_path
 from orchestration.pack.content import read_content
 from orchestration.pack.outputs import chromium, write_pdf, write_xlsx
 from orchestration.pack.render import render_html
@@ -29,11 +30,15 @@ def latest_quarter(published: Path) -> str:
     return quarter
 
 
-def write_pack(published: Path, quarter: str, public: bool, out_dir: Path) -> PackFiles:
+def write_pack(
+    published: Path, quarter: str, public: bool, out_dir: Path, group: str | None = None
+) -> PackFiles:
     if quarter == "latest":
         quarter = latest_quarter(published)
     content = read_content(published, quarter, public)
+    made = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
+    # file_modes.is_public_pack knows the public edition by this name.
     stem = f"board-pack-{quarter.replace('/', '-')}-{'public' if public else 'board'}"
     files = PackFiles(
         out_dir / f"{stem}.html", out_dir / f"{stem}.pdf" if chromium() else None,
@@ -43,4 +48,11 @@ def write_pack(published: Path, quarter: str, public: bool, out_dir: Path) -> Pa
     if files.pdf:
         write_pdf(files.html, files.pdf)
     write_xlsx(content, files.xlsx)
+    # The board edition holds restricted figures (owner and group only); the public one is
+    # for anyone. The folder is left as it is unless this made it.
+    for path in (files.html, files.pdf, files.xlsx):
+        if path:
+            secure_path(path, group, public=public)
+    if made:
+        secure_path(out_dir, group, public=public)
     return files

@@ -9,6 +9,12 @@ evaluations at once take turns, and the second finds the first one's alerts alre
 One row per metric per message per channel attempt. "Sent today" makes an alert go out at most
 once a day per metric, board and channel; a failed attempt is not "sent", so the next
 evaluation retries it on that channel only.
+
+Each alert has a key (``alert_key``, made in dispatch.py) recorded as ``sending`` *before* the
+channel is called and carried by the message (email Message-ID, webhook Idempotency-Key header
+and body field). A channel that took the message but did not confirm (a timeout after
+accepting, a crash) leaves ``sending`` or ``failed``, not ``sent``: the next evaluation sends
+again with the same key, so a receiver can tell the retry is the alert it already has.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.database import connect
+from orchestration.file_modes import secure_path
 from orchestration.settings import Settings
 from orchestration.writer_lock import DatabaseBusy
 
@@ -35,6 +42,8 @@ COLUMNS = (
     "attempted_at", "alert_date", "board_date", "lead_key", "metric_id", "kind", "channel",
     "outcome", "detail",
 )  # fmt: skip
+# Outcomes: recorded before the channel is called, then one of the two after.
+SENDING, SENT, FAILED = "sending", "sent", "failed"
 
 
 def ensure_alert_log(con: duckdb.DuckDBPyConnection) -> None:
@@ -53,6 +62,8 @@ def ensure_alert_log(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    # Logs written before alerts had keys gain the column (their rows keep a null key).
+    con.execute(f"alter table {TABLE} add column if not exists alert_key varchar")
 
 
 def migrate_from_warehouse(con: duckdb.DuckDBPyConnection, warehouse: Path) -> bool:
@@ -100,6 +111,7 @@ def open_for_dispatch(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]
     """The alert log, held for writing for one whole dispatch (a second sender waits its turn),
     created and migrated from the warehouse on first use."""
     with connect(settings.alerts_path, wait=DISPATCH_WAIT_SECONDS) as con:
+        secure_path(settings.alerts_path, settings.file_group)  # names leads: not for everyone
         ensure_alert_log(con)
         migrate_from_warehouse(con, settings.warehouse_path)
         yield con
@@ -114,20 +126,30 @@ def sent_on(
         f"""
         select count(*) > 0 from {TABLE}
         where board_date = ? and lead_key = ? and metric_id = ? and kind = ? and channel = ?
-            and outcome = 'sent' and (? is null or alert_date = ?)
+            and outcome = ? and (? is null or alert_date = ?)
         """,
-        [board, lead, metric, kind, channel, day, day],
+        [board, lead, metric, kind, channel, SENT, day, day],
+    ).fetchone()[0]
+
+
+def key_sent(con: duckdb.DuckDBPyConnection, key: str, channel: str) -> bool:
+    """Whether the alert with this key was confirmed on this channel (it is never sent again)."""
+    return con.execute(
+        f"select count(*) > 0 from {TABLE} where alert_key = ? and channel = ? and outcome = ?",
+        [key, channel, SENT],
     ).fetchone()[0]
 
 
 def record(
     con: duckdb.DuckDBPyConnection, day: date, board: date, lead: str, metrics: list[str],
-    kind: str, channel: str, outcome: str, detail: str,
+    kind: str, channel: str, outcome: str, detail: str, key: str | None = None,
 ) -> None:  # fmt: skip
+    """One row per metric; DuckDB commits each statement, so a ``sending`` row is on disk
+    before the channel is called."""
     con.executemany(
         f"insert into {TABLE} (alert_date, board_date, lead_key, metric_id, kind, channel, "
-        "outcome, detail) values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [[day, board, lead, metric, kind, channel, outcome, detail] for metric in metrics],
+        "outcome, detail, alert_key) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[day, board, lead, metric, kind, channel, outcome, detail, key] for metric in metrics],
     )
 
 
@@ -142,11 +164,17 @@ def failing_channels(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str
         (channel, f"{when:%Y-%m-%d %H:%M}", detail)
         for channel, when, detail in con.execute(
             f"""
-            select channel, max(attempted_at), arg_max(detail, attempted_at)
-            from {TABLE} group by channel
-            having arg_max(outcome, attempted_at) = 'failed'
+            with attempts as (
+                -- An attempt's answer sorts after its "sending" row even at the same instant.
+                select *, epoch_us(attempted_at) * 2 + (outcome <> ?)::int as latest
+                from {TABLE}
+            )
+            select channel, max(attempted_at), arg_max(detail, latest)
+            from attempts group by channel
+            having arg_max(outcome, latest) in (?, ?)
             order by channel
-            """
+            """,
+            [SENDING, FAILED, SENDING],  # sending, last: the sender stopped before it heard back
         ).fetchall()
     ]
 

@@ -1,9 +1,13 @@
 """Sending a board's readiness alerts: each lead hears only about their own metrics that are not
 ready (once a day per channel), gets one "now ready" when such a metric arrives, and the chair
-gets a daily summary. Failures are logged and retried at the next evaluation."""
+gets a daily summary. Failures are logged and retried at the next evaluation.
+
+Every alert carries a key naming it (``alert_key``), recorded before the channel is called: a
+retry after a timeout sends the same key, so the receiver can drop the copy it already has."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +28,17 @@ from orchestration.readiness.messages import (
 
 CHAIR = "board_chair"
 SUMMARY_METRIC = "*"
+# Kinds sent again each day while they hold (a reminder a day is a new alert); "now_ready" goes
+# once per metric, whatever the day, so a retry on a later day is still the same alert.
+DAILY_KINDS = frozenset({"not_ready", "summary"})
+
+
+def alert_key(kind: str, board: date, lead: str, metric_ids: list[str], day: date) -> str:
+    """What makes two alerts the same: kind, board, lead, the metrics it lists, and for daily
+    kinds the day. Not the channel (one alert, several channels) nor the wording."""
+    parts = [kind, board.isoformat(), lead, ",".join(sorted(metric_ids)),
+             day.isoformat() if kind in DAILY_KINDS else ""]  # fmt: skip
+    return "pcp-" + hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass
@@ -33,6 +48,7 @@ class Delivery:
     lead_key: str
     metric_ids: list[str]
     where: str  # an address, a file, or the error
+    key: str = ""  # the alert's idempotency key
 
 
 @dataclass
@@ -46,17 +62,29 @@ def _send(
     board: date, today: date, logged_ids: list[str],
 ) -> None:  # fmt: skip
     lead = message.recipient.lead_key
+    message.key = alert_key(message.kind, board, lead, message.metric_ids, today)
+    if alert_log.key_sent(con, message.key, channel.name):
+        return  # confirmed before: never again
+
+    def log(outcome: str, detail: str) -> None:
+        alert_log.record(con, today, board, lead, logged_ids, message.kind, channel.name,
+                         outcome, detail, message.key)  # fmt: skip
+
+    # On disk before the channel is called: if this process dies waiting for an answer, the log
+    # says an alert with this key may have gone out.
+    log(alert_log.SENDING, "awaiting the channel's answer (if none came: the sender stopped)")
     try:
         where = channel.send(message)
     except ChannelDown as error:
-        alert_log.record(con, today, board, lead, logged_ids, message.kind, channel.name,
-                         "failed", str(error))  # fmt: skip
+        log(alert_log.FAILED, str(error))
         report.failed.append(
-            Delivery(channel.name, message.kind, lead, message.metric_ids, str(error))
+            Delivery(channel.name, message.kind, lead, message.metric_ids, str(error), message.key)
         )
         return
-    alert_log.record(con, today, board, lead, logged_ids, message.kind, channel.name, "sent", where)
-    report.sent.append(Delivery(channel.name, message.kind, lead, message.metric_ids, where))
+    log(alert_log.SENT, where)
+    report.sent.append(
+        Delivery(channel.name, message.kind, lead, message.metric_ids, where, message.key)
+    )
 
 
 def dispatch(

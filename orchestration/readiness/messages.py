@@ -24,6 +24,8 @@ class Message:
     subject: str
     body: str
     metric_ids: list[str] = field(default_factory=list)
+    # The alert's idempotency key, set by dispatch (dispatch.alert_key) before sending.
+    key: str = ""
 
 
 def recipients() -> dict[str, Recipient]:

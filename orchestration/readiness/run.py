@@ -35,7 +35,7 @@ def evaluate_board(settings: Settings, board_date: date, as_of: date, send: bool
     metrics = board_readiness(settings, board_date, as_of)
     report = None
     if send:
-        channels = configured_channels(settings.outbox_dir)
+        channels = configured_channels(settings.outbox_dir, group=settings.file_group)
         with alert_log.open_for_dispatch(settings) as con:
             report = dispatch(con, metrics, channels, as_of)
     return Evaluation(board_date, as_of, metrics, report)

@@ -32,6 +32,7 @@ from orchestration.readiness.run import evaluate_board
 from orchestration.refresh import refresh
 from orchestration.settings import PROJECT_ROOT
 from tests.conftest import ALERT_CHANNEL_ENV, private_data_dir
+from tests.tls import self_signed_certificate, server_context
 
 pytestmark = pytest.mark.slow
 BOARD, AS_OF = date(2025, 11, 5), date(2025, 10, 20)
@@ -229,9 +230,11 @@ def late_return_received(settings) -> datetime | None:
 
 
 def alert_log_rows(settings) -> list[tuple]:
+    """The alerts confirmed sent (each attempt also has a "sending" row, written before it)."""
     with duckdb.connect(str(settings.alerts_path), read_only=True) as con:
         return con.execute(
-            "select lead_key, metric_id, kind, detail from alert_log order by attempted_at"
+            "select lead_key, metric_id, kind, detail from alert_log where outcome = 'sent' "
+            "order by attempted_at"
         ).fetchall()
 
 
@@ -321,16 +324,21 @@ def test_the_daily_asset_evaluates_open_boards_from_the_published_marts(fresh_lo
         assert len(list(fresh_log.outbox_dir.glob("*.eml"))) == 3
 
 
-def test_end_to_end_email_then_a_late_return_brings_one_now_ready(fresh_log, monkeypatch):
+def test_end_to_end_email_then_a_late_return_brings_one_now_ready(fresh_log, monkeypatch, tmp_path):
     inbox = Inbox()
     port = free_port()
+    certificate = self_signed_certificate(tmp_path)
     monkeypatch.setenv("PCP_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("PCP_SMTP_PORT", str(port))
+    monkeypatch.setenv("PCP_SMTP_CA_FILE", str(certificate[0]))  # STARTTLS, the default
     monkeypatch.setenv("PCP_ALERT_FROM", "pcp-warehouse@example.org")
     # The mail server is down at the first evaluation: nothing is lost, it is retried.
     down = evaluate_board(fresh_log, BOARD, AS_OF, send=True)
     assert down.report.sent == [] and {d.channel for d in down.report.failed} == {"email"}
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, tls_context=server_context(certificate),
+        require_starttls=True,
+    )  # fmt: skip
     controller.start()
     try:
         evaluate_board(fresh_log, BOARD, AS_OF, send=True)

@@ -6,6 +6,7 @@ import dagster as dg
 
 from orchestration.database import connect
 from orchestration.defs.warehouse.dbt_assets import warehouse_dbt_models
+from orchestration.file_modes import secure_data_dir
 from orchestration.lib.resources import WarehouseWriter
 from orchestration.publication.board_snapshots import freeze_due_boards
 from orchestration.publication.build_state import latest_build, mark_published
@@ -42,6 +43,9 @@ def published_marts(
         frozen = freeze_due_boards(con, date.today(), build)
         publication = publish(con, settings.published_dir)
         mark_published(con, build.build_id, [b.snapshot_name for b in frozen])
+    # A build from the sensor (not `pcp refresh`) leaves the data dir private too.
+    for problem in secure_data_dir(settings.data_dir, settings.file_group):
+        context.log.warning(problem)
     for board in frozen:
         context.log.info(
             f"Froze {board.snapshot_name}: {board.rows} rows of {board.reporting_quarter}"
