@@ -224,3 +224,15 @@ def test_ods_reader_expands_repeated_cells_and_rows_and_keeps_row_numbers(tmp_pa
         (5, ("0", "0")),
         (6, ("two  spaces\nline", "2025-03-31")),
     ]
+
+
+def test_a_workbook_read_once_is_read_again_when_it_changes(settings, tmp_path):
+    """The rows of the last workbook are kept for the next step of intake, but never for a
+    different file under the same name."""
+    path = tmp_path / "prc-csp-edition.ods"
+    write_ods(path, [("2024_25", [CURRENT, murder("2024/25", 1, "Leicestershire", "Blaby", 1)])])
+    assert loaded(settings, path)[2][0][5] == "1"
+
+    write_ods(path, [("2024_25", [CURRENT, murder("2024/25", 1, "Leicestershire", "Blaby", 22)])])
+
+    assert loaded(settings, path)[2][0][5] == "22"

@@ -136,17 +136,14 @@ class CspCrimeFormat:
         each came from."""
         extra = (Column(SHEET), Column(SHEET_ROW))
         rows, written = year_sheets_as_csv(path, file_name, COLUMNS, "force_name", self.force_names)
-        try:
-            if written:
-                stage_table(con, rows, file_name, (*COLUMNS, *extra), "_delivered_csp")
-            else:  # no row for the configured forces: refused below, as for a CSV
-                con.execute(
-                    "create or replace temp table _delivered_csp as select "
-                    + ", ".join(f"null::varchar as {c.name}" for c in (*COLUMNS, *extra))
-                    + ", 0 as source_line limit 0"
-                )
-        finally:
-            rows.unlink(missing_ok=True)
+        if written:
+            stage_table(con, rows, file_name, (*COLUMNS, *extra), "_delivered_csp")
+        else:  # no row for the configured forces: refused below, as for a CSV
+            con.execute(
+                "create or replace temp table _delivered_csp as select "
+                + ", ".join(f"null::varchar as {c.name}" for c in (*COLUMNS, *extra))
+                + ", 0 as source_line limit 0"
+            )
 
     @staticmethod
     def _in_sheet(con: duckdb.DuckDBPyConnection, refused: FileRefused) -> FileRefused:

@@ -6,11 +6,18 @@ header on row 1; a ``Notes`` sheet (and any other) is not data. The national fil
 the year sheets are streamed (``orchestration.landing.spreadsheets``) and only the configured
 forces' rows are written out, to a CSV with this warehouse's column names plus the sheet and
 row each came from, which is what the format stages.
+
+Reading the national .ods takes ~35 s of CPU (``make bench --only ods``), and intake asks a
+file's quarters before it stages it: the last workbook's rows are kept for the process, by the
+file's identity (device, inode, size, modification time: a hard link to the archive is the same
+file), so it is read once.
 """
 
 from __future__ import annotations
 
+import atexit
 import csv
+import os
 import re
 import tempfile
 from collections.abc import Sequence
@@ -22,6 +29,14 @@ from orchestration.landing.tabular import Column, canonical
 
 YEAR_SHEET = re.compile(r"^\d{4}[_-]\d{2}$")  # 2015_16, or 2002-03 in older files
 SHEET, SHEET_ROW = "sheet", "sheet_row"
+_last: dict[tuple[object, ...], tuple[Path, int]] = {}  # at most one workbook's rows
+
+
+@atexit.register
+def _forget() -> None:
+    for rows, _ in _last.values():
+        rows.unlink(missing_ok=True)
+    _last.clear()
 
 
 def _positions(
@@ -55,8 +70,26 @@ def year_sheets_as_csv(
     forces: Sequence[str],
 ) -> tuple[Path, int]:
     """Every year sheet's rows whose ``force_column`` is one of ``forces``, as a UTF-8 CSV
-    (a temporary file: the caller deletes it) with the columns' canonical names, then the
-    sheet name and the row's number in it; and how many rows were written."""
+    with the columns' canonical names, then the sheet name and the row's number in it; and
+    how many rows were written. The CSV belongs to this module (kept for the next call on the
+    same file, deleted at exit): the caller must not change or delete it."""
+    stat = os.stat(path)
+    key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, file_name,
+           tuple(c.name for c in columns), force_column, tuple(forces))  # fmt: skip
+    if key in _last and _last[key][0].exists():
+        return _last[key]
+    _forget()
+    _last[key] = _year_sheets_as_csv(path, file_name, columns, force_column, forces)
+    return _last[key]
+
+
+def _year_sheets_as_csv(
+    path: Path,
+    file_name: str,
+    columns: Sequence[Column],
+    force_column: str,
+    forces: Sequence[str],
+) -> tuple[Path, int]:
     offered: list[str] = []
 
     def is_year(name: str) -> bool:
