@@ -236,3 +236,25 @@ def test_a_workbook_read_once_is_read_again_when_it_changes(settings, tmp_path):
     write_ods(path, [("2024_25", [CURRENT, murder("2024/25", 1, "Leicestershire", "Blaby", 22)])])
 
     assert loaded(settings, path)[2][0][5] == "22"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"), [("utf-8", False), ("utf-8", True), ("cp1252", False)]
+)
+def test_a_csv_export_of_the_table_in_each_encoding_loads(settings, tmp_path, encoding, bom):
+    """The table saved from the workbook as CSV: by LibreOffice (UTF-8), by Excel as "CSV UTF-8"
+    (BOM) or plain "CSV" (Windows-1252), with CRLF and the count as Excel shows it."""
+    path = tmp_path / "prc-csp-export.csv"
+    lines = [",".join(CURRENT),
+             '2024/25,1,Leicestershire,Charnwood,Harassment – racially aggravated,'
+             'Violence against the person,Stalking and harassment,8M,"1,204"']  # fmt: skip
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + "\r\n".join(lines).encode(encoding))
+
+    _, rows, table = loaded(settings, path)
+
+    assert rows == 1 and table[0][3:6] == ("Charnwood", "8M", "1204")
+    with duckdb.connect() as con:
+        CspCrimeFormat(settings).stage(con, path, path.name)
+        assert con.execute("select offence_description from _incoming_csp").fetchall() == [
+            ("Harassment – racially aggravated",)
+        ]
