@@ -258,3 +258,20 @@ def test_a_csv_export_of_the_table_in_each_encoding_loads(settings, tmp_path, en
         assert con.execute("select offence_description from _incoming_csp").fetchall() == [
             ("Harassment – racially aggravated",)
         ]
+
+
+def test_the_benchmarks_national_table_has_the_published_layout():
+    """``make bench --only ods`` measures a generated national file: it must be the layout the
+    Home Office publishes, or the figure means nothing."""
+    from itertools import islice
+
+    from orchestration.bench import ODS_HEADER, national_csp_sheets
+
+    sheets = national_csp_sheets()
+    name, rows = next(sheets)
+    first = list(islice(rows, 3))
+    names = [name] + [n for n, _ in sheets]
+
+    assert list(ODS_HEADER) == CURRENT
+    assert names == ["2020_21", "2021_22", "2022_23", "2023_24", "2024_25", "2025_26", "Notes"]
+    assert first[0] == ODS_HEADER and first[1][:3] == ("2020/21", 1, "Avon and Somerset")
