@@ -38,6 +38,7 @@ _PARAGRAPH = f"{TEXT_NS} p"
 _SPACES = f"{TEXT_NS} s"
 _TAB = f"{TEXT_NS} tab"
 _LINE_BREAK = f"{TEXT_NS} line-break"
+_ANNOTATION = f"{OFFICE_NS} annotation"  # a comment on a cell: not its value
 _NAME = f"{TABLE_NS} name"
 _ROWS_REPEATED = f"{TABLE_NS} number-rows-repeated"
 _COLUMNS_REPEATED = f"{TABLE_NS} number-columns-repeated"
@@ -113,6 +114,7 @@ class _OdsRows:
         self.cell_repeated = 1
         self.text: list[str] = []
         self.paragraphs = 0
+        self.in_annotation = 0
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         if name in _CELLS:
@@ -131,7 +133,11 @@ class _OdsRows:
             self.text = []
             self.paragraphs = 0
         elif self.in_cell:
-            if name == _PARAGRAPH:
+            if name == _ANNOTATION:
+                self.in_annotation += 1
+            elif self.in_annotation:
+                return
+            elif name == _PARAGRAPH:
                 if self.paragraphs:
                     self.text.append("\n")
                 self.paragraphs += 1
@@ -152,7 +158,9 @@ class _OdsRows:
             self.row = 0
 
     def end(self, name: str) -> None:
-        if name in _CELLS:
+        if name == _ANNOTATION and self.in_annotation:
+            self.in_annotation -= 1
+        elif name in _CELLS:
             if not self.in_cell:
                 return
             self.in_cell = False
@@ -185,7 +193,7 @@ class _OdsRows:
             self.sheet = None
 
     def characters(self, data: str) -> None:
-        if self.in_cell:
+        if self.in_cell and not self.in_annotation:
             self.text.append(data)
 
 

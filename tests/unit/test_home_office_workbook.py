@@ -186,8 +186,9 @@ def test_the_home_office_claims_ods_xlsx_and_csv(settings):
 
 
 def test_ods_reader_expands_repeated_cells_and_rows_and_keeps_row_numbers(tmp_path):
-    """LibreOffice writes runs of equal cells, repeated rows and multi-paragraph text compactly;
-    the reader gives them back as a person sees them."""
+    """LibreOffice writes runs of equal cells and repeated rows compactly, text in paragraphs
+    and cell comments beside the value; the reader gives the cells back as a person sees them
+    (a comment is not the value)."""
     path = tmp_path / "sheet.ods"
     content = (
         '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
@@ -195,7 +196,8 @@ def test_ods_reader_expands_repeated_cells_and_rows_and_keeps_row_numbers(tmp_pa
         'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body>'
         '<office:spreadsheet><table:table table:name="2024_25">'
-        '<table:table-row><table:table-cell office:value-type="string"><text:p>A</text:p>'
+        '<table:table-row><table:table-cell office:value-type="string"><office:annotation>'
+        "<text:p>a comment</text:p></office:annotation><text:p>A</text:p>"
         '</table:table-cell><table:table-cell table:number-columns-repeated="2"/>'
         '<table:table-cell office:value-type="float" office:value="3.0"><text:p>3</text:p>'
         '</table:table-cell><table:table-cell table:number-columns-repeated="1020"/>'
