@@ -551,7 +551,7 @@ def report(results: dict[str, object]) -> str:
     if "ods_peak_rss_gb" in results:
         rss = results["ods_peak_rss_gb"]
         rows += [
-            ("national CSP .ods, home force: quarters + staging", f"{results['ods_intake_s']} s", ""),
+            ("national CSP .ods for the home force", f"{results['ods_intake_s']} s", ""),
             ("  rows / content.xml GB / .ods MB",
              f"{results['ods_rows']:,} / {results['ods_content_xml_gb']} / "
              f"{results['ods_file_mb']}", ""),
