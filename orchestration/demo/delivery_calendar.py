@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from orchestration.demo.crime_model import MonthKey
+from orchestration.landing.spreadsheets import sheet_rows
 
 # Files are stamped at this time of day (UTC): the same calendar day in London all year.
 DELIVERY_TIME = time(9, 0)
@@ -57,12 +58,12 @@ def stats19(path: Path) -> date:
 
 def home_office(path: Path) -> date:
     """The Home Office table appears about four months after the latest quarter it holds
-    (read from the file: its newest financial year and quarter), around the 20th."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        latest = max(
-            (int(row["Financial Year"][:4]), int(row["Financial Quarter"]))
-            for row in csv.DictReader(handle)
-        )
+    (read from the workbook: its newest financial year and quarter), around the 20th."""
+    latest = max(
+        (int(row.cells[0][:4]), int(row.cells[1]))
+        for row in sheet_rows(path, path.name, lambda name: name != "Notes")
+        if row.row > 1  # each year sheet's header is its first row
+    )
     fy, quarter = latest
     quarter_end = _month_start(fy, 4, 3 * quarter - 1)  # first day of the quarter's last month
     return _month_start(quarter_end.year, quarter_end.month, 4).replace(day=20)

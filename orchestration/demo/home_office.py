@@ -1,9 +1,11 @@
-"""Demo Home Office police recorded crime table by CSP (the published open-data layout).
+"""Demo Home Office police recorded crime table by CSP, as the Home Office publishes it.
 
-One multi-year file, CSP x financial quarter x offence code, with zero rows kept as the Home
-Office keeps them. Volumes come from seeds/home_office_offence_codes.csv (demo_annual_llr),
-spread over the CSPs like police.uk violence, so the offence-based headline rates land near the
-seed dashboard's baselines. A neighbouring force's CSPs ride along to be filtered out.
+One multi-year .ods workbook (current editions are .ods only), one sheet per financial year
+(``2024_25``) with its header on row 1, and a ``Notes`` sheet; CSP x financial quarter x offence
+code, with zero rows kept as the Home Office keeps them. Volumes come from
+seeds/home_office_offence_codes.csv (demo_annual_llr), spread over the CSPs like police.uk
+violence, so the offence-based headline rates land near the seed dashboard's baselines. A
+neighbouring force's CSPs ride along to be filtered out.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from orchestration.demo.crime_model import MonthKey, _stable_seed, year_level
-from orchestration.demo.files import write_csv
+from orchestration.demo.files import write_ods
 from orchestration.demo.police_uk import area_shares
 from orchestration.settings import SEEDS_DIR
 
 SOURCE = "home_office"
-HEADER = ("Financial Year", "Financial Quarter", "Force Name", "CSP Name", "Offence Description",
-          "Offence Group", "Offence Subgroup", "Offence Code", "Number of Offences")  # fmt: skip
+HEADER = ("Financial Year", "Financial Quarter", "Police Force", "CSP Name", "Offence Description",
+          "Offence Group", "Offence Subgroup", "Offence Code", "Offence Count")  # fmt: skip
 # Level of each financial year relative to FY 2024/25 (earlier years: 2019's).
 YEAR_LEVEL = {2019: 1.02, 2020: 0.9, 2021: 0.98, 2022: 1.03, 2023: 1.01, 2024: 1.0, 2025: 0.98}
 NEIGHBOUR = ("Nottinghamshire", ("Nottingham", "Ashfield"))
@@ -54,8 +56,9 @@ def write_table(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[
         if a not in {"No Location", "Outside force area"}
     ]
     total_share = sum(s for _, s in csps)
-    rows = []
+    sheets: dict[str, list[tuple[object, ...]]] = {}
     for fy, quarter in complete_quarters(months):
+        rows = sheets.setdefault(f"{fy}_{(fy + 1) % 100:02d}", [HEADER])
         level = year_level(YEAR_LEVEL, fy)
         label = f"{fy}/{(fy + 1) % 100:02d}"
         for code in offence_codes():
@@ -64,15 +67,16 @@ def write_table(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[
                 count = rng.poisson(yearly / 4 * share / total_share)
                 rows.append((label, quarter, "Leicestershire", csp, code["offence_description"],
                              code["offence_group"], code["offence_subgroup"], code["offence_code"],
-                             f"{count:,}"))  # fmt: skip
+                             int(count)))  # fmt: skip
             for csp in NEIGHBOUR[1]:
                 rows.append((label, quarter, NEIGHBOUR[0], csp, code["offence_description"],
                              code["offence_group"], code["offence_subgroup"], code["offence_code"],
-                             str(rng.poisson(yearly / 16))))  # fmt: skip
-    if not rows:
+                             int(rng.poisson(yearly / 16))))  # fmt: skip
+    if not sheets:
         return []  # no complete quarter in the range: the Home Office would publish nothing
     folder = out_dir / SOURCE
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"prc-csp-open-data-to-{months[-1].label}.csv"
-    write_csv(path, HEADER, rows)
-    return [(path, len(rows))]
+    path = folder / f"prc-csp-open-data-to-{months[-1].label}.ods"
+    notes = [("Updated: demo data",), ("Police recorded crime by Community Safety Partnership",)]
+    write_ods(path, [*sheets.items(), ("Notes", notes)])
+    return [(path, sum(len(rows) - 1 for rows in sheets.values()))]

@@ -47,7 +47,7 @@ def test_demo_files_are_stamped_with_their_delivery_day_deterministically(tmp_pa
     assert days["partner-return-violence_vulnerability-2025-26-Q1.csv"] == date(2025, 7, 8)
     assert days["partner-return-workforce-2025-26-Q1.xlsx"] == date(2025, 7, 8)  # from XLSX
     assert days["csew-force-estimates-2025-06.csv"] == story  # due 2025-10-24: capped
-    assert days["prc-csp-open-data-to-2025-09.csv"] == story
+    assert days["prc-csp-open-data-to-2025-09.ods"] == story
     # Same arguments, same bytes and the same delivery times.
     for source, files in first.items():
         for path, _ in files:

@@ -10,6 +10,8 @@ import pytest
 
 from orchestration.defs.police_uk.format import (
     HEADER,
+    OUTCOMES_HEADER,
+    OutcomesFormat,
     StreetFormat,
     parse_file_name,
     stage_police_uk_file,
@@ -169,3 +171,39 @@ def test_peer_forces_are_accepted_when_configured(settings):
     fmt = StreetFormat(("leicestershire", "nottinghamshire"))
     landed = LandedFile("police_uk", Path("2024-06-nottinghamshire-street.csv"), "0" * 64)
     assert fmt.partitions_of(landed) == ("2024-06",)
+
+
+def test_outcomes_file_with_the_published_header_and_exact_duplicate_rows_loads_every_line(
+    tmp_path,
+):
+    """police.uk outcomes files (header as published, ../shared/data/real/FORMATS.md) hold
+    outcomes recorded in the file's month for crimes of earlier months, and some rows twice.
+    Every line is kept (raw rows = the file's lines, each with its own source_line); a crime
+    counts once downstream, where int_crime_outcomes_latest takes one outcome per Crime ID."""
+    assert ",".join(OUTCOMES_HEADER) == (
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+        "LSOA name,Outcome type"
+    )
+    name = "2024-06-leicestershire-outcomes.csv"
+    row = ("ab12" * 16 + ",2024-06,Leicestershire Police,Leicestershire Police,-1.133,52.63,"
+           "On or near Granby Street,E01013649,Leicester 039C,Unable to prosecute suspect")  # fmt: skip
+    other = row.replace("ab12" * 16, "cd34" * 16).replace("Unable to prosecute suspect",
+                                                          "Offender given a caution")  # fmt: skip
+    path = tmp_path / name
+    path.write_text("\n".join([",".join(OUTCOMES_HEADER), row, other, row]) + "\n", "utf-8")
+    fmt = OutcomesFormat(("leicestershire",))
+
+    with duckdb.connect() as con:
+        fmt.ensure_tables(con)
+        assert fmt.stage(con, path, name) == 3
+        fmt.replace(con, name, "a" * 64)
+        loaded = con.execute(
+            "select left(crime_id, 4), month, outcome_type, partition_month::varchar, source_line "
+            "from raw.police_uk_outcomes order by source_line"
+        ).fetchall()
+
+    assert loaded == [
+        ("ab12", "2024-06", "Unable to prosecute suspect", "2024-06-01", 2),
+        ("cd34", "2024-06", "Offender given a caution", "2024-06-01", 3),
+        ("ab12", "2024-06", "Unable to prosecute suspect", "2024-06-01", 4),
+    ]

@@ -172,3 +172,35 @@ def test_the_final_year_replaces_the_provisional_months(settings, con, tmp_path)
         ("2023330000001", "2", False, "2023-03"),
         ("2023330000007", "3", False, "2023-10"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "table", "span"),
+    [
+        ("dft-road-casualty-statistics-collision-last-5-years.csv", "collision", "last-5-years"),
+        ("dft-road-casualty-statistics-vehicle-1979-latest-published-year.csv", "vehicle",
+         "1979-latest-published-year"),
+        ("dft-road-casualty-statistics-casualty-last-5-years.csv", "casualty", "last-5-years"),
+    ],
+)  # fmt: skip
+def test_many_year_file_names_say_their_table_and_not_a_year(settings, name, table, span):
+    parsed = parse_file_name(name)
+    assert (parsed.table, parsed.year, parsed.span, parsed.months) == (table, None, span, ())
+    assert Stats19Format(table, settings).claims(name)
+
+
+def test_the_data_guide_spelling_of_the_adjusted_collision_columns_loads(settings, con, tmp_path):
+    path = write(
+        tmp_path / "dft-road-casualty-statistics-collision-2023.csv",
+        "collision_index,collision_year,collision_ref_no,police_force,collision_severity,date,"
+        "collision_adjusted_serious,collision_adjusted_slight",
+        ["2023330000001,2023,330000001,33,3,14/03/2023,0.25,0.75"],
+        bom=False,
+    )
+    fmt = Stats19Format("collision", settings)
+    fmt.stage(con, path, path.name)
+    fmt.replace(con, path.name, "a" * 64)
+    assert con.execute(
+        "select collision_adjusted_severity_serious, collision_adjusted_severity_slight "
+        "from raw.stats19_collision"
+    ).fetchall() == [("0.25", "0.75")]

@@ -1,6 +1,9 @@
 """Crime Survey for England and Wales force-area estimates, for the force and its peers.
 
-``csew-<anything>.csv`` or ``.xlsx`` in landing/csew/, one row per force x period x measure:
+``csew-<anything>.csv`` or ``.xlsx`` in landing/csew/, in one of two layouts.
+
+This warehouse's own template (ONS publishes no file in exactly this shape: it is what an
+analyst fills in from ONS's tables), one row per force x period x measure:
 
 | column | meaning |
 |---|---|
@@ -12,6 +15,13 @@
 
 Only the configured forces and the home force's peer group (seeds/peer_forces.csv) are taken:
 a row for any other force refuses the file. A newer file replaces the rows it repeats.
+
+ONS's long format, as in the CSEW open-data CSVs (saved here as ``csew-<anything>.csv``): the
+same force / period / measure columns (``Police Force Area``, ``Year ending``, ``Measure``)
+with ``Estimate``, ``StandardError`` and ``UnweightedCount``, and no interval: the 95%
+interval is estimate +- 1.96 standard errors, cut at 0 and 100. Such a file covers every
+force area, England and Wales and the regions, and measures this warehouse does not report:
+those rows are left out, not refused, and a file with no row left is refused.
 """
 
 from __future__ import annotations
@@ -33,20 +43,29 @@ from orchestration.settings import Settings
 
 SOURCE = "csew"
 MEASURES = {
-    "confidence": ("confidence", "confidence_in_local_police", "confidence_in_police"),
+    "confidence": (
+        "confidence",
+        "confidence_in_local_police",
+        "confidence_in_police",
+        "confidence_in_the_local_police",
+    ),
     "good_job": ("good_job", "police_do_a_good_or_excellent_job", "good_or_excellent_job"),
     "fair_treatment": ("fair_treatment", "police_treat_everyone_fairly"),
     "community_understanding": ("community_understanding", "police_understand_local_issues"),
 }
 COLUMNS = (
-    Column("force", aliases=("force_name", "police_force_area", "pfa")),
-    Column("period", aliases=("year_ending", "survey_year_ending")),
-    Column("measure"),
+    Column("force", aliases=("force_name", "police_force_area", "pfa", "police_force_area_name",
+                             "geography", "area_name")),
+    Column("period", aliases=("year_ending", "survey_year_ending", "time_period", "date")),
+    Column("measure", aliases=("variable", "indicator", "question")),
     Column("estimate", aliases=("percentage", "value")),
-    Column("ci_lower", aliases=("lower_ci", "lower")),
-    Column("ci_upper", aliases=("upper_ci", "upper")),
-    Column("unweighted_n", aliases=("unweighted_base", "base", "n")),
-)
+    Column("ci_lower", aliases=("lower_ci", "lower"), required=False),
+    Column("ci_upper", aliases=("upper_ci", "upper"), required=False),
+    Column("standard_error", aliases=("standarderror", "se"), required=False),
+    Column("unweighted_n", aliases=("unweighted_base", "base", "n", "unweightedcount",
+                                    "unweighted_count")),
+)  # fmt: skip
+Z_95 = 1.96  # a 95% interval from a standard error
 TABLE_DDL = """
 create schema if not exists raw;
 create table if not exists raw.csew_force_estimates (
@@ -72,7 +91,7 @@ def period_end(text: str) -> date | None:
     value = text.strip().lower()
     if match := re.fullmatch(r"(\d{4})-(\d{2})", value):
         year, month = int(match[1]), int(match[2])
-    elif match := re.fullmatch(r"(?:year ending |ye )?([a-z]+) (\d{4})", value):
+    elif match := re.fullmatch(r"(?:year ending |ye |[a-z]+ \d{4} to )?([a-z]+) (\d{4})", value):
         name = next((m for m in MONTHS if m.startswith(match[1][:3])), None)
         if name is None:
             return None
@@ -130,12 +149,17 @@ class CsewFormat:
         return {*self.settings.forces, *peer_forces(self.settings.home_force, on)}
 
     def stage(self, con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> int:
-        rows = stage_table(con, path, file_name, COLUMNS, "_delivered_csew")
+        stage_table(con, path, file_name, COLUMNS, "_delivered_csew")
+        # ONS's long format: standard errors and no interval anywhere in the file.
+        ons_long = con.execute(
+            "select count(standard_error) > 0 and count(ci_lower) + count(ci_upper) = 0 "
+            "from _delivered_csew"
+        ).fetchall()[0][0]
         clean = []
         today = date.today()
-        for line, force, period, measure, estimate, lower, upper, n in con.execute(
+        for line, force, period, measure, estimate, lower, upper, se, n in con.execute(
             "select source_line, force, period, measure, estimate, ci_lower, ci_upper, "
-            "unweighted_n from _delivered_csew order by source_line"
+            "standard_error, unweighted_n from _delivered_csew order by source_line"
         ).fetchall():
 
             def refuse(column: str, problem: str, expected: str, found: object, line=line):
@@ -144,6 +168,15 @@ class CsewFormat:
                     expected=expected, found=None if found is None else str(found),
                 )  # fmt: skip
 
+            if ons_long:
+                # Every area and measure ONS publishes: keep ours only.
+                slug, ends = force_slug_for(force or ""), period_end(period or "")
+                if slug is None or measure_for(measure or "") is None:
+                    continue
+                if ends is not None and slug not in self.allowed_forces(ends):
+                    continue
+                if estimate is not None and se is not None:
+                    lower, upper = self._interval(estimate, se, line, file_name)
             ends = period_end(period or "")
             if ends is None:
                 refuse(
@@ -182,6 +215,9 @@ class CsewFormat:
                     ", ".join(MEASURES),
                     measure,
                 )
+            if lower is None or upper is None:
+                refuse("ci_lower" if lower is None else "ci_upper", "no confidence interval",
+                       "ci_lower and ci_upper, or ONS's StandardError", None)  # fmt: skip
             numbers = []
             percent = unit_range("percent")
             for column, text in (("estimate", estimate), ("ci_lower", lower), ("ci_upper", upper)):
@@ -202,6 +238,15 @@ class CsewFormat:
             if respondents <= 0:
                 refuse("unweighted_n", "no respondents", "a count above 0", n)
             clean.append((slug, ends, kind, *numbers, respondents, line))
+        if not clean:
+            raise FileRefused(
+                file_name=file_name,
+                problem="no row is for a configured force (or its peers) and a reported measure",
+                expected="rows for "
+                + ", ".join(sorted(self.allowed_forces(today)))
+                + " and the measures "
+                + ", ".join(MEASURES),
+            )
         con.execute(
             f"create or replace temp table {STAGED} (force_slug varchar, period_end date, "
             "measure varchar, estimate double, ci_lower double, ci_upper double, "
@@ -212,7 +257,29 @@ class CsewFormat:
             con, STAGED, file_name, ("force_slug", "period_end", "measure"),
             "force x period x measure",
         )  # fmt: skip
-        return rows
+        return len(clean)
+
+    @staticmethod
+    def _interval(estimate: str, se: str, line: int, file_name: str) -> tuple[str, str]:
+        """The 95% interval of an ONS estimate from its standard error, cut at 0 and 100."""
+        try:
+            centre, error = float(estimate), float(se)
+        except ValueError:
+            raise FileRefused(
+                file_name=file_name, row=line, column="standard_error",
+                problem="text where a number must be", expected="a standard error in points",
+                found=se,
+            ) from None  # fmt: skip
+        if error < 0:
+            raise FileRefused(
+                file_name=file_name, row=line, column="standard_error",
+                problem="a negative standard error", expected="a standard error of 0 or more",
+                found=se,
+            )  # fmt: skip
+        return (
+            str(max(0.0, round(centre - Z_95 * error, 6))),
+            str(min(100.0, round(centre + Z_95 * error, 6))),
+        )
 
     def staged_rows(self, file_name: str) -> StagedRows:
         """The staged estimates, as ``replace`` writes them."""

@@ -16,8 +16,9 @@ CSP_CRIME = IntakeSource(
     cadence="quarterly",
     description=(
         "Home Office police recorded crime by Community Safety Partnership x financial quarter x "
-        "offence code (the official counts), from landing/home_office/prc-csp-*.csv or .xlsx. "
-        "Partitions are financial quarters keyed by their first month."
+        "offence code (the official counts), from landing/home_office/prc-csp-*.ods or .xlsx "
+        "(one sheet per financial year, as published) or .csv. Partitions are financial "
+        "quarters keyed by their first month."
     ),
 )
 

@@ -1,25 +1,36 @@
 """The Home Office police recorded crime open-data table by Community Safety Partnership.
 
-Columns as published: Financial Year, Financial Quarter, Force Name, CSP Name, Offence
-Description, Offence Group, Offence Subgroup, Offence Code, Number of Offences. One row per CSP
-x financial quarter x offence code. Files (``prc-csp-*.csv`` or ``.xlsx``) usually cover several
-years; each quarter a file holds replaces that quarter for the configured forces, so each must
-name only known CSPs and cover all of them (``_check_csps``).
-Partitions are financial quarters keyed by their first month ("2025-04" = 2025/26 Q1).
+Columns as published: Financial Year (2015/16), Financial Quarter (1-4), Police Force, CSP
+Name, Offence Description, Offence Group, Offence Subgroup, Offence Code, Offence Count (around
+2017 the force column was Force Name and the count Number of Offences: both accepted). One row
+per CSP x financial quarter x offence code. The Home Office publishes the table as a workbook,
+.ods only in current editions (``prc-csp-mar21-sep25-tables-290126.ods``), .xlsx in some
+earlier ones, with one sheet per financial year (``workbook.py``); a ``prc-csp-*.csv`` export of
+the same columns is taken too. A file usually covers several years; each quarter it holds
+replaces that quarter for the configured forces, so each must name only known CSPs and cover
+all of them (``_check_csps``). Partitions are financial quarters keyed by their first month
+("2025-04" = 2025/26 Q1).
+
+From a workbook only the configured forces' rows are kept as it is read (the national .ods is
+~1.4 GB of XML), and a row's ``source_line`` is its row in its year sheet (the sheet is the
+row's financial year); a refusal names the sheet and row.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from orchestration.defs.home_office.workbook import SHEET, SHEET_ROW, year_sheets_as_csv
 from orchestration.forces import configured_forces
 from orchestration.landing.files import LandedFile
 from orchestration.landing.plausibility import refuse_unknown
 from orchestration.landing.refusal import FileRefused
+from orchestration.landing.spreadsheets import SPREADSHEET_SUFFIXES
 from orchestration.landing.staged import StagedRows
 from orchestration.landing.tabular import (
     Column,
@@ -36,13 +47,13 @@ SOURCE = "home_office"
 COLUMNS = (
     Column("financial_year"),
     Column("financial_quarter"),
-    Column("force_name"),
+    Column("force_name", aliases=("police_force",)),
     Column("csp_name", aliases=("community_safety_partnership", "csp")),
     Column("offence_description"),
     Column("offence_group", required=False),
     Column("offence_subgroup", required=False),
     Column("offence_code"),
-    Column("number_of_offences", aliases=("offences", "count")),
+    Column("number_of_offences", aliases=("offence_count", "offences", "count")),
 )
 TABLE_DDL = f"""
 create schema if not exists raw;
@@ -80,10 +91,10 @@ class CspCrimeFormat:
         self.first_quarter = date.fromisoformat(first_quarter_start(settings.history_start) + "-01")
 
     def claims(self, file_name: str) -> bool:
-        return bool(re.match(r"^prc-csp-.*\.(csv|xlsx)$", file_name, re.IGNORECASE))
+        return bool(re.match(r"^prc-csp-.*\.(ods|xlsx|csv)$", file_name, re.IGNORECASE))
 
     def describe_files(self) -> str:
-        return "Home Office CSP tables named prc-csp-*.csv or .xlsx"
+        return "Home Office CSP tables named prc-csp-*.ods, .xlsx or .csv"
 
     def scope_of(self, file_name: str) -> str:
         return ""
@@ -99,7 +110,68 @@ class CspCrimeFormat:
         )  # fmt: skip
 
     def stage(self, con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> int:
-        stage_table(con, path, file_name, COLUMNS, "_delivered_csp")
+        workbook = Path(file_name).suffix.lower() in SPREADSHEET_SUFFIXES
+        if workbook:
+            self._stage_workbook(con, path, file_name)
+        else:
+            stage_table(con, path, file_name, COLUMNS, "_delivered_csp")
+        con.execute(
+            f"create or replace temp table {STAGED} as select *, "
+            f"replace(number_of_offences, ',', '') as offences "
+            f"from _delivered_csp where list_contains(?, force_name) "
+            f"and {QUARTER_START_SQL} >= ?",
+            [self.force_names, self.first_quarter],
+        )
+        try:
+            self._check(con, file_name)
+            self._check_csps(con, file_name)  # on lines across sheets, as _in_sheet reads them
+        except FileRefused as refused:
+            raise self._in_sheet(con, refused) if workbook else refused from None
+        if workbook:  # from here a row's line is its row in its year sheet
+            con.execute(f"update {STAGED} set source_line = cast({SHEET_ROW} as integer)")
+        rows = con.execute(f"select count(*) from {STAGED}").fetchall()[0][0]
+        if rows == 0:
+            raise FileRefused(
+                file_name=file_name,
+                problem="the table has no rows for the configured forces from the history start",
+                expected="rows whose Police Force (or Force Name) is one of "
+                + ", ".join(self.force_names)
+                + f", for quarters from {self.first_quarter:%Y-%m} (PCP_HISTORY_START)",
+            )
+        return rows
+
+    def _stage_workbook(self, con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> None:
+        """The configured forces' rows of every year sheet, into ``_delivered_csp`` with
+        ``source_line`` their order across the sheets (for the checks) and the sheet and row
+        each came from."""
+        extra = (Column(SHEET), Column(SHEET_ROW))
+        rows, written = year_sheets_as_csv(path, file_name, COLUMNS, "force_name", self.force_names)
+        if written:
+            stage_table(con, rows, file_name, (*COLUMNS, *extra), "_delivered_csp")
+        else:  # no row for the configured forces: refused below, as for a CSV
+            con.execute(
+                "create or replace temp table _delivered_csp as select "
+                + ", ".join(f"null::varchar as {c.name}" for c in (*COLUMNS, *extra))
+                + ", 0 as source_line limit 0"
+            )
+
+    @staticmethod
+    def _in_sheet(con: duckdb.DuckDBPyConnection, refused: FileRefused) -> FileRefused:
+        """A refusal about a workbook row, moved from its order across sheets to its sheet."""
+        if refused.row is None:
+            return refused
+        found = con.execute(
+            f"select {SHEET}, {SHEET_ROW} from _delivered_csp where source_line = ?",
+            [refused.row],
+        ).fetchall()
+        if not found:
+            return refused
+        sheet, row = found[0]
+        return dataclasses.replace(
+            refused, file_name=f"{refused.file_name}, sheet '{sheet}'", row=int(row)
+        )
+
+    def _check(self, con: duckdb.DuckDBPyConnection, file_name: str) -> None:
         checks = [
             (f"not regexp_matches(coalesce(financial_year, ''), '{FY_PATTERN}')", "financial_year",
              "not a financial year", "a year written like 2024/25"),
@@ -123,24 +195,6 @@ class CspCrimeFormat:
                 problem="a quarter that has not ended yet",
                 expected=f"quarters ending before {today:%Y-%m}", found=future[1],
             )  # fmt: skip
-        con.execute(
-            f"create or replace temp table {STAGED} as select *, "
-            f"replace(number_of_offences, ',', '') as offences "
-            f"from _delivered_csp where list_contains(?, force_name) "
-            f"and {QUARTER_START_SQL} >= ?",
-            [self.force_names, self.first_quarter],
-        )
-        rows = con.execute(f"select count(*) from {STAGED}").fetchall()[0][0]
-        self._check_csps(con, file_name)
-        if rows == 0:
-            raise FileRefused(
-                file_name=file_name,
-                problem="the table has no rows for the configured forces from the history start",
-                expected="rows whose Force Name is one of "
-                + ", ".join(self.force_names)
-                + f", for quarters from {self.first_quarter:%Y-%m} (PCP_HISTORY_START)",
-            )
-        return rows
 
     def _check_csps(self, con: duckdb.DuckDBPyConnection, file_name: str) -> None:
         """Every CSP of a configured force is one the areas seed knows (or the Home Office's

@@ -19,7 +19,8 @@ COLLISIONS = IntakeSource(
     description=(
         "DfT STATS19 collisions for the configured forces (police_force), from "
         "landing/stats19/dft-road-casualty-statistics-collision-*.csv, one partition per "
-        "collision month. A final year replaces its provisional months."
+        "collision month. A final year replaces its provisional months; the many-year files "
+        "(-last-5-years, -1979-latest-published-year) replace each year they hold."
     ),
 )
 

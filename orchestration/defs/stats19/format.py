@@ -7,6 +7,12 @@ summer, which replaces the provisional months. Files before the 2024 rename say 
 where newer ones say ``collision``; the adjusted-severity columns are spelled two ways. Files
 start with a UTF-8 BOM and rows are not sorted.
 
+DfT also publishes each table over many years, the files most users download:
+``...-collision-last-5-years.csv`` and ``...-collision-1979-latest-published-year.csv``. They
+are split by year: the years they hold (``collision_year``, read from the file) whose months
+all fall from the history start are taken, each replacing that year; earlier years are left
+out, not refused (a file from 1979 always has them).
+
 A year's file is split into monthly partitions by the collision date. Only the configured
 forces' rows are kept (``police_force`` on collisions; the force code inside the collision
 index on casualties and vehicles, which carry no force column).
@@ -36,7 +42,8 @@ SOURCE = "stats19"
 
 FILE_NAME = re.compile(
     r"^dft-road-casualty-statistics-(?P<table>collision|accident|casualty|vehicle)-"
-    r"(?P<provisional>provisional-mid-year-unvalidated-)?(?P<year>\d{4})\.csv$"
+    r"(?:(?P<provisional>provisional-mid-year-unvalidated-)?(?P<year>\d{4})"
+    r"|(?P<span>last-5-years|1979-latest-published-year))\.csv$"
 )
 
 # canonical column -> spellings seen in DfT files and guides (first is canonical)
@@ -128,14 +135,27 @@ NUMERIC = {
 @dataclass(frozen=True)
 class Stats19FileName:
     table: str
-    year: int
+    year: int | None  # None for a file of many years (``span``)
     provisional: bool
+    span: str | None = None  # last-5-years | 1979-latest-published-year
 
     @property
     def months(self) -> tuple[str, ...]:
-        """A final file covers its year; a provisional mid-year file January to June."""
+        """A final file covers its year; a provisional mid-year file January to June; a file
+        of many years says which only in its rows (``years_months``)."""
+        if self.year is None:
+            return ()
         last = 6 if self.provisional else 12
         return tuple(f"{self.year}-{m:02d}" for m in range(1, last + 1))
+
+
+def years_months(years: list[int]) -> tuple[str, ...]:
+    return tuple(f"{year}-{m:02d}" for year in sorted(years) for m in range(1, 13))
+
+
+def orphan_year(months: tuple[str, ...]) -> str:
+    first, last = months[0][:4], months[-1][:4]
+    return first if first == last else f"{first}-{last}"
 
 
 def parse_file_name(name: str) -> Stats19FileName:
@@ -145,10 +165,12 @@ def parse_file_name(name: str) -> Stats19FileName:
             file_name=name,
             problem="the file name does not say which STATS19 table and year it holds",
             expected="a DfT file named dft-road-casualty-statistics-<collision|casualty|vehicle>"
-            "-YYYY.csv (or -provisional-mid-year-unvalidated-YYYY.csv)",
+            "-YYYY.csv (or -provisional-mid-year-unvalidated-YYYY.csv, -last-5-years.csv, "
+            "-1979-latest-published-year.csv)",
         )
     table = "collision" if match["table"] == "accident" else match["table"]
-    return Stats19FileName(table, int(match["year"]), bool(match["provisional"]))
+    year = int(match["year"]) if match["year"] else None
+    return Stats19FileName(table, year, bool(match["provisional"]), match["span"])
 
 
 def raw_table_ddl(table: Table) -> str:
@@ -208,7 +230,10 @@ class Stats19Format:
         return ("collision" if match["table"] == "accident" else match["table"]) == self.spec.name
 
     def describe_files(self) -> str:
-        return f"DfT files named dft-road-casualty-statistics-{self.spec.name}-YYYY.csv"
+        return (
+            f"DfT files named dft-road-casualty-statistics-{self.spec.name}-YYYY.csv, "
+            "-last-5-years.csv or -1979-latest-published-year.csv"
+        )
 
     def scope_of(self, file_name: str) -> str:
         return ""  # a final year replaces the provisional file for the same months
@@ -218,17 +243,18 @@ class Stats19Format:
 
     def partitions_of(self, landed: LandedFile) -> tuple[str, ...]:
         parsed = parse_file_name(landed.name)
+        months = parsed.months or self._months_in_file(landed.path, landed.name)
         today = date.today()
         current = f"{today:%Y-%m}"
-        if parsed.months[-1] >= current:
+        if months[-1] >= current:
             raise FileRefused(
                 file_name=landed.name,
                 problem="the file covers months that have not ended yet",
                 expected=f"a year whose {'first half' if parsed.provisional else 'months'} "
                 f"ended before {current}",
-                found=str(parsed.year),
+                found=str(parsed.year or months[-1][:4]),
             )
-        if parsed.months[0] < self.history_start:
+        if months[0] < self.history_start:
             # A year is loaded whole or not at all: its months replace each other as a set.
             raise FileRefused(
                 file_name=landed.name,
@@ -237,7 +263,53 @@ class Stats19Format:
                 f"(PCP_HISTORY_START; set it to {parsed.year}-01 or earlier to keep this year)",
                 found=str(parsed.year),
             )
-        return parsed.months
+        return months
+
+    def _first_year(self) -> int:
+        """The first year all of whose months are from the history start."""
+        year, month = (int(part) for part in self.history_start.split("-"))
+        return year if month == 1 else year + 1
+
+    def _months_in_file(self, path: Path, file_name: str) -> tuple[str, ...]:
+        """The months of the years a many-year file holds for the configured forces, from the
+        history start: read from its ``collision_year`` column (by position: the file's header
+        text never goes into SQL)."""
+        readable = utf8_copy(path)
+        try:
+            header = _header(readable)
+            columns = _resolve_columns(header, self.spec, file_name)
+            year_at = header.index(columns["collision_year"]) + 1
+            if self.spec.name == "collision":
+                force = f"try_cast(#{header.index(columns['police_force']) + 1} as integer)"
+            else:
+                index_at = header.index(columns["collision_index"]) + 1
+                force = f"try_cast(substr(#{index_at}, 5, 2) as integer)"
+            with duckdb.connect() as scratch:
+                found = scratch.execute(
+                    f"select distinct try_cast(#{year_at} as integer) as year "
+                    "from read_csv(?, header = true, all_varchar = true, delim = ',', "
+                    "quote = '\"', escape = '\"') "
+                    f"where {force} in (select unnest(?)) and try_cast(#{year_at} as integer) >= ?",
+                    [str(readable), list(self.force_codes), self._first_year()],
+                ).fetchall()
+        except duckdb.Error as error:
+            raise FileRefused(
+                file_name=file_name, problem="the CSV cannot be parsed",
+                expected="the DfT CSV: a header line, then comma-separated fields",
+                found=str(error).splitlines()[0],
+            ) from None  # fmt: skip
+        finally:
+            if readable != path:
+                readable.unlink(missing_ok=True)
+        years = [year for (year,) in found if year is not None]
+        if not years:
+            raise FileRefused(
+                file_name=file_name,
+                problem="the file has no rows for the configured forces from the history start",
+                expected=f"rows for {self.force_names} in years from {self._first_year()} "
+                "(PCP_HISTORY_START)",
+            )
+        return years_months(years)
 
     def _force_filter(self) -> str:
         codes = ", ".join(str(c) for c in self.force_codes)
@@ -269,19 +341,33 @@ class Stats19Format:
             )  # fmt: skip
         self._check_numbers(con, file_name)
         self._check_plausible(con, file_name)
+        # A file of many years keeps the years from the history start (see partitions_of).
+        from_start = "" if parsed.year else "and try_cast(collision_year as integer) >= ?"
         con.execute(
             f"create or replace temp table _stats19_mine as "
-            f"select * from _incoming_stats19 where {self._force_filter()}"
+            f"select * from _incoming_stats19 where {self._force_filter()} {from_start}",
+            [] if parsed.year else [self._first_year()],
         )
         mine = con.execute("select count(*) from _stats19_mine").fetchall()[0][0]
         if mine == 0:
             raise FileRefused(
                 file_name=file_name,
-                problem=f"the file has {total} rows but none for the configured forces",
+                problem=f"the file has {total} rows but none for the configured forces"
+                + ("" if parsed.year else " from the history start"),
                 expected=f"rows for {self.force_names} (add forces with PCP_FORCES)",
             )
-        self._place_in_months(con, parsed, file_name)
+        self._place_in_months(con, parsed, self._staged_months(con, parsed), file_name)
         return mine
+
+    def _staged_months(self, con: duckdb.DuckDBPyConnection, parsed: Stats19FileName):
+        """The months the staged rows replace: the file's, or for a file of many years every
+        month of each year it holds."""
+        if parsed.year:
+            return parsed.months
+        years = con.execute(
+            "select distinct cast(collision_year as integer) from _stats19_mine"
+        ).fetchall()
+        return years_months([year for (year,) in years])
 
     def _read(self, con, path: Path, file_name: str, header: list[str], columns) -> None:
         select = ", ".join(
@@ -337,7 +423,9 @@ class Stats19Format:
                     expected=counts.expected, found=bad[1],
                 )  # fmt: skip
 
-    def _place_in_months(self, con, parsed: Stats19FileName, file_name: str) -> None:
+    def _place_in_months(
+        self, con, parsed: Stats19FileName, months: tuple[str, ...], file_name: str
+    ) -> None:
         """Give every kept row its partition month, from its date or its collision's date."""
         if self.spec.name == "collision":
             bad = first_bad(con, "_stats19_mine", "try_strptime(date, '%d/%m/%Y') is null", "date")
@@ -355,14 +443,19 @@ class Stats19Format:
         else:
             # Casualties and vehicles take their collision's month: the collision rows must be
             # in the warehouse (an earlier file) or loaded earlier in this run.
-            years = con.execute(
-                "select count(*) from raw.stats19_collision where collision_year = ? "
-                "and partition_month between ? and ?",
-                [str(parsed.year), f"{parsed.months[0]}-01", f"{parsed.months[-1]}-01"],
-            ).fetchall()[0][0]
-            if years == 0:
+            years = sorted({int(month[:4]) for month in months})
+            loaded = {
+                int(year)
+                for (year,) in con.execute(
+                    "select distinct collision_year from raw.stats19_collision "
+                    "where collision_year in (select unnest(?)) "
+                    "and partition_month between ? and ?",
+                    [[str(y) for y in years], f"{months[0]}-01", f"{months[-1]}-01"],
+                ).fetchall()
+            }
+            if missing := [year for year in years if year not in loaded]:
                 raise FileNotReady(
-                    f"waiting for the collision file for {parsed.year}: "
+                    f"waiting for the collision file for {', '.join(map(str, missing))}: "
                     f"{self.spec.name} rows take their month from their collision"
                 )
             con.execute(
@@ -379,21 +472,21 @@ class Stats19Format:
                 raise FileRefused(
                     file_name=file_name, row=orphan[0], column="collision_index",
                     problem=f"a {self.spec.name} row whose collision is not in the collision data",
-                    expected=f"a collision_index present in the {parsed.year} collision file",
+                    expected=f"a collision_index present in the {orphan_year(months)} "
+                    "collision file",
                     found=orphan[1],
                 )  # fmt: skip
-        wanted = ", ".join(repr(m) for m in parsed.months)
         bad = first_bad(
             con,
             "_stats19_placed",
-            f"strftime(partition_month, '%Y-%m') not in ({wanted})",
+            f"strftime(partition_month, '%Y-%m') not in ({', '.join(repr(m) for m in months)})",
             "partition_month",
         )
         if bad:
             raise FileRefused(
                 file_name=file_name, row=bad[0], column="date",
                 problem="a row's month is outside the months the file name covers",
-                expected=f"months {parsed.months[0]}..{parsed.months[-1]}",
+                expected=f"months {months[0]}..{months[-1]}",
                 found=str(bad[1])[:7],
             )  # fmt: skip
 
@@ -418,7 +511,7 @@ class Stats19Format:
         con.execute(
             f"delete from {self.table} where strftime(partition_month, '%Y-%m') in ? "
             f"and {force_of_row} in ({codes})",
-            [list(parsed.months)],
+            [list(self._staged_months(con, parsed))],
         )
         columns = ", ".join(self.spec.columns)
         con.execute(
