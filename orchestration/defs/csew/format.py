@@ -138,10 +138,7 @@ class CsewFormat:
         ).fetchall():
 
             def refuse(column: str, problem: str, expected: str, found: object, line=line):
-                raise FileRefused(
-                    file_name=file_name, row=line, column=column, problem=problem,
-                    expected=expected, found=None if found is None else str(found),
-                )  # fmt: skip
+                raise FileRefused.at_cell(file_name, line, column, problem, expected, found)
 
             ends = period_end(period or "")
             if ends is None:
