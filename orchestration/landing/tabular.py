@@ -254,9 +254,28 @@ def read_csv_as_text(
             expected=f"{len(names)} comma-separated fields per line",
             found=f"{counts.group(2)} fields" if counts else None,
         ) from None
+    else:
+        empty = not con.execute(f"select exists (from {temp_table})").fetchone()[0]
+        if empty and _rows_after_header(readable):
+            # DuckDB reads no rows, without an error, after a header that is not RFC 4180 (a
+            # quote inside an unquoted name, text after a closing quote): say so.
+            raise FileRefused(
+                file_name=file_name, row=1,
+                problem="the header is not well-formed CSV: no line after it can be read",
+                expected='comma-separated column names, a name holding a comma or a quote in '
+                'double quotes ("a ""quoted"" name")',
+            )  # fmt: skip
     finally:
         if readable != path:
             readable.unlink(missing_ok=True)
+
+
+def _rows_after_header(path: Path) -> bool:
+    """Whether Python's (lenient) CSV reader finds a non-empty row after the header."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = csv.reader(handle)
+        next(rows, None)
+        return any(any(cell.strip() for cell in row) for row in rows)
 
 
 def read_csvs_as_text(

@@ -415,3 +415,35 @@ def test_any_found_value_is_made_printable_and_bounded():
     )
     assert str(refusal).isprintable()
     assert len(refusal.found) < FOUND_MAX + 40
+
+
+def test_a_header_cell_with_a_line_break_still_loads_every_row(settings):
+    """Excel's Alt+Enter in a header cell: DuckDB alone would read no rows at all."""
+    path = settings.landing_for("victim_survey") / SURVEY.file_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        b'Response ID,"Response\nDate",Overall Satisfaction\r\n'
+        b"F-1,2025-04-03,5\r\nF-2,2025-04-04,4\r\n"
+    )
+
+    result = take(settings, SURVEY)
+
+    assert [f.rows for f in result.loaded] == [2], result.refused
+    assert [r[1] for r in raw_rows(settings, SURVEY.table)] == ["F-1", "F-2"]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b'Response ID,Response Date,Overall Satisfaction,a""b,"c"d',
+        b'Response ID,Response Date,Overall Satisfaction,"Area" Code',
+    ],
+)
+def test_a_header_that_is_not_well_formed_csv_is_refused_at_line_1(settings, header):
+    path = settings.landing_for("victim_survey") / SURVEY.file_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(header + b"\nF-1,2025-04-03,5,a,b\n")
+
+    reason = take(settings, SURVEY).refused[0].reason
+
+    assert reason.startswith(f"file {SURVEY.file_name}, line 1: the header is not well-formed CSV")
