@@ -161,7 +161,7 @@ class ExpectationsFailed(FileRefused):
         )
 
     def __str__(self) -> str:
-        head = f"file {self.file_name}: "
+        head = f"file {printable(self.file_name)}: "
         if len(self.broken) == 1:
             return f"{head}rows break the Great Expectations suite {self.suite}: {self.broken[0]}"
         listed = "; ".join(f"({i}) {b}" for i, b in enumerate(self.broken, start=1))
