@@ -1,13 +1,54 @@
-"""Why a delivered file was refused, in words a data engineer can act on."""
+"""Why a delivered file was refused, in words a data engineer can act on.
+
+A refusal is shown in ``pcp status``, quarantine reason files, the manifest, Dagster's logs and
+alert emails, so what it repeats of the file is bounded: a cell is quoted only as printable text
+of at most ``CELL_MAX`` characters, and a restricted cell (free text that may identify a person,
+such as a survey comment) is never quoted, only described ("2,140 characters").
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from orchestration.landing.names import shown
 
+# What a refusal may quote of one cell, and of anything from the file at all (a header's list).
+CELL_MAX = 60
+FOUND_MAX = 240
+HEADER_CELL_MAX = 30
 
-@dataclass(frozen=True)
+
+def printable(text: str) -> str:
+    """``text`` on one line with nothing a terminal or mail reader would act on: line breaks
+    and tabs become spaces, other control and format characters (ESC, bidi overrides) '?'."""
+    return "".join(c if c.isprintable() else " " if c.isspace() else "?" for c in text)
+
+
+def clipped(text: str, limit: int = CELL_MAX) -> str:
+    """``text`` made printable and cut to ``limit`` characters, saying how long it was."""
+    text_shown = printable(text)
+    if len(text_shown) <= limit:
+        return text_shown
+    return f"{text_shown[:limit]}... ({len(text):,} characters)"
+
+
+def described(value: object) -> str:
+    """A restricted value in words that reveal nothing of it: its length."""
+    if value is None or not str(value).strip():
+        return "an empty field"
+    return f"{len(str(value)):,} characters"
+
+
+def header_text(cells: Iterable[str]) -> str:
+    """A delivered header for a refusal: each cell clipped; the whole is capped by FileRefused."""
+    return ", ".join(clipped(c.strip(), HEADER_CELL_MAX) for c in cells if c.strip())
+
+
+# Not frozen: Python sets an exception's ``__traceback__`` (and ``__notes__``) as it travels, and
+# a frozen dataclass refuses that assignment (contextlib's ``__exit__`` then raises
+# FrozenInstanceError in place of the refusal). eq=False keeps exceptions hashable by identity.
+@dataclass(eq=False)
 class FileRefused(Exception):
     """A structural problem that stops a whole file from loading.
 
@@ -21,15 +62,41 @@ class FileRefused(Exception):
     row: int | None = None
     column: str | None = None
     found: str | None = None
+    # True when ``found`` describes a restricted value ("2,140 characters") instead of quoting it.
+    found_described: bool = False
+
+    def __post_init__(self) -> None:
+        # Whatever a caller passes, what is shown of the file is printable and bounded.
+        if self.found is not None:
+            object.__setattr__(self, "found", clipped(str(self.found), FOUND_MAX))
+        object.__setattr__(self, "problem", printable(self.problem))
+
+    @classmethod
+    def at_cell(
+        cls, file_name: str, row: int | None, column: str, problem: str, expected: str,
+        value: object, restricted: bool = False,
+    ) -> FileRefused:  # fmt: skip
+        """A refusal of one cell's value: quoted (clipped), or only described if restricted."""
+        if restricted:
+            return cls(
+                file_name=file_name, row=row, column=column, problem=problem, expected=expected,
+                found=described(value), found_described=True,
+            )  # fmt: skip
+        return cls(
+            file_name=file_name, row=row, column=column, problem=problem, expected=expected,
+            found=None if value is None else clipped(str(value)),
+        )  # fmt: skip
 
     def __str__(self) -> str:
         where = [f"file {shown(self.file_name)}"]  # escaped and capped: names are untrusted
         if self.row is not None:
             where.append(f"line {self.row}")
         if self.column is not None:
-            where.append(f"column '{self.column}'")
+            where.append(f"column '{printable(self.column)}'")
         text = f"{', '.join(where)}: {self.problem}"
-        if self.found is not None:
+        if self.found_described:
+            text += f" (found {self.found}; not shown: restricted free text)"
+        elif self.found is not None:
             text += f" (found {self.found!r})"
         return f"{text}; expected {self.expected}"
 
@@ -75,7 +142,7 @@ class BrokenExpectation:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class ExpectationsFailed(FileRefused):
     """A file that keeps the structural rules but whose rows break error-level expectations of
     its dataset's Great Expectations suite: refused whole, like a structural problem."""

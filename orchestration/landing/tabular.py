@@ -3,15 +3,20 @@
 Partner returns, surveys and published tables come as CSV (UTF-8, with or without BOM, or
 Windows-1252 from Excel) or as an XLSX workbook (first sheet). Headers are matched after
 lower-casing and turning spaces into underscores, so "Number of Offences" is number_of_offences.
+
+Nothing read from a file becomes SQL: header cells are matched in Python and the columns read by
+position under names this module makes (``column0``, ``column1``, ...), given to DuckDB as a
+bound parameter; values are compared in SQL or bound, never pasted into it.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.landing.encoding import utf8_copy
-from orchestration.landing.refusal import FileRefused
+from orchestration.landing.refusal import FileRefused, clipped, header_text
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,9 @@ class Column:
     name: str
     required: bool = True
     aliases: tuple[str, ...] = ()
+    # Free text that may identify a person (a survey comment, a submitter's name): a refusal
+    # describes such a value (its length), never quotes it.
+    restricted: bool = False
 
     @property
     def spellings(self) -> tuple[str, ...]:
@@ -35,6 +43,44 @@ class Column:
 
 def canonical(header_cell: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", header_cell.strip().lower()).strip("_")
+
+
+def restricted_columns(columns: Sequence[Column]) -> frozenset[str]:
+    return frozenset(c.name for c in columns if c.restricted)
+
+
+def identifier(name: str) -> str:
+    """One of our own names (a column, a table) as a quoted SQL identifier. Never for file
+    content: that is read by position and bound as a parameter."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def positional_names(width: int) -> tuple[str, ...]:
+    """The names a delivered table's columns are read under, by position."""
+    return tuple(f"column{i}" for i in range(width))
+
+
+def column_positions(
+    names: Sequence[str], spellings: dict[str, Sequence[str]], file_name: str
+) -> dict[str, int]:
+    """Where each wanted column is in a header of normalised ``names``: {column: position} for
+    those the header has, by the first of its ``spellings`` present. A spelling that appears
+    twice refuses the file: which of the two is meant cannot be told."""
+    found: dict[str, int] = {}
+    for column, accepted in spellings.items():
+        spelling = next((s for s in accepted if s in names), None)
+        if spelling is None:
+            continue
+        positions = [i for i, name in enumerate(names) if name == spelling]
+        if len(positions) > 1:
+            raise FileRefused(
+                file_name=file_name, row=1, column=column,
+                problem=f"column '{column}' appears {len(positions)} times in the header "
+                f"(columns {', '.join(str(p + 1) for p in positions)})",
+                expected="each column once",
+            )  # fmt: skip
+        found[column] = positions[0]
+    return found
 
 
 def _cell_text(value: object) -> str:
@@ -106,27 +152,26 @@ def stage_table(
                 expected="a header line naming the columns, then one line per row",
             )  # fmt: skip
         names = [canonical(h) for h in header]
-        found: dict[str, str] = {}
+        found = column_positions(names, {c.name: c.spellings for c in columns}, file_name)
         for column in columns:
-            position = next((names.index(s) for s in column.spellings if s in names), None)
-            if position is not None:
-                found[column.name] = header[position]
-            elif column.required:
+            if column.required and column.name not in found:
                 raise FileRefused(
                     file_name=file_name, row=1, column=column.name,
                     problem=f"column '{column.name}' is missing",
                     expected="the columns " + ", ".join(c.name for c in columns if c.required),
-                    found=", ".join(h for h in header if h),
+                    found=header_text(header),
                 )  # fmt: skip
-        read_csv_as_text(con, readable, file_name, header, "_delivered_table")
+        positional = positional_names(len(header))
+        read_csv_as_text(con, readable, file_name, positional, "_delivered_table")
     finally:
         if readable != path:
             readable.unlink(missing_ok=True)
     select = ", ".join(
-        f'nullif(trim("{found[c.name]}"), \'\') as {c.name}' if c.name in found
-        else f"null::varchar as {c.name}"
+        f"nullif(trim({identifier(positional[found[c.name]])}), '') as {identifier(c.name)}"
+        if c.name in found
+        else f"null::varchar as {identifier(c.name)}"
         for c in columns
-    )  # fmt: skip
+    )
     con.execute(
         f"create or replace temp table {temp_table} as "
         f"select {select}, rowid + 2 as source_line from _delivered_table"
@@ -140,48 +185,108 @@ def stage_table(
     return rows
 
 
+def _as_text(names: Sequence[str]) -> dict[str, str]:
+    """``read_csv``'s ``columns``, bound as a parameter: every column as text, in order."""
+    if len(set(names)) != len(names):
+        raise ValueError(f"column names must be unique: {names}")
+    return dict.fromkeys(names, "VARCHAR")
+
+
+# What DuckDB's CSV errors mean, in words: its message quotes the line, so it is never shown.
+_CSV_ERRORS = (
+    ("unterminated quote", "a quoted field that is never closed"),
+    ("invalid unicode", "bytes that are not UTF-8 text"),
+    ("maximum line size", "a line longer than DuckDB reads (a field that never ends?)"),
+)
+
+
+def _header_on_one_line(path: Path) -> Path:
+    """The file, or a copy whose header is on one line when a header cell holds a line break
+    (Alt+Enter in Excel). DuckDB tells a file's line ends from its first line, and a break
+    other than the file's own there makes it read no rows at all, without an error. Headers
+    are matched on their words, so the break becomes a space."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), [])
+        if not any("\r" in cell or "\n" in cell for cell in header):
+            return path
+        first_row = handle.readline()
+        ending = "\r\n" if first_row.endswith("\r\n") else "\n"
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", newline="", suffix=".csv", delete=False
+        ) as copy:
+            csv.writer(copy, lineterminator=ending).writerow([" ".join(c.split()) for c in header])
+            copy.write(first_row)
+            shutil.copyfileobj(handle, copy)
+    return Path(copy.name)
+
+
 def read_csv_as_text(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     file_name: str,
-    header: Sequence[str],
+    names: Sequence[str],
     temp_table: str,
 ) -> None:
-    """Load a UTF-8 CSV into ``temp_table``, every column as text, in file order (so a row's
-    rowid + 2 is its line). A line with the wrong number of fields refuses the file."""
-    types = ", ".join(f"'{h}': 'VARCHAR'" for h in header)
+    """Load a UTF-8 CSV into ``temp_table``, every column as text under ``names`` (our own, by
+    position: the header line is skipped), in file order (so a row's rowid + 2 is its line).
+    A line with the wrong number of fields refuses the file."""
+    readable = _header_on_one_line(path)
     try:
         con.execute(
             f"""
             create or replace temp table {temp_table} as
             select * from read_csv(?, header = true, auto_detect = false, delim = ',',
-                                   quote = '"', escape = '"', columns = {{{types}}})
+                                   quote = '"', escape = '"', columns = ?)
             """,
-            [str(path)],
+            [str(readable), _as_text(names)],
         )
     except duckdb.InvalidInputException as error:
         message = str(error)
         line = re.search(r"CSV Error on Line: (\d+)", message)
         counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+        kind = next((said for known, said in _CSV_ERRORS if known in message.lower()), None)
         raise FileRefused(
             file_name=file_name,
             row=int(line.group(1)) if line else None,
             problem="the line does not have the header's number of fields (truncated?)"
             if counts
-            else "the CSV cannot be parsed",
-            expected=f"{len(header)} comma-separated fields per line",
-            found=f"{counts.group(2)} fields" if counts else message.splitlines()[0],
+            else "the CSV cannot be parsed" + (f": {kind}" if kind else ""),
+            expected=f"{len(names)} comma-separated fields per line",
+            found=f"{counts.group(2)} fields" if counts else None,
         ) from None
+    else:
+        empty = not con.execute(f"select exists (from {temp_table})").fetchone()[0]
+        if empty and _rows_after_header(readable):
+            # DuckDB reads no rows, without an error, after a header that is not RFC 4180 (a
+            # quote inside an unquoted name, text after a closing quote): say so.
+            raise FileRefused(
+                file_name=file_name, row=1,
+                problem="the header is not well-formed CSV: no line after it can be read",
+                expected='comma-separated column names, a name holding a comma or a quote in '
+                'double quotes ("a ""quoted"" name")',
+            )  # fmt: skip
+    finally:
+        if readable != path:
+            readable.unlink(missing_ok=True)
+
+
+def _rows_after_header(path: Path) -> bool:
+    """Whether Python's (lenient) CSV reader finds a non-empty row after the header."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = csv.reader(handle)
+        next(rows, None)
+        return any(any(cell.strip() for cell in row) for row in rows)
 
 
 def read_csvs_as_text(
     con: duckdb.DuckDBPyConnection,
     paths: Sequence[Path],
-    header: Sequence[str],
+    names: Sequence[str],
     temp_table: str,
 ) -> set[int]:
     """Load many UTF-8 CSVs of the same header in one parallel read into ``temp_table``, every
-    column as text, plus ``file_index`` (the file's position in ``paths``).
+    column as text under ``names`` (as ``read_csv_as_text``), plus ``file_index`` (the file's
+    position in ``paths``).
 
     Rows keep file order and, within a file, line order (DuckDB's CSV reader preserves
     insertion order), so a file's rows have consecutive rowids. A line that cannot be read (the
@@ -189,18 +294,17 @@ def read_csvs_as_text(
     the files with such lines are returned, and their rows must not be used. Raises
     ``duckdb.Error`` when the read fails as a whole.
     """
-    types = ", ".join(f"'{h}': 'VARCHAR'" for h in header)
     rejects, scans = f"{temp_table}_rejects", f"{temp_table}_scans"
     con.execute(f"drop table if exists {rejects}; drop table if exists {scans}")
     con.execute(
         f"""
         create or replace temp table {temp_table} as
         select *, file_index from read_csv(?, header = true, auto_detect = false, delim = ',',
-                                           quote = '"', escape = '"', columns = {{{types}}},
+                                           quote = '"', escape = '"', columns = ?,
                                            store_rejects = true, rejects_limit = 1,
                                            rejects_table = '{rejects}', rejects_scan = '{scans}')
         """,
-        [[str(p) for p in paths]],
+        [[str(p) for p in paths], _as_text(names)],
     )
     position = {str(p): i for i, p in enumerate(paths)}
     rejected = con.execute(
@@ -221,25 +325,31 @@ def check_rules(
     file_name: str,
     rules: Sequence[Rule],
     line: str = "source_line",
+    restricted: Collection[str] = (),
+    parameters: Sequence[object] = (),
 ) -> None:
-    """Refuse the file at the first row (by line) that breaks any rule, in one scan."""
+    """Refuse the file at the first row (by line) that breaks any rule, in one scan. Rule
+    conditions may use ``parameters`` as $1, $2, ...; a value in a ``restricted`` column is
+    described in the refusal, never quoted."""
     if not rules:
         return
     firsts = con.execute(
         "select "
         + ", ".join(f"min({line}) filter (where {rule[0]})" for rule in rules)
-        + f" from {table}"
+        + f" from {table}",
+        list(parameters),
     ).fetchall()[0]
     broken = [(first, rule) for first, rule in zip(firsts, rules, strict=True) if first is not None]
     if not broken:
         return
     first, (_, column, problem, expected) = min(broken, key=lambda item: item[0])
     found = con.execute(
-        f'select cast("{column}" as varchar) from {table} where {line} = ? limit 1', [first]
+        f"select cast({identifier(column)} as varchar) from {table} where {line} = ? limit 1",
+        [first],
     ).fetchall()[0][0]
-    raise FileRefused(
-        file_name=file_name, row=first, column=column, problem=problem,
-        expected=expected, found="" if found is None else found,
+    raise FileRefused.at_cell(
+        file_name, first, column, problem, expected,
+        "" if found is None else found, restricted=column in restricted,
     )  # fmt: skip
 
 
@@ -293,11 +403,21 @@ def partitions_in_content(
 
 
 def first_bad(
-    con: duckdb.DuckDBPyConnection, table: str, condition: str, column: str
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    condition: str,
+    column: str,
+    parameters: Sequence[object] = (),
 ) -> tuple[int, str] | None:
-    """(line, value) of the first row breaking a rule, for a refusal that names it."""
+    """(line, value) of the first row breaking a rule (whose condition may use ``parameters``
+    as $1, $2, ...), for a refusal that names it: the value as a refusal may quote it
+    (printable, clipped). Not for a restricted column: its value is never quoted."""
     rows = con.execute(
-        f"select source_line, cast({column} as varchar) from {table} where {condition} "
-        "order by source_line limit 1"
+        f"select source_line, cast({identifier(column)} as varchar) from {table} "
+        f"where {condition} order by source_line limit 1",
+        list(parameters),
     ).fetchall()
-    return (rows[0][0], rows[0][1]) if rows else None
+    if not rows:
+        return None
+    line, value = rows[0]
+    return line, clipped("" if value is None else value)

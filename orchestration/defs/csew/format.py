@@ -163,10 +163,7 @@ class CsewFormat:
         ).fetchall():
 
             def refuse(column: str, problem: str, expected: str, found: object, line=line):
-                raise FileRefused(
-                    file_name=file_name, row=line, column=column, problem=problem,
-                    expected=expected, found=None if found is None else str(found),
-                )  # fmt: skip
+                raise FileRefused.at_cell(file_name, line, column, problem, expected, found)
 
             if ons_long:
                 # Every area and measure ONS publishes: keep ours only.

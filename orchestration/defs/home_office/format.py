@@ -239,13 +239,13 @@ class CspCrimeFormat:
     def replace(
         self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, replacing: bool = True
     ) -> None:
-        forces = ", ".join(f"'{name}'" for name in self.force_names)
         con.execute(
             f"""
             delete from {self.table}
-            where force_name in ({forces})
+            where list_contains(?, force_name)
               and partition_quarter in (select distinct {QUARTER_START_SQL} from {STAGED})
-            """
+            """,
+            [self.force_names],
         )
         columns = ", ".join(c.name for c in COLUMNS if c.name != "number_of_offences")
         con.execute(

@@ -29,7 +29,7 @@ from orchestration.landing.files import LandedFile
 from orchestration.landing.plausibility import refuse_repeated_keys, unit_range
 from orchestration.landing.refusal import FileRefused
 from orchestration.landing.staged import StagedRows
-from orchestration.landing.tabular import Column, stage_table
+from orchestration.landing.tabular import Column, restricted_columns, stage_table
 from orchestration.reference import area_code_for, metric_catalogue
 
 SOURCE = "partner_returns"
@@ -40,7 +40,7 @@ COLUMNS = (
     Column("value"),
     Column("numerator", required=False),
     Column("denominator", required=False),
-    Column("submitted_by"),
+    Column("submitted_by", restricted=True),  # a person's name or address
     Column("submitted_at", aliases=("submitted", "date_submitted")),
 )
 TABLE_DDL = """
@@ -128,12 +128,13 @@ class PartnerReturnFormat:
         for line, metric_id, area, period, value, numerator, denominator, by, at in staged:
 
             def refuse(column: str, problem: str, expected: str, found: object, line=line):
-                raise FileRefused(
-                    file_name=file_name, row=line, column=column, problem=problem,
-                    expected=expected, found=None if found is None else str(found),
+                raise FileRefused.at_cell(
+                    file_name, line, column, problem, expected, found,
+                    restricted=column in restricted_columns(COLUMNS),
                 )  # fmt: skip
 
-            metric = catalogue.get((metric_id or "").strip())
+            metric_id = (metric_id or "").strip()
+            metric = catalogue.get(metric_id)
             if metric is None:
                 refuse(
                     "metric_id",

@@ -21,7 +21,7 @@ import duckdb
 from orchestration.forces import all_forces
 from orchestration.landing.encoding import is_utf8, utf8_copy
 from orchestration.landing.files import LandedFile
-from orchestration.landing.refusal import FileRefused
+from orchestration.landing.refusal import FileRefused, clipped, header_text
 from orchestration.landing.staged import StagedRows
 from orchestration.landing.tabular import (
     Rule,
@@ -155,7 +155,7 @@ def _check_header(path: Path, display_name: str, expected: tuple[str, ...]) -> N
     if missing:
         problem = f"column '{missing[0]}' is missing"
         if extra:
-            problem += f" (a column '{extra[0]}' is there instead: renamed?)"
+            problem += f" (a column '{clipped(extra[0])}' is there instead: renamed?)"
         raise FileRefused(
             file_name=display_name,
             row=1,
@@ -168,38 +168,33 @@ def _check_header(path: Path, display_name: str, expected: tuple[str, ...]) -> N
         row=1,
         problem="the columns are not in the published order"
         if not extra
-        else f"unexpected column '{extra[0]}'",
+        else f"unexpected column '{clipped(extra[0])}'",
         expected="the police.uk header " + ",".join(expected),
-        found=",".join(header),
+        found=header_text(header),
     )
 
 
 def _read_into_temp(
     con: duckdb.DuckDBPyConnection, path: Path, display_name: str, header: tuple[str, ...]
 ) -> int:
+    # The file's header is ``header`` (checked first), so its columns are read under its names.
     read_csv_as_text(con, path, display_name, header, "_incoming_street")
     return con.execute("select count(*) from _incoming_street").fetchall()[0][0]
-
-
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def row_rules(
     header: tuple[str, ...],
     month: str,
     falls_within: str,
-    month_sql: str | None = None,
-    falls_within_sql: str | None = None,
+    month_sql: str = "$1",
+    falls_within_sql: str = "$2",
 ) -> list[Rule]:
     """The rules every row of a file for ``month`` from the force ``falls_within`` must keep.
 
-    Conditions compare with those values as SQL literals, or with the SQL expressions
-    ``month_sql`` and ``falls_within_sql`` (one file's value per row) to check many files'
-    rows in one scan.
+    Conditions compare with those values bound as $1 and $2, or with the SQL expressions
+    ``month_sql`` and ``falls_within_sql`` (one file's value per row, from bound lists) to
+    check many files' rows in one scan.
     """
-    month_sql = month_sql or _sql_text(month)
-    falls_within_sql = falls_within_sql or _sql_text(falls_within)
     rules = [
         (f'"Month" is distinct from {month_sql}', "Month",
          "a row's month differs from the file's month",
@@ -242,8 +237,12 @@ def stage_police_uk_file(
             problem="the file has a header but no data rows",
             expected="at least one row for the month (police.uk never publishes an empty month)",
         )
-    rules = row_rules(header, expected.month, force_name(expected.force))
-    check_rules(con, "_incoming_street", display_name, rules, line="rowid + 2")
+    falls_within = force_name(expected.force)
+    rules = row_rules(header, expected.month, falls_within)
+    check_rules(
+        con, "_incoming_street", display_name, rules, line="rowid + 2",
+        parameters=[expected.month, falls_within],
+    )  # fmt: skip
     return rows
 
 

@@ -34,7 +34,13 @@ from orchestration.landing.files import LandedFile
 from orchestration.landing.plausibility import refuse_unknown, unit_range
 from orchestration.landing.refusal import FileNotReady, FileRefused
 from orchestration.landing.staged import StagedRows
-from orchestration.landing.tabular import first_bad, read_csv_as_text
+from orchestration.landing.tabular import (
+    column_positions,
+    first_bad,
+    identifier,
+    positional_names,
+    read_csv_as_text,
+)
 from orchestration.reference import stats19_police_forces
 from orchestration.settings import Settings
 
@@ -192,14 +198,12 @@ def _header(path: Path) -> list[str]:
         return [c.strip().lower() for c in next(csv.reader(handle), [])]
 
 
-def _resolve_columns(header: list[str], table: Table, file_name: str) -> dict[str, str]:
-    """canonical column -> the file's column, refusing when a required one is missing."""
-    found: dict[str, str] = {}
-    for canonical in table.columns:
-        spelling = next((s for s in ALIASES[canonical] if s in header), None)
-        if spelling:
-            found[canonical] = spelling
-        elif canonical in table.required:
+def _resolve_columns(header: list[str], table: Table, file_name: str) -> dict[str, int]:
+    """canonical column -> its position in the file, refusing when a required one is missing
+    (or appears twice)."""
+    found = column_positions(header, {c: ALIASES[c] for c in table.columns}, file_name)
+    for canonical in table.required:
+        if canonical not in found:
             raise FileRefused(
                 file_name=file_name, row=1, column=canonical,
                 problem=f"column '{canonical}' is missing",
@@ -370,11 +374,14 @@ class Stats19Format:
         return years_months([year for (year,) in years])
 
     def _read(self, con, path: Path, file_name: str, header: list[str], columns) -> None:
+        # Read by position under our own names: no header cell becomes SQL.
+        positional = positional_names(len(header))
         select = ", ".join(
-            f'"{spelling}" as {canonical}' for canonical, spelling in columns.items()
+            f"{identifier(positional[position])} as {canonical}"
+            for canonical, position in columns.items()
         )
         missing = ", ".join(f"null::varchar as {c}" for c in self.spec.columns if c not in columns)
-        read_csv_as_text(con, path, file_name, header, "_delivered_stats19")
+        read_csv_as_text(con, path, file_name, positional, "_delivered_stats19")
         con.execute(
             f"""
             create or replace temp table _incoming_stats19 as
@@ -479,8 +486,9 @@ class Stats19Format:
         bad = first_bad(
             con,
             "_stats19_placed",
-            f"strftime(partition_month, '%Y-%m') not in ({', '.join(repr(m) for m in months)})",
+            "not list_contains($1, strftime(partition_month, '%Y-%m'))",
             "partition_month",
+            [list(months)],
         )
         if bad:
             raise FileRefused(

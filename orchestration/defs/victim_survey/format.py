@@ -11,10 +11,10 @@ File name: ``victim-survey-<survey>-YYYY-MM.csv`` (or ``.xlsx``), survey one of
 | overall_satisfaction | yes | 1 (very dissatisfied) .. 5 (very satisfied), its label, or blank |
 | crime_group | no | e.g. Burglary, Violent crime, Domestic abuse; the service for OPCC feedback |
 | area_code | no | local authority / CSP code of the victim |
-| comment | no | free text: kept only in ``restricted.victim_survey_comments`` |
+| comment | no | free text (<= 2,000 chars): only in ``restricted.victim_survey_comments`` |
 
 Free-text comments may identify people: they go to a restricted table no model reads, and never
-into a refusal reason, a log or a mart.
+into a refusal reason (which gives only their length), a log or a mart.
 """
 
 from __future__ import annotations
@@ -30,7 +30,12 @@ from orchestration.landing.files import LandedFile
 from orchestration.landing.plausibility import refuse_repeated_keys, refuse_unknown
 from orchestration.landing.refusal import FileRefused
 from orchestration.landing.staged import StagedRows
-from orchestration.landing.tabular import Column, check_rules, stage_table
+from orchestration.landing.tabular import (
+    Column,
+    check_rules,
+    restricted_columns,
+    stage_table,
+)
 from orchestration.reference import known_area_words
 from orchestration.settings import DEFAULT_HISTORY_START
 
@@ -46,8 +51,11 @@ COLUMNS = (
     Column("overall_satisfaction", aliases=("satisfaction", "overall_satisfied")),
     Column("crime_group", required=False, aliases=("crime_type", "service")),
     Column("area_code", required=False, aliases=("csp_code", "la_code")),
-    Column("comment", required=False, aliases=("comments", "free_text")),
+    Column("comment", required=False, aliases=("comments", "free_text"), restricted=True),
 )
+# A survey tool's free-text box holds less; a longer "comment" is most likely an unclosed quote
+# that swallowed the lines after it.
+COMMENT_MAX = 2000
 # Labels a survey tool may export instead of the 1-5 code.
 SATISFACTION_LABELS = {
     "very dissatisfied": 1, "fairly dissatisfied": 2, "dissatisfied": 2,
@@ -157,14 +165,19 @@ class VictimSurveyFormat:
              "an id on every row"),
             (f"{DATE_SQL} is null", "response_date", "a date that is not a date",
              "YYYY-MM-DD or DD/MM/YYYY"),
-            (f"strftime({DATE_SQL}, '%Y-%m') <> '{parsed.month}'", "response_date",
+            (f"strftime({DATE_SQL}, '%Y-%m') <> $1", "response_date",
              "a response from another month", f"dates in {parsed.month} (from the file name)"),
             ("overall_satisfaction is not null and "
              f"coalesce({SATISFACTION_SQL}, 0) not between 1 and 5",
              "overall_satisfaction", "a satisfaction answer off the 5-point scale",
              "1-5 (or the label, e.g. 'Fairly satisfied'), or blank for no answer"),
+            (f"length(comment) > {COMMENT_MAX}", "comment", "a comment longer than a survey allows",
+             f"at most {COMMENT_MAX:,} characters (an unclosed quote can swallow lines)"),
         ]  # fmt: skip
-        check_rules(con, "_incoming_survey", file_name, checks)
+        check_rules(
+            con, "_incoming_survey", file_name, checks,
+            restricted=restricted_columns(COLUMNS), parameters=[parsed.month],
+        )  # fmt: skip
         refuse_repeated_keys(con, "_incoming_survey", file_name, ("response_id",), "response id")
         # An area the warehouse does not know would count nowhere; a known name where a code
         # belongs loads (the suite warns).
