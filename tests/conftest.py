@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,12 @@ def private_data_dir(patch: pytest.MonkeyPatch, data_dir: Path) -> Settings:
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """A fresh, private PCP_DATA_DIR (warehouse, landing, Dagster instance) for one test."""
     return private_data_dir(monkeypatch, tmp_path / "data")
+
+
+def land_copies(folder: Path, files: list[Path]) -> None:
+    """Deliver real files into a test's landing folder as a sender would: as regular files (a
+    landing folder refuses links). The copies live in the test's temporary data dir only: the
+    real files are read from ../shared, never copied into the repository."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        shutil.copyfile(path, folder / path.name)

@@ -80,7 +80,8 @@ def _unreadable(file_name: str, kind: str, error: Exception) -> FileRefused:
     return FileRefused(
         file_name=file_name,
         problem=f"not a readable {kind} workbook ({error.__class__.__name__})",
-        expected="a spreadsheet saved as .ods (OpenDocument) or .xlsx (Excel), or a CSV",
+        expected="a workbook that opens in Excel or LibreOffice (this one may be damaged, "
+        "or not a workbook), or a CSV",
     )
 
 

@@ -15,16 +15,15 @@ import csv
 import re
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
 from orchestration.landing.encoding import utf8_copy
 from orchestration.landing.refusal import FileRefused, clipped, header_text
+from orchestration.landing.spreadsheets import sheet_rows
 
 
 @dataclass(frozen=True)
@@ -83,43 +82,23 @@ def column_positions(
     return found
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return (
-            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-        )
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _xlsx_to_csv(path: Path, file_name: str) -> Path:
-    from openpyxl import load_workbook  # imported here: only XLSX deliveries need it
+    """The workbook's first sheet as a CSV, its cells as ``spreadsheets`` reads them (one rule
+    for how a cell becomes text), every row padded to the widest (a sheet is a rectangle)."""
+    offered: list[str] = []
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
-        raise FileRefused(
-            file_name=file_name,
-            problem=f"not a readable XLSX workbook ({error.__class__.__name__})",
-            expected="an Excel .xlsx file with the table on its first sheet, or a CSV",
-        ) from None  # fmt: skip
-    try:
-        sheet = workbook.worksheets[0]
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", newline="", suffix=".csv", delete=False
-        ) as handle:
-            writer = csv.writer(handle)
-            for row in sheet.iter_rows(values_only=True):
-                cells = [_cell_text(v) for v in row]
-                if any(cells):  # Excel keeps formatted but empty rows; they are not data
-                    writer.writerow(cells)
-    finally:
-        workbook.close()
+    def first_sheet(name: str) -> bool:
+        offered.append(name)
+        return name == offered[0]
+
+    rows = [row.cells for row in sheet_rows(path, file_name, first_sheet)]
+    width = max((len(cells) for cells in rows), default=0)
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="", suffix=".csv", delete=False
+    ) as handle:
+        writer = csv.writer(handle)
+        for cells in rows:
+            writer.writerow([*cells, *[""] * (width - len(cells))])
     return Path(handle.name)
 
 

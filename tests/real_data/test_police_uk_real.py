@@ -16,7 +16,7 @@ import pytest
 
 from orchestration.demo.police_uk import write_street_csv
 from orchestration.refresh import refresh
-from tests.conftest import REAL_DATA_DIR, require_shared
+from tests.conftest import REAL_DATA_DIR, land_copies, require_shared
 
 pytestmark = [pytest.mark.real_data, pytest.mark.slow]
 
@@ -77,11 +77,8 @@ def mart_month_counts(warehouse: Path) -> Counter:
 
 
 def land_in_place(settings, files: list[Path]) -> None:
-    """Symlink the real files into landing: they are read where they are, never copied in."""
-    folder = settings.landing_for("police_uk")
-    folder.mkdir(parents=True, exist_ok=True)
-    for path in files:
-        (folder / path.name).symlink_to(path)
+    """Deliver the real files into the test's landing (copies in its temporary data dir)."""
+    land_copies(settings.landing_for("police_uk"), files)
 
 
 def test_all_35_real_months_reconcile_exactly_per_csp(settings):

@@ -13,7 +13,7 @@ import pytest
 
 from orchestration.refresh import refresh
 from orchestration.settings import load_settings
-from tests.conftest import REAL_DATA_DIR, require_shared
+from tests.conftest import REAL_DATA_DIR, land_copies, require_shared
 
 pytestmark = [pytest.mark.real_data, pytest.mark.slow]
 
@@ -21,10 +21,7 @@ SAMPLES = REAL_DATA_DIR / "stats19_samples"
 
 
 def land(settings, files) -> None:
-    folder = settings.landing_for("stats19")
-    folder.mkdir(parents=True, exist_ok=True)
-    for path in files:
-        (folder / path.name).symlink_to(path)
+    land_copies(settings.landing_for("stats19"), files)
 
 
 def test_adjusted_ksi_from_real_dft_rows(settings, monkeypatch):

@@ -5,6 +5,10 @@ builds a file to the documented layout (../shared/data/real/FORMATS.md): .ods (c
 editions) or .xlsx (April 2025), year sheets ``2015_16`` or ``2002-03`` with the header on row
 1, a ``Notes`` sheet, ``Police Force`` / ``Offence Count`` or the older ``Force Name`` /
 ``Number of Offences``, ``Unassigned <force>`` CSP rows, other forces' rows to leave out.
+
+A quarter must cover every Leicestershire CSP (``CspCrimeFormat._check_csps``): ``complete``
+adds, after a sheet's rows, a shoplifting row for each CSP a quarter lacks, so the rows a test is
+about keep their line numbers; assertions set those filler rows aside.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from orchestration.demo.files import write_ods
 from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
 from orchestration.landing.spreadsheets import sheet_rows
+from orchestration.reference import csp_names_of
 
 CURRENT = ["Financial Year", "Financial Quarter", "Police Force", "CSP Name",
            "Offence Description", "Offence Group", "Offence Subgroup", "Offence Code",
@@ -37,6 +42,40 @@ def murder(fy: str, quarter: int, force: str, csp: str, count: object) -> list[o
 def stalking(fy: str, quarter: int, force: str, csp: str, count: object) -> list[object]:
     return [fy, quarter, force, csp, "Stalking", "Violence against the person",
             "Stalking and harassment", "8Q", count]  # fmt: skip
+
+
+FILLER_CODE = "46"  # shoplifting: no test is about it
+
+
+def shoplifting(fy: str, quarter: int, force: str, csp: str, count: object) -> list[object]:
+    return [fy, quarter, force, csp, "Shoplifting", "Theft offences", "Shoplifting", FILLER_CODE,
+            count]  # fmt: skip
+
+
+def leicestershire_csps() -> list[str]:
+    csps = csp_names_of("E23000021")
+    assert len(csps) == 9, csps  # Leicester, the seven districts and Rutland
+    return csps
+
+
+def complete(rows: list[list[object]]) -> list[list[object]]:
+    """A sheet's rows, then one shoplifting row for each Leicestershire CSP a quarter in them has
+    no row for (the rows given keep their places, and so their line numbers)."""
+    present: dict[tuple[object, object], set[str]] = {}
+    for row in rows:
+        if row[2] == "Leicestershire":
+            present.setdefault((row[0], row[1]), set()).add(str(row[3]))
+    fillers = [
+        shoplifting(str(fy), int(quarter), "Leicestershire", csp, 0)
+        for (fy, quarter), csps in present.items()
+        for csp in leicestershire_csps()
+        if csp not in csps
+    ]
+    return [*rows, *fillers]
+
+
+def without_fillers(table: list[tuple]) -> list[tuple]:
+    return [row for row in table if row[4] != FILLER_CODE]
 
 
 def write_xlsx(path: Path, sheets) -> Path:
@@ -68,23 +107,25 @@ def loaded(settings, path: Path) -> tuple[tuple[str, ...], int, list[tuple]]:
 def test_current_ods_edition_loads_every_year_sheet_and_skips_notes(settings, tmp_path):
     path = tmp_path / "prc-csp-mar21-sep25-tables-290126.ods"
     write_ods(path, [
-        ("2023_24", [CURRENT,
+        ("2023_24", complete([CURRENT,
                      murder("2023/24", 4, "Leicestershire", "Blaby", 1),
                      murder("2023/24", 4, "Nottinghamshire", "Ashfield", 2),
-                     stalking("2023/24", 4, "Leicestershire", "Unassigned Leicestershire", 3)]),
-        ("2024_25", [CURRENT,
+                     stalking("2023/24", 4, "Leicestershire", "Unassigned Leicestershire", 3)])),
+        ("2024_25", complete([CURRENT,
                      murder("2024/25", 1, "Nottinghamshire", "Nottingham", 5),
                      murder("2024/25", 1, "Leicestershire", "Blaby", 0),
-                     stalking("2024/25", 1, "Leicestershire", "Charnwood", 1204)]),
+                     stalking("2024/25", 1, "Leicestershire", "Charnwood", 1204)])),
         NOTES,
     ])  # fmt: skip
 
     partitions, rows, table = loaded(settings, path)
 
     assert partitions == ("2024-01", "2024-04")
-    assert rows == 4
+    assert rows == 4 + 8 + 7  # and the shoplifting rows of the CSPs without one of these
+    filler_lines = sorted(r[7] for r in table if r[4] == FILLER_CODE)
+    assert filler_lines == sorted([*range(5, 13), *range(5, 12)])  # after each sheet's rows
     # source_line is the row in the year sheet (the sheet is the row's financial year)
-    assert table == [
+    assert without_fillers(table) == [
         ("2023/24", "4", "Leicestershire", "Blaby", "1", "1", "2024-01-01", 2),
         ("2023/24", "4", "Leicestershire", "Unassigned Leicestershire", "8Q", "3", "2024-01-01", 4),
         ("2024/25", "1", "Leicestershire", "Blaby", "1", "0", "2024-04-01", 3),
@@ -95,16 +136,16 @@ def test_current_ods_edition_loads_every_year_sheet_and_skips_notes(settings, tm
 def test_xlsx_edition_with_the_older_column_names_and_sheet_names(settings, tmp_path):
     path = write_xlsx(tmp_path / "prc-csp-mar16-dec24-tables-240425.xlsx", [
         NOTES,
-        ("2019-20", [OLDER, murder("2019/20", 2, "Leicestershire", "Melton", 2)]),
-        ("2020_21", [CURRENT, stalking("2020/21", 3, "Leicestershire", "Rutland", 7),
-                     stalking("2020/21", 3, "Derbyshire", "Erewash", 9)]),
+        ("2019-20", complete([OLDER, murder("2019/20", 2, "Leicestershire", "Melton", 2)])),
+        ("2020_21", complete([CURRENT, stalking("2020/21", 3, "Leicestershire", "Rutland", 7),
+                              stalking("2020/21", 3, "Derbyshire", "Erewash", 9)])),
     ])  # fmt: skip
 
     partitions, rows, table = loaded(settings, path)
 
     assert partitions == ("2019-07", "2020-10")
-    assert rows == 2
-    assert table == [
+    assert rows == 2 + 8 + 8  # and the shoplifting rows of the other CSPs
+    assert without_fillers(table) == [
         ("2019/20", "2", "Leicestershire", "Melton", "1", "2", "2019-07-01", 2),
         ("2020/21", "3", "Leicestershire", "Rutland", "8Q", "7", "2020-10-01", 2),
     ]
@@ -114,10 +155,10 @@ def test_a_bad_count_is_refused_naming_the_sheet_and_its_row(settings, tmp_path)
     path = tmp_path / "prc-csp-bad-count.ods"
     write_ods(path, [
         NOTES,
-        ("2023_24", [CURRENT, murder("2023/24", 1, "Leicestershire", "Blaby", 1)]),
-        ("2024_25", [CURRENT, murder("2024/25", 1, "Leicestershire", "Blaby", 1),
-                     murder("2024/25", 1, "Nottinghamshire", "Ashfield", 1),
-                     murder("2024/25", 2, "Leicestershire", "Melton", "[x]")]),
+        ("2023_24", complete([CURRENT, murder("2023/24", 1, "Leicestershire", "Blaby", 1)])),
+        ("2024_25", complete([CURRENT, murder("2024/25", 1, "Leicestershire", "Blaby", 1),
+                              murder("2024/25", 1, "Nottinghamshire", "Ashfield", 1),
+                              murder("2024/25", 2, "Leicestershire", "Melton", "[x]")])),
     ])  # fmt: skip
 
     with duckdb.connect() as con, pytest.raises(FileRefused) as refused:
@@ -232,12 +273,20 @@ def test_a_workbook_read_once_is_read_again_when_it_changes(settings, tmp_path):
     """The rows of the last workbook are kept for the next step of intake, but never for a
     different file under the same name."""
     path = tmp_path / "prc-csp-edition.ods"
-    write_ods(path, [("2024_25", [CURRENT, murder("2024/25", 1, "Leicestershire", "Blaby", 1)])])
-    assert loaded(settings, path)[2][0][5] == "1"
 
-    write_ods(path, [("2024_25", [CURRENT, murder("2024/25", 1, "Leicestershire", "Blaby", 22)])])
+    def edition(count: int) -> None:
+        blaby = murder("2024/25", 1, "Leicestershire", "Blaby", count)
+        write_ods(path, [("2024_25", complete([CURRENT, blaby]))])
 
-    assert loaded(settings, path)[2][0][5] == "22"
+    def blaby_murders() -> list[str]:
+        return [r[5] for r in without_fillers(loaded(settings, path)[2]) if r[3] == "Blaby"]
+
+    edition(1)
+    assert blaby_murders() == ["1"]
+
+    edition(22)
+
+    assert blaby_murders() == ["22"]
 
 
 @pytest.mark.parametrize(
@@ -247,19 +296,23 @@ def test_a_csv_export_of_the_table_in_each_encoding_loads(settings, tmp_path, en
     """The table saved from the workbook as CSV: by LibreOffice (UTF-8), by Excel as "CSV UTF-8"
     (BOM) or plain "CSV" (Windows-1252), with CRLF and the count as Excel shows it."""
     path = tmp_path / "prc-csp-export.csv"
+    charnwood = ["2024/25", 1, "Leicestershire", "Charnwood"]
+    fillers = [",".join(map(str, row)) for row in complete([charnwood])[1:]]
     lines = [",".join(CURRENT),
              '2024/25,1,Leicestershire,Charnwood,Harassment – racially aggravated,'
-             'Violence against the person,Stalking and harassment,8M,"1,204"']  # fmt: skip
+             'Violence against the person,Stalking and harassment,8M,"1,204"',
+             *fillers]  # fmt: skip
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + "\r\n".join(lines).encode(encoding))
 
     _, rows, table = loaded(settings, path)
 
-    assert rows == 1 and table[0][3:6] == ("Charnwood", "8M", "1204")
+    assert rows == 1 + 8  # and the shoplifting rows of the other CSPs
+    assert [r[3:6] for r in without_fillers(table)] == [("Charnwood", "8M", "1204")]
     with duckdb.connect() as con:
         CspCrimeFormat(settings).stage(con, path, path.name)
-        assert con.execute("select offence_description from _incoming_csp").fetchall() == [
-            ("Harassment – racially aggravated",)
-        ]
+        assert con.execute(
+            "select offence_description from _incoming_csp where offence_code = '8M'"
+        ).fetchall() == [("Harassment – racially aggravated",)]
 
 
 def test_the_benchmarks_national_table_has_the_published_layout():

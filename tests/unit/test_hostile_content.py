@@ -35,6 +35,7 @@ from orchestration.defs.victim_survey.format import VictimSurveyFormat
 from orchestration.landing.files import list_landed
 from orchestration.landing.intake import IntakeResult, take_in
 from orchestration.landing.refusal import CELL_MAX, FOUND_MAX, FileRefused
+from orchestration.reference import csp_names_of
 from orchestration.settings import Settings
 
 CANARY = "canary-secret-5e1f0a"
@@ -137,6 +138,23 @@ SOURCES = (
 )  # fmt: skip
 
 
+def fillers(source: Source, extra: int = 0) -> list[tuple[str, ...]]:
+    """The rows a file needs besides its one row to load: a Home Office quarter must cover every
+    Leicestershire CSP (``CspCrimeFormat._check_csps``), so one shoplifting row for each CSP but
+    the row's own, with ``extra`` cells for extra columns. Other sources need none."""
+    if source.key != "home_office":
+        return []
+    fy, quarter, force, own = source.row[:4]
+    csps = csp_names_of("E23000021")
+    assert own in csps and len(csps) == 9, csps
+    return [
+        (fy, quarter, force, csp, "Shoplifting", "Theft offences", "Shoplifting", "46", "0",
+         *(f"value {i}" for i in range(extra)))
+        for csp in csps
+        if csp != own
+    ]  # fmt: skip
+
+
 def write_csv(path: Path, header, rows) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -205,7 +223,8 @@ def test_hostile_extra_header_cells_load_or_refuse_cleanly(settings, canaries, t
     cells = hostile_cells(pwned)
     header = (*source.header, *cells)
     row = (*source.row, *(f"value {i}" for i in range(len(cells))))
-    write_csv(settings.landing_for(source.folder) / source.file_name, header, [row])
+    others = fillers(source, extra=len(cells))  # after the row: it stays on line 2
+    write_csv(settings.landing_for(source.folder) / source.file_name, header, [row, *others])
 
     result = take(settings, source)
 
@@ -214,7 +233,10 @@ def test_hostile_extra_header_cells_load_or_refuse_cleanly(settings, canaries, t
         assert "unexpected column" in reason
     else:  # other sources ignore columns they do not know: the row loads as it should
         assert [f.name for f in result.loaded] == [source.file_name], result.refused
-        assert len(raw_rows(settings, source.table)) == 1
+        loaded = raw_rows(settings, source.table)
+        assert len(loaded) == 1 + len(others)
+        if others:  # the row itself, not only the fillers, loaded as delivered
+            assert any(source.row[3:5] == r[3:5] for r in loaded), loaded
     assert_nothing_leaked(settings, result, pwned)
 
 

@@ -451,7 +451,7 @@ def test_an_empty_workbook_is_refused(settings, name):
     (folder / name).write_bytes(b"")
     refused = _take_alone(settings, fmt.dataset)
     assert [n for n, _ in refused] == [name]
-    assert "not a readable XLSX workbook" in refused[0][1]
+    assert "not a readable Excel (.xlsx) workbook" in refused[0][1]
 
 
 # ---- `pcp status` lists every refused file, whatever the folder ------------------------

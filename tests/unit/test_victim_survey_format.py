@@ -127,5 +127,5 @@ def test_a_missing_column_and_a_broken_workbook_are_refused(con, tmp_path):
         VictimSurveyFormat().stage(con, path, NAME)
     broken = tmp_path / "victim-survey-force-2025-04.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
-    with pytest.raises(FileRefused, match="not a readable XLSX"):
+    with pytest.raises(FileRefused, match="not a readable Excel"):
         VictimSurveyFormat().stage(con, broken, broken.name)

@@ -282,11 +282,11 @@ class Stats19Format:
         try:
             header = _header(readable)
             columns = _resolve_columns(header, self.spec, file_name)
-            year_at = header.index(columns["collision_year"]) + 1
+            year_at = columns["collision_year"] + 1
             if self.spec.name == "collision":
-                force = f"try_cast(#{header.index(columns['police_force']) + 1} as integer)"
+                force = f"try_cast(#{columns['police_force'] + 1} as integer)"
             else:
-                index_at = header.index(columns["collision_index"]) + 1
+                index_at = columns["collision_index"] + 1
                 force = f"try_cast(substr(#{index_at}, 5, 2) as integer)"
             with duckdb.connect() as scratch:
                 found = scratch.execute(
