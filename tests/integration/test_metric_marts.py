@@ -74,6 +74,26 @@ def test_a_figure_ten_times_off_its_range_loads_and_the_board_sees_it_suspect(de
         "R12 to 2025-06 is in, but its value (0.00088) is more than 10 times outside its range "
         "over the previous 8 periods (0.024 to 0.026).",
     )]  # fmt: skip
+    # The dashboard reads the same flag: not rated, "suspect data", with the same range.
+    [(status, rag, rag_internal, reason)] = query(marts, """
+        select data_status, rag, rag_internal, rag_internal_reason
+        from marts.mart_delivery_dashboard
+        where reporting_quarter = '2025/26-Q1' and metric_id = '39'
+    """)  # fmt: skip
+    assert (status, rag, rag_internal) == ("suspect", "grey", "grey")
+    assert reason == (
+        "Suspect data, not rated: 0.00088 in R12 to 2025-06 is more than 10 times outside its "
+        "range over the previous 8 periods (0.024 to 0.026): check the source."
+    )
+    # Every suspect latest figure on any dashboard is one fct_metric_period flags, and the reverse.
+    assert query(marts, """
+        select count(*) from marts.mart_delivery_dashboard as d
+        left join marts.fct_metric_period as f
+            on f.metric_id = d.metric_id and f.period_type = d.latest_period_type
+            and f.period_end = d.latest_period_end and f.area_code = 'E23000021'
+        where (d.data_status = 'suspect')
+            <> coalesce(f.is_suspect and f.data_status = 'complete', false)
+    """) == [(0,)]  # fmt: skip
     # Small counts swinging by chance are not judged: no monthly district count is suspect.
     assert query(marts, """
         select count(*) from marts.fct_metric_period
@@ -146,7 +166,7 @@ def rederived(row: dict) -> tuple[float | None, float | None, str]:
         p = stats.binomtest(round(c2), round(c1) + round(c2), share).pvalue
     elif z is not None:
         p = 2 * stats.norm.sf(abs(z))
-    if row["restricted"] or row["data_status"] in ("missing", "incomplete"):
+    if row["restricted"] or row["data_status"] in ("missing", "incomplete", "suspect"):
         rag = "grey"
     elif test == "target":
         rag = "green" if row["target_met"] else "red" if row["target_met"] is False else "grey"

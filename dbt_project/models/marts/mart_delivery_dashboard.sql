@@ -144,6 +144,10 @@ with_figures as (
         latest.ci_upper as latest_ci_upper,
         latest.months_loaded as latest_months_loaded,
         latest.data_status as latest_status,
+        latest.is_suspect as latest_is_suspect,
+        latest.recent_min as latest_recent_min,
+        latest.recent_max as latest_recent_max,
+        latest.recent_periods as latest_recent_periods,
         latest.population_is_provisional as latest_population_provisional,
         latest.source_vintage,
         baseline.period_label as baseline_period_label,
@@ -337,6 +341,9 @@ rated as (
         case
             when latest_status is null or latest_status = 'missing' then 'grey'
             when latest_status = 'incomplete' then 'grey'
+            -- A figure far outside its own range is suspect data, not a change to rate
+            -- (fct_metric_period.is_suspect: the one rule readiness also reads).
+            when latest_is_suspect then 'grey'
             when test_used = 'target' and target_met is null then 'grey'
             when test_used = 'target' and target_met then 'green'
             when test_used = 'target' then 'red'
@@ -361,6 +368,13 @@ rated as (
                 then 'Only ' || latest_months_loaded || ' of ' || latest_months
                      || ' months of ' || latest_period_label
                      || ' are loaded, so it cannot be rated yet.'
+            when latest_is_suspect
+                then 'Suspect data, not rated: ' || {{ shown_figure('latest_value') }}
+                     || ' in ' || latest_period_label || ' is more than '
+                     || {{ var('suspect_range_factor') }} || ' times outside its range over the '
+                     || 'previous ' || latest_recent_periods || ' periods ('
+                     || {{ shown_figure('latest_recent_min') }} || ' to '
+                     || {{ shown_figure('latest_recent_max') }} || '): check the source.'
             when test_used = 'target' and target_met is null
                 then 'The target cannot be judged without a baseline.'
             when test_used = 'target' and target_met
@@ -487,6 +501,7 @@ select
     cast(
         case
             when latest_status is null then 'missing'
+            when latest_status = 'complete' and latest_is_suspect then 'suspect'
             else latest_status
         end as varchar
     ) as data_status,
