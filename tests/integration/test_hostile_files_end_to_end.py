@@ -46,6 +46,7 @@ HOSTILE_NAMES = {
     "stats19_collision": "dft-road-casualty-statistics-collision-2019.csv",
     "stats19_casualty": "dft-road-casualty-statistics-casualty-2019.csv",
     "stats19_vehicle": "dft-road-casualty-statistics-vehicle-2019.csv",
+    "stats19_casualty_adjustment": "dft-road-casualty-statistics-casualty-adjustment-lookup_2004-latest-published-year.csv",
     "home_office": "prc-csp-hostile.csv",
     "partner_returns": "partner-return-hostile-header.csv",
     "victim_survey": "victim-survey-opcc-services-2025-01.csv",

@@ -35,7 +35,7 @@ def test_definitions_load_with_the_crime_slice_end_to_end():
     # Reported by the intake asset itself, and blocking nothing: a file breaking the suite
     # is refused before any of its rows load.
     raw_assets = [graph.get(key) for key in graph.get_all_asset_keys() if key.path[0] == "raw"]
-    assert len(raw_assets) == 9
+    assert len(raw_assets) == 11
     for node in raw_assets:
         specs = {spec.name: spec for spec in node.assets_def.check_specs}
         assert set(specs) == {"delivered_files_accepted", "great_expectations_suite"}, node.key

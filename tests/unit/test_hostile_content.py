@@ -30,6 +30,7 @@ from orchestration.defs.police_uk.format import (
     OutcomesFormat,
     StreetFormat,
 )
+from orchestration.defs.stats19.adjustment import Stats19AdjustmentFormat
 from orchestration.defs.stats19.format import Stats19Format
 from orchestration.defs.victim_survey.format import VictimSurveyFormat
 from orchestration.landing.files import list_landed
@@ -87,6 +88,7 @@ class Source:
             "stats19_collision": lambda: Stats19Format("collision", settings),
             "stats19_casualty": lambda: Stats19Format("casualty", settings),
             "stats19_vehicle": lambda: Stats19Format("vehicle", settings),
+            "stats19_casualty_adjustment": lambda: Stats19AdjustmentFormat("casualty", settings),
             "home_office": lambda: CspCrimeFormat(settings),
             "partner_returns": PartnerReturnFormat,
             "victim_survey": VictimSurveyFormat,
@@ -116,6 +118,10 @@ SOURCES = (
     Source("stats19_vehicle", "stats19", "dft-road-casualty-statistics-vehicle-2024.csv",
            ("collision_index", "collision_year", "collision_ref_no", "vehicle_reference"),
            ("2024330000001", "2024", "330000001", "1"), "raw.stats19_vehicle"),
+    Source("stats19_casualty_adjustment", "stats19",
+           "dft-road-casualty-statistics-casualties-adjustment-last-5-years.csv",
+           ("accident_index", "Casualty_Reference", "Adjusted_Serious", "Adjusted_Slight"),
+           ("2024330000001", "1", "0.25", "0.75"), "raw.stats19_casualty_adjustment"),
     Source("home_office", "home_office", "prc-csp-2024.csv",
            ("Financial Year", "Financial Quarter", "Force Name", "CSP Name", "Offence Description",
             "Offence Group", "Offence Subgroup", "Offence Code", "Number of Offences"),
@@ -396,7 +402,7 @@ def test_an_unclosed_quote_is_refused_without_quoting_the_line(settings):
     assert_comment_appears_nowhere(settings, result)
 
 
-PARTNER = SOURCES[6]
+PARTNER = next(s for s in SOURCES if s.key == "partner_returns")
 
 
 def test_a_submitter_is_restricted_too(settings):

@@ -399,6 +399,8 @@ FILE_NAMES = {
     "stats19_collision": "dft-road-casualty-statistics-collision-2023.csv",
     "stats19_casualty": "dft-road-casualty-statistics-casualty-2023.csv",
     "stats19_vehicle": "dft-road-casualty-statistics-vehicle-2023.csv",
+    "stats19_casualty_adjustment": "dft-road-casualty-statistics-casualties-adjustment-last-5-years.csv",
+    "stats19_collision_adjustment": "dft-road-casualty-statistics-collision-adjustment-last-5-years.csv",
     "victim_survey": "victim-survey-force-2024-05.csv",
     "home_office_csp_crime": "prc-csp-2024.csv",
     "partner_returns": "partner-return-2024-q1.csv",

@@ -3,6 +3,8 @@
 -- casualties (DfT's severity adjustment: a decimal). Unadjusted KSI = fatal + recorded serious.
 -- The probabilities are summed exactly (exact_sum, macros/exact_sums.sql), so ksi_adjusted is a
 -- DECIMAL(38, 18) and the same on every build, whatever order DuckDB's threads add them in.
+-- A casualty whose own file has no adjusted probability (files before the 2024 rename) takes
+-- it from DfT's adjustment lookup; the casualty file's own value wins when it has one.
 with
 
 home_force as (
@@ -21,9 +23,21 @@ collisions as (
 
 ),
 
+adjustments as (
+
+    select * from {{ ref('stg_stats19__casualty_adjustments') }}
+
+),
+
 casualties as (
 
-    select * from {{ ref('stg_stats19__casualties') }}
+    select
+        casualties.* exclude (adjusted_serious),
+        coalesce(casualties.adjusted_serious, adjustments.adjusted_serious) as adjusted_serious
+    from {{ ref('stg_stats19__casualties') }} as casualties
+    left join adjustments
+        on adjustments.collision_index = casualties.collision_index
+        and adjustments.casualty_reference = casualties.casualty_reference
 
 ),
 

@@ -1,9 +1,17 @@
 """The raw STATS19 assets: collisions, then casualties and vehicles (which take their month from
-their collision), split by collision month."""
+their collision), split by collision month; and DfT's severity adjustment lookups, split by
+year."""
 
 import dagster as dg
 
-from orchestration.defs.stats19.checks import CASUALTY_SUITE, COLLISION_SUITE, VEHICLE_SUITE
+from orchestration.defs.stats19.adjustment import Stats19AdjustmentFormat
+from orchestration.defs.stats19.checks import (
+    CASUALTY_ADJUSTMENT_SUITE,
+    CASUALTY_SUITE,
+    COLLISION_ADJUSTMENT_SUITE,
+    COLLISION_SUITE,
+    VEHICLE_SUITE,
+)
 from orchestration.defs.stats19.format import Stats19Format
 from orchestration.lib.intake_source import IntakeSource
 
@@ -45,4 +53,32 @@ VEHICLES = IntakeSource(
     description="DfT STATS19 vehicles (optional), placed in their collision's month.",
 )
 
-SOURCES = (COLLISIONS, CASUALTIES, VEHICLES)
+# Needs no collision rows: a lookup row is keyed by its index, and its year's months are its
+# partitions (the index or collision_year says the year).
+CASUALTY_ADJUSTMENTS = IntakeSource(
+    key=dg.AssetKey(["raw", "stats19_casualty_adjustment"]),
+    make_format=lambda settings: Stats19AdjustmentFormat("casualty", settings),
+    suite=CASUALTY_ADJUSTMENT_SUITE,
+    group="stats19",
+    description=(
+        "DfT's severity adjustment for each casualty of the configured forces (adjusted serious "
+        "and slight probabilities), from landing/stats19/dft-road-casualty-statistics-"
+        "casualty-adjustment-lookup_2004-latest-published-year.csv or -casualties-adjustment-"
+        "last-5-years.csv: each year the file holds replaces that year (its twelve months). "
+        "Adjusted KSI takes a casualty's probabilities from here when its own file has none."
+    ),
+)
+
+COLLISION_ADJUSTMENTS = IntakeSource(
+    key=dg.AssetKey(["raw", "stats19_collision_adjustment"]),
+    make_format=lambda settings: Stats19AdjustmentFormat("collision", settings),
+    suite=COLLISION_ADJUSTMENT_SUITE,
+    group="stats19",
+    description=(
+        "DfT's severity adjustment for each collision of the configured forces, from "
+        "landing/stats19/dft-road-casualty-statistics-collision-adjustment-*.csv, split by "
+        "year like the casualty lookup."
+    ),
+)
+
+SOURCES = (COLLISIONS, CASUALTIES, VEHICLES, CASUALTY_ADJUSTMENTS, COLLISION_ADJUSTMENTS)

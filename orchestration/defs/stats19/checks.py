@@ -24,3 +24,17 @@ CASUALTY_SUITE = DatasetSuite(
 VEHICLE_SUITE = DatasetSuite(
     suite="stats19_vehicle", frame_query="select * from {rows}", parameters=_parameters
 )
+
+
+def _adjustment_suite(table: str) -> DatasetSuite:
+    return DatasetSuite(
+        suite=f"stats19_{table}_adjustment",
+        frame_query="select *, "
+        f"try_cast({table}_adjusted_severity_serious as double) as adjusted_serious, "
+        f"try_cast({table}_adjusted_severity_slight as double) as adjusted_slight from {{rows}}",
+        parameters=_parameters,
+    )
+
+
+CASUALTY_ADJUSTMENT_SUITE = _adjustment_suite("casualty")
+COLLISION_ADJUSTMENT_SUITE = _adjustment_suite("collision")

@@ -69,12 +69,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "local_authority_ons_district": ("local_authority_ons_district",),
     "lsoa_of_collision_location": ("lsoa_of_collision_location", "lsoa_of_accident_location"),
     "urban_or_rural_area": ("urban_or_rural_area",),
+    # The adjustment lookups (adjustment.py) have also said just Adjusted_Serious/_Slight and
+    # Injury_Based: the file's table (collision or casualty) says whose they are.
     "collision_adjusted_severity_serious": (
-        "collision_adjusted_severity_serious", "collision_adjusted_serious",
+        "collision_adjusted_severity_serious", "collision_adjusted_serious", "adjusted_serious",
     ),
     "collision_adjusted_severity_slight": (
-        "collision_adjusted_severity_slight", "collision_adjusted_slight",
+        "collision_adjusted_severity_slight", "collision_adjusted_slight", "adjusted_slight",
     ),
+    "collision_injury_based": ("collision_injury_based", "injury_based"),
     "vehicle_reference": ("vehicle_reference",),
     "casualty_reference": ("casualty_reference",),
     "casualty_class": ("casualty_class",),
@@ -82,11 +85,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "age_of_casualty": ("age_of_casualty",),
     "casualty_type": ("casualty_type",),
     "casualty_adjusted_severity_serious": (
-        "casualty_adjusted_severity_serious", "casualty_adjusted_serious",
+        "casualty_adjusted_severity_serious", "casualty_adjusted_serious", "adjusted_serious",
     ),
     "casualty_adjusted_severity_slight": (
-        "casualty_adjusted_severity_slight", "casualty_adjusted_slight",
+        "casualty_adjusted_severity_slight", "casualty_adjusted_slight", "adjusted_slight",
     ),
+    "casualty_injury_based": ("casualty_injury_based", "injury_based"),
     "vehicle_type": ("vehicle_type",),
     "age_of_driver": ("age_of_driver",),
 }  # fmt: skip
@@ -129,6 +133,26 @@ TABLES = {
         required=(*IDENTITY, "vehicle_reference"),
         optional=("vehicle_type", "age_of_driver"),
     ),
+    # DfT's severity adjustment lookups (adjustment.py): one row per casualty or collision, its
+    # identity and its adjusted-severity probabilities; the year may be only in the index.
+    "casualty_adjustment": Table(
+        "casualty_adjustment",
+        required=(
+            "collision_index", "casualty_reference",
+            "casualty_adjusted_severity_serious", "casualty_adjusted_severity_slight",
+        ),
+        optional=(
+            "collision_year", "collision_ref_no", "vehicle_reference", "casualty_injury_based",
+        ),
+    ),
+    "collision_adjustment": Table(
+        "collision_adjustment",
+        required=(
+            "collision_index",
+            "collision_adjusted_severity_serious", "collision_adjusted_severity_slight",
+        ),
+        optional=("collision_year", "collision_ref_no", "collision_injury_based"),
+    ),
 }  # fmt: skip
 
 NUMERIC = {
@@ -153,6 +177,12 @@ class Stats19FileName:
             return ()
         last = 6 if self.provisional else 12
         return tuple(f"{self.year}-{m:02d}" for m in range(1, last + 1))
+
+
+def index_force(index: str) -> str:
+    """SQL for the police force inside a collision index (``index``: our own column name or
+    positional reference): year (4) + force code (2) + reference, e.g. 2021332100930 -> 33."""
+    return f"try_cast(substr({index}, 5, 2) as integer)"
 
 
 def years_months(years: list[int]) -> tuple[str, ...]:
@@ -287,7 +317,7 @@ class Stats19Format:
                 force = f"try_cast(#{columns['police_force'] + 1} as integer)"
             else:
                 index_at = columns["collision_index"] + 1
-                force = f"try_cast(substr(#{index_at}, 5, 2) as integer)"
+                force = index_force(f"#{index_at}")
             with duckdb.connect() as scratch:
                 found = scratch.execute(
                     f"select distinct try_cast(#{year_at} as integer) as year "
@@ -319,8 +349,7 @@ class Stats19Format:
         codes = ", ".join(str(c) for c in self.force_codes)
         if self.spec.name == "collision":
             return f"try_cast(police_force as integer) in ({codes})"
-        # collision_index = year (4) + force code (2) + reference: e.g. 2021332100930 -> 33
-        return f"try_cast(substr(collision_index, 5, 2) as integer) in ({codes})"
+        return f"{index_force('collision_index')} in ({codes})"
 
     def stage(self, con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> int:
         parsed = parse_file_name(file_name)
@@ -514,7 +543,7 @@ class Stats19Format:
         force_of_row = (
             "try_cast(police_force as integer)"
             if self.spec.name == "collision"
-            else "try_cast(substr(collision_index, 5, 2) as integer)"
+            else index_force("collision_index")
         )
         con.execute(
             f"delete from {self.table} where strftime(partition_month, '%Y-%m') in ? "
