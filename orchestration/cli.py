@@ -179,6 +179,8 @@ def _refresh(
         say(f"{summary.duplicates} file(s) were byte-identical to files already loaded: skipped.")
     for name, why in summary.plan.waiting:
         say(f"Waiting in landing: {name}: {why}")
+    for warning in summary.plan.warnings:
+        click.echo(f"WARNING {warning}", err=True)
     for name, reason in summary.refused:
         click.echo(f"REFUSED {shown(name)}: {reason}", err=True)
     if summary.refused:
@@ -262,6 +264,8 @@ def status(wait_seconds: float) -> None:
                 click.echo(f"      kept in {path}")
             else:  # a link, FIFO or device: removed, only its reason kept
                 click.echo(f"      reason in {path}.reason.txt")
+        if folder.problem:
+            click.echo(f"  WARNING       : {folder.problem}")
         for name, problem in folder.unusable_in_landing:
             click.echo(f"  in landing    : {name}: {problem} (`pcp refresh` refuses it)")
     from orchestration.readiness.alert_log import read_failing_channels

@@ -6,7 +6,8 @@ the data dir is 0640 (files) and 0750 (folders): the account that runs the wareh
 group reads, others get nothing. PCP_FILE_GROUP (e.g. the analysts) is the group of the
 warehouse, published copy, alerts and packs (their folders carry the set-group-ID bit so files
 created later get that group too); archive, quarantine and the run logs stay in the account's
-own group (the data engineers). The public board pack is the one output anyone may read (0644).
+own group (the data engineers). The public board pack in packs/ is the one output anyone may
+read (0644).
 
 Three layers, so nothing depends on each writer remembering: the process umask (0o027, set at
 CLI and Dagster start, so DuckDB's own .wal and temporary files, dbt's and Parquet files are
@@ -35,10 +36,20 @@ OTHERS = 0o007
 ENGINEERS_ONLY = frozenset({"archive", "quarantine", "dagster", "logs", "dbt"})
 
 
-def is_public_pack(path: Path) -> bool:
-    """The public edition of a board pack (pack.py names it board-pack-<quarter>-public.*):
-    the one output anyone may read."""
-    return path.name.startswith("board-pack-") and path.name.split(".")[0].endswith("-public")
+PACKS = "packs"  # where `make run` writes the board packs, under the data dir
+
+
+def is_public_pack(relative: Path) -> bool:
+    """The public edition of a board pack (pack.py names it board-pack-<quarter>-public.*) in
+    the packs folder (``relative`` is the path under the data dir): the one output anyone may
+    read. Only there: a file of that name delivered into landing and refused (quarantine) or
+    archived is a delivered file, and stays private."""
+    name = relative.name
+    return (
+        relative.parts[:1] == (PACKS,)
+        and name.startswith("board-pack-")
+        and name.split(".")[0].endswith("-public")
+    )
 
 
 def restrict_new_files() -> None:
@@ -109,7 +120,8 @@ def secure_data_dir(data_dir: Path, group: str | None = None) -> list[str]:
             elif area in ENGINEERS_ONLY:
                 _secure_one(path, engineers, problems, inherit=False)
             else:
-                _secure_one(path, readers, problems)
+                public = is_public_pack(path.relative_to(data_dir))
+                _secure_one(path, readers, problems, public=public)
     return problems
 
 
@@ -125,7 +137,9 @@ def _clear_others(path: Path, problems: list[str]) -> None:
         problems.append(f"{path}: could not set its mode ({error.strerror})")
 
 
-def _secure_one(path: Path, gid: int | None, problems: list[str], inherit: bool = True) -> None:
+def _secure_one(
+    path: Path, gid: int | None, problems: list[str], inherit: bool = True, public: bool = False
+) -> None:
     try:
         info = path.lstat()
         if stat.S_ISLNK(info.st_mode):
@@ -133,7 +147,7 @@ def _secure_one(path: Path, gid: int | None, problems: list[str], inherit: bool 
         if stat.S_ISDIR(info.st_mode):
             mode = DIR_MODE | (stat.S_ISGID if gid is not None and inherit else 0)
         else:
-            mode = PUBLIC_FILE_MODE if is_public_pack(path) else FILE_MODE
+            mode = PUBLIC_FILE_MODE if public else FILE_MODE
         _apply(path, info, mode, gid)
     except FileNotFoundError:
         pass  # removed meanwhile (a temporary file): nothing to protect

@@ -45,6 +45,7 @@ class RefreshPlan:
     work: dict[dg.AssetKey, PendingWork] = field(default_factory=dict)
     unrecognised: list[tuple[str, str]] = field(default_factory=list)  # name, reason
     runs: list[PlannedRun] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # landing folders not read, and why
 
     @property
     def refused(self) -> list[tuple[str, str]]:
@@ -93,6 +94,8 @@ def plan_refresh(settings: Settings, sources: tuple[IntakeSource, ...]) -> Refre
         folders.setdefault(fmt.landing_folder, []).append((source, fmt))
     for folder, members in folders.items():
         scan = scan_landing(settings.landing_dir, folder)
+        if scan.folder_problem:
+            plan.warnings.append(scan.folder_problem)
         expected = "; ".join(fmt.describe_files() for _, fmt in members)
         # Links, folders, pipes, devices and unusable names: refused for the folder, unopened.
         plan.unrecognised += refuse_unusable(settings, folder, scan.unusable, expected)

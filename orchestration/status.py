@@ -126,6 +126,7 @@ class FolderStatus:
     folder: str
     refused: list[tuple[str, datetime, str, str]] = field(default_factory=list)
     unusable_in_landing: list[tuple[str, str]] = field(default_factory=list)  # name, problem
+    problem: str | None = None  # why the folder itself is not read (a symbolic link)
 
 
 def read_folder_status(settings: Settings) -> list[FolderStatus]:
@@ -148,6 +149,8 @@ def read_folder_status(settings: Settings) -> list[FolderStatus]:
         waiting = [(shown(e.name), e.problem) for e in scan.unusable]
         if waiting:
             folders.setdefault(folder, FolderStatus(folder)).unusable_in_landing = waiting
+        if scan.folder_problem:
+            folders.setdefault(folder, FolderStatus(folder)).problem = scan.folder_problem
     if settings.warehouse_path.exists():
         with connect(settings.warehouse_path, read_only=True) as con:
             if table_exists(con, "ops", "file_manifest"):
@@ -163,7 +166,7 @@ def read_folder_status(settings: Settings) -> list[FolderStatus]:
                 for source, name, when, reason, path in rows:
                     folder = folders.setdefault(source, FolderStatus(source))
                     folder.refused.append((shown(name), when, reason, path))
-    return [f for f in folders.values() if f.refused or f.unusable_in_landing]
+    return [f for f in folders.values() if f.refused or f.unusable_in_landing or f.problem]
 
 
 @dataclass(frozen=True)

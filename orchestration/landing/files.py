@@ -7,6 +7,7 @@ reading a FIFO waits forever. Files are opened with ``O_NOFOLLOW | O_NONBLOCK`` 
 again once open, so an entry swapped for a link or a pipe after it was listed is caught too.
 A regular file whose name is not plain text (bytes that are not UTF-8, control characters) is
 unusable as well: no source's name can match it, and it must not reach a log or the manifest.
+A landing folder that is itself a link (or not a folder) is not read at all, and reported.
 """
 
 from __future__ import annotations
@@ -137,10 +138,31 @@ class UnusableEntry:
 
 @dataclass
 class LandingScan:
-    """A landing folder's regular files (hashed, delivery order) and its unusable entries."""
+    """A landing folder's regular files (hashed, delivery order) and its unusable entries; or,
+    when the folder itself is not one to read, why (``folder_problem``) and nothing else."""
 
     files: list[LandedFile] = field(default_factory=list)
     unusable: list[UnusableEntry] = field(default_factory=list)
+    folder_problem: str | None = None
+
+
+def landing_folder_problem(landing_dir: Path, source: str) -> str | None:
+    """Why ``landing/<source>`` is not read, or None when it is a folder (or not there yet).
+
+    The folder is looked at itself, not what a link points to: a landing folder that is a
+    symbolic link would have every file under its target read and archived, wherever that is
+    (another source's folder, /etc). It is left where it is, unread, and reported."""
+    try:
+        mode = (landing_dir / source).lstat().st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISDIR(mode):
+        return None
+    what = "a regular file" if stat.S_ISREG(mode) else _kind(mode)
+    return (
+        f"landing/{source} is {what}: not read (a landing folder must be a folder itself, "
+        "not a link to one: deliver into a real folder there)"
+    )
 
 
 def _waits_for_completion(name: str) -> bool:
@@ -167,9 +189,10 @@ def scan_landing(
     regular file with an unusable name is hashed, for the manifest, only without ``wanted``).
     With ``wanted``, only the regular files whose names are wanted are read and returned."""
     folder = landing_dir / source
+    problem = landing_folder_problem(landing_dir, source)
+    if problem is not None or not folder.exists():
+        return LandingScan(folder_problem=problem)
     scan = LandingScan()
-    if not folder.is_dir():
-        return scan
     # (modification time, name, path, why the name is unusable or None), to read and hash
     candidates: list[tuple[int, str, Path, str | None]] = []
     with os.scandir(folder) as entries:
@@ -238,7 +261,7 @@ def list_landed(
 def landed_names(landing_dir: Path, source: str) -> list[str]:
     """The names of the regular files waiting in a landing folder, without reading them."""
     folder = landing_dir / source
-    if not folder.is_dir():
+    if landing_folder_problem(landing_dir, source) is not None or not folder.exists():
         return []
     with os.scandir(folder) as entries:
         return sorted(

@@ -10,6 +10,7 @@ values go in as bound parameters.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -63,6 +64,20 @@ def unit_range(unit: str) -> UnitRange:
         high=float(row["max_value"]) if row["max_value"] else None,
         meaning=row["meaning"],
     )
+
+
+def finite_number(text: object) -> float | None:
+    """A delivered figure as a number, or None when it is not one: empty, text, or not finite.
+    Python's float reads 'inf', 'nan' and '1e400' (infinity) without complaint, and none of
+    them is a figure: a NaN passes every range check (each comparison is false) and an
+    infinity breaks every sum after it."""
+    if text is None or not str(text).strip():
+        return None
+    try:
+        number = float(str(text).strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _quoted(column: str) -> str:

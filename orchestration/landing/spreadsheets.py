@@ -13,6 +13,9 @@ only what it wants (its own forces' rows):
 Cells come back as text, as a person sees them: numbers without a trailing ``.0``, dates as
 ISO dates, empty cells as "". Row numbers are the sheet's own (1-based, as the spreadsheet
 program shows them), so a refusal can name the row a person will find.
+
+A sheet is never expanded past what one holds (MAX_COLUMNS, MAX_ROWS, MAX_CELL_CHARACTERS): a
+workbook that declares more is refused, naming the sheet and row, before anything is made.
 """
 
 from __future__ import annotations
@@ -53,8 +56,15 @@ _VALUE_ATTRIBUTE = {
 }
 # A repeated row or cell is written once with a count: LibreOffice pads every sheet to its
 # last row (1,048,576) and every row to its last column this way. Empty ones only move the
-# count on; a non-empty one repeated more than this is not a table anyone typed.
+# count on; a non-empty row repeated more than this is not a table anyone typed.
 MAX_REPEATED_VALUES = 10_000
+# What a sheet may hold. A few hundred bytes of XML can declare billions of cells (a count
+# on a cell or row, a space count, an xlsx dimension of A1:XFD1048576), so anything beyond
+# these is refused, naming the sheet and row, before it is expanded. Every table this
+# warehouse takes has ten columns or fewer; 256 is the widest sheet Excel 97-2003 made.
+MAX_COLUMNS = 256
+MAX_ROWS = 1_048_576  # the last row of an Excel or LibreOffice sheet
+MAX_CELL_CHARACTERS = 32_767  # the most text Excel keeps in one cell
 CHUNK = 1 << 20
 
 
@@ -85,6 +95,38 @@ def _unreadable(file_name: str, kind: str, error: Exception) -> FileRefused:
     )
 
 
+def _too_large(file_name: str, sheet: str, row: int, problem: str, expected: str) -> FileRefused:
+    return FileRefused(
+        file_name=f"{file_name}, sheet '{sheet}'", row=row, problem=problem,
+        expected=expected + " (a larger sheet is not a table anyone typed: it is refused "
+        "before it is expanded)",
+    )  # fmt: skip
+
+
+def _too_many_rows(file_name: str, sheet: str, row: int) -> FileRefused:
+    return _too_large(file_name, sheet, row, f"a row beyond row {MAX_ROWS:,}",
+                      f"at most {MAX_ROWS:,} rows, as Excel and LibreOffice hold")  # fmt: skip
+
+
+def _too_many_columns(file_name: str, sheet: str, row: int, columns: int) -> FileRefused:
+    return _too_large(file_name, sheet, row, f"a value in column {columns:,}",
+                      f"at most {MAX_COLUMNS} columns")  # fmt: skip
+
+
+def _too_long(file_name: str, sheet: str, row: int) -> FileRefused:
+    limit = f"{MAX_CELL_CHARACTERS:,} characters"
+    return _too_large(file_name, sheet, row, f"a cell of more than {limit}",
+                      f"at most {limit} in a cell, as Excel holds")  # fmt: skip
+
+
+def _count(attributes: dict[str, str], name: str) -> int:
+    """A repeat count (cells, rows): a whole number of at least 1, else the file is damaged."""
+    count = int(attributes.get(name, "1"))
+    if count < 1:
+        raise ValueError(f"a repeat count of {count}")
+    return count
+
+
 def sheet_rows(
     path: Path, file_name: str, wanted: Callable[[str], bool] = lambda name: True
 ) -> Iterator[SheetRow]:
@@ -102,8 +144,9 @@ def sheet_rows(
 class _OdsRows:
     """expat handlers that build one row at a time from an ODS ``content.xml``."""
 
-    def __init__(self, wanted: Callable[[str], bool]):
+    def __init__(self, wanted: Callable[[str], bool], file_name: str):
         self.wanted = wanted
+        self.file_name = file_name
         self.ready: list[SheetRow] = []
         self.sheet: str | None = None  # the current sheet, when wanted
         self.row = 0  # rows seen in the current sheet
@@ -114,15 +157,23 @@ class _OdsRows:
         self.cell_value: str | None = None  # from the value attribute (numbers, dates)
         self.cell_repeated = 1
         self.text: list[str] = []
+        self.text_length = 0
         self.paragraphs = 0
         self.in_annotation = 0
+
+    def _add_text(self, text: str) -> None:
+        self.text_length += len(text)
+        if self.text_length > MAX_CELL_CHARACTERS:
+            assert self.sheet is not None
+            raise _too_long(self.file_name, self.sheet, self.row + 1)
+        self.text.append(text)
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         if name in _CELLS:
             if self.cells is None:
                 return
             self.in_cell = True
-            self.cell_repeated = int(attributes.get(_COLUMNS_REPEATED, "1"))
+            self.cell_repeated = _count(attributes, _COLUMNS_REPEATED)
             kind = attributes.get(_VALUE_TYPE)
             attribute = _VALUE_ATTRIBUTE.get(kind or "")
             value = attributes.get(attribute) if attribute else None
@@ -130,8 +181,12 @@ class _OdsRows:
                 value = number_text(value)
             elif value is not None and kind == "date":
                 value = value.removesuffix("T00:00:00")
+            if value is not None and len(value) > MAX_CELL_CHARACTERS:
+                assert self.sheet is not None
+                raise _too_long(self.file_name, self.sheet, self.row + 1)
             self.cell_value = value
             self.text = []
+            self.text_length = 0
             self.paragraphs = 0
         elif self.in_cell:
             if name == _ANNOTATION:
@@ -140,19 +195,23 @@ class _OdsRows:
                 return
             elif name == _PARAGRAPH:
                 if self.paragraphs:
-                    self.text.append("\n")
+                    self._add_text("\n")
                 self.paragraphs += 1
             elif name == _SPACES:
-                self.text.append(" " * int(attributes.get(f"{TEXT_NS} c", "1")))
+                spaces = _count(attributes, f"{TEXT_NS} c")
+                if spaces > MAX_CELL_CHARACTERS:  # before " " * spaces is made
+                    assert self.sheet is not None
+                    raise _too_long(self.file_name, self.sheet, self.row + 1)
+                self._add_text(" " * spaces)
             elif name == _TAB:
-                self.text.append("\t")
+                self._add_text("\t")
             elif name == _LINE_BREAK:
-                self.text.append("\n")
+                self._add_text("\n")
         elif name == _ROW:
             if self.sheet is not None:
                 self.cells = []
                 self.pending_empty = 0
-                self.rows_repeated = int(attributes.get(_ROWS_REPEATED, "1"))
+                self.rows_repeated = _count(attributes, _ROWS_REPEATED)
         elif name == _SHEET:
             sheet = attributes.get(_NAME, "")
             self.sheet = sheet if self.wanted(sheet) else None
@@ -169,9 +228,11 @@ class _OdsRows:
             if value == "":
                 self.pending_empty += self.cell_repeated
                 return
-            if self.cell_repeated > MAX_REPEATED_VALUES:
-                raise ValueError("a value repeated across more columns than a table has")
-            assert self.cells is not None
+            assert self.cells is not None and self.sheet is not None
+            # Checked before the empty cells before it and its repeats are made.
+            width = len(self.cells) + self.pending_empty + self.cell_repeated
+            if width > MAX_COLUMNS:
+                raise _too_many_columns(self.file_name, self.sheet, self.row + 1, width)
             if self.pending_empty:
                 self.cells.extend([""] * self.pending_empty)
                 self.pending_empty = 0
@@ -182,8 +243,15 @@ class _OdsRows:
             first = self.row + 1
             self.row += self.rows_repeated
             if self.cells:
+                assert self.sheet is not None
+                if self.row > MAX_ROWS:
+                    raise _too_many_rows(self.file_name, self.sheet, max(first, MAX_ROWS + 1))
                 if self.rows_repeated > MAX_REPEATED_VALUES:
-                    raise ValueError("a row repeated more times than a table has rows")
+                    raise _too_large(
+                        self.file_name, self.sheet, first,
+                        f"a row repeated {self.rows_repeated:,} times",
+                        f"a row repeated at most {MAX_REPEATED_VALUES:,} times",
+                    )  # fmt: skip
                 cells = tuple(self.cells)
                 assert self.sheet is not None
                 self.ready.extend(
@@ -195,7 +263,7 @@ class _OdsRows:
 
     def characters(self, data: str) -> None:
         if self.in_cell and not self.in_annotation:
-            self.text.append(data)
+            self._add_text(data)
 
 
 def _ods_rows(path: Path, file_name: str, wanted: Callable[[str], bool]) -> Iterator[SheetRow]:
@@ -204,7 +272,7 @@ def _ods_rows(path: Path, file_name: str, wanted: Callable[[str], bool]) -> Iter
         content = archive.open("content.xml")
     except (zipfile.BadZipFile, OSError, KeyError) as error:
         raise _unreadable(file_name, "OpenDocument (.ods)", error) from None
-    handlers = _OdsRows(wanted)
+    handlers = _OdsRows(wanted, file_name)
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.buffer_text = True
     parser.StartElementHandler = handlers.start
@@ -227,6 +295,7 @@ def _ods_rows(path: Path, file_name: str, wanted: Callable[[str], bool]) -> Iter
 
 
 def _cell_text(value: object) -> str:
+    """A cell's value as text; a longer text than a cell holds is refused by the caller."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -253,8 +322,21 @@ def _xlsx_rows(path: Path, file_name: str, wanted: Callable[[str], bool]) -> Ite
         for sheet in workbook.worksheets:
             if not wanted(sheet.title):
                 continue
+            # Read-only openpyxl pads every row to the sheet's declared dimension (A1:XFD1048576
+            # would be 1.7e10 cells): forgotten, a row is as wide as its last cell.
+            sheet.reset_dimensions()
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if number > MAX_ROWS:  # openpyxl yields each missing row up to a row's number
+                    raise _too_many_rows(file_name, sheet.title, number)
+                if len(values) > MAX_COLUMNS:
+                    beyond = values[MAX_COLUMNS:]
+                    if len(beyond) > beyond.count(None) + beyond.count(""):
+                        last = max(i for i, v in enumerate(values) if v not in (None, ""))
+                        raise _too_many_columns(file_name, sheet.title, number, last + 1)
+                    values = values[:MAX_COLUMNS]
                 cells = [_cell_text(v) for v in values]
+                if any(len(cell) > MAX_CELL_CHARACTERS for cell in cells):
+                    raise _too_long(file_name, sheet.title, number)
                 while cells and cells[-1] == "":
                     cells.pop()
                 if cells:  # Excel keeps formatted but empty rows; they are not data

@@ -179,6 +179,19 @@ _CSV_ERRORS = (
 )
 
 
+def csv_problem(message: str) -> str:
+    """What a DuckDB error reading a CSV means, in words, from its ``message`` (never shown:
+    it quotes the file's line)."""
+    kind = next((said for known, said in _CSV_ERRORS if known in message.lower()), None)
+    return "the CSV cannot be parsed" + (f": {kind}" if kind else "")
+
+
+def csv_error_line(message: str) -> int | None:
+    """The line a DuckDB CSV error ``message`` is about, when it names one."""
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    return int(line.group(1)) if line else None
+
+
 def _header_on_one_line(path: Path) -> Path:
     """The file, or a copy whose header is on one line when a header cell holds a line break
     (Alt+Enter in Excel). DuckDB tells a file's line ends from its first line, and a break
@@ -221,15 +234,13 @@ def read_csv_as_text(
         )
     except duckdb.InvalidInputException as error:
         message = str(error)
-        line = re.search(r"CSV Error on Line: (\d+)", message)
         counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
-        kind = next((said for known, said in _CSV_ERRORS if known in message.lower()), None)
         raise FileRefused(
             file_name=file_name,
-            row=int(line.group(1)) if line else None,
+            row=csv_error_line(message),
             problem="the line does not have the header's number of fields (truncated?)"
             if counts
-            else "the CSV cannot be parsed" + (f": {kind}" if kind else ""),
+            else csv_problem(message),
             expected=f"{len(names)} comma-separated fields per line",
             found=f"{counts.group(2)} fields" if counts else None,
         ) from None

@@ -51,6 +51,8 @@ def pending_files(settings: Settings, sources: Sequence[IntakeSource]) -> Pendin
     for source in sources:
         fmt = source.make_format(settings)
         scan = scan_landing(settings.landing_dir, fmt.landing_folder, fmt.claims)
+        if scan.folder_problem and scan.folder_problem not in pending.notes:
+            pending.notes.append(scan.folder_problem)
         # Never opened here: `pcp refresh` refuses them (links, folders, pipes, odd names).
         pending.notes += [
             f"{shown(entry.name)} will be refused by `pcp refresh`: {entry.problem}"

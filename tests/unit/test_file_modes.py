@@ -66,6 +66,32 @@ def test_everything_written_before_is_tightened_and_landing_keeps_its_group_bits
     assert others == [public]
 
 
+def test_only_the_packs_folder_holds_a_public_pack(tmp_path):
+    """A file named like the public pack anywhere else is what it is there: a delivered file
+    refused into quarantine or archived (it may hold anything) stays private."""
+    data_dir = tmp_path / "data"
+    old = os.umask(0o022)
+    try:
+        named_public = [
+            data_dir / "quarantine" / "partner_returns" / "board-pack-x-public.csv",
+            data_dir / "archive" / "partner_returns" / "ab" / "board-pack-x-public.csv",
+            data_dir / "published" / "board-pack-2025-26-Q1-public.html",
+            data_dir / "outbox" / "board-pack-2025-26-Q1-public.pdf",
+        ]
+        pack = data_dir / "packs" / "board-pack-2025-26-Q1-public.pdf"
+        for path in [*named_public, pack]:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("x\n")
+    finally:
+        os.umask(old)
+
+    assert secure_data_dir(data_dir) == []
+
+    modes = {str(path.relative_to(data_dir)): mode(path) for path in named_public}
+    assert modes == dict.fromkeys(modes, 0o640)
+    assert mode(pack) == 0o644
+
+
 def test_new_files_are_born_private(tmp_path):
     old = os.umask(0o022)
     try:

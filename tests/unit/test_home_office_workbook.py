@@ -169,6 +169,23 @@ def test_a_bad_count_is_refused_naming_the_sheet_and_its_row(settings, tmp_path)
     assert "a whole number" in refused.value.expected
 
 
+def test_a_quarter_written_q1_is_refused_naming_the_sheet_and_its_row(settings, tmp_path):
+    """The rules run before anything casts the quarter (a DuckDB conversion error before)."""
+    path = tmp_path / "prc-csp-q1.ods"
+    write_ods(path, [
+        ("2023_24", complete([CURRENT, murder("2023/24", 1, "Leicestershire", "Blaby", 1)])),
+        ("2024_25", [CURRENT, murder("2024/25", 1, "Leicestershire", "Blaby", 1),
+                     murder("2024/25", "Q1", "Leicestershire", "Melton", 2)]),
+    ])  # fmt: skip
+
+    with duckdb.connect() as con, pytest.raises(FileRefused) as refused:
+        CspCrimeFormat(settings).stage(con, path, path.name)
+
+    assert refused.value.file_name == "prc-csp-q1.ods, sheet '2024_25'"
+    assert (refused.value.row, refused.value.column) == (3, "financial_quarter")
+    assert (refused.value.found, refused.value.expected) == ("Q1", "1, 2, 3 or 4")
+
+
 def test_a_year_sheet_without_the_columns_is_refused_with_its_header(settings, tmp_path):
     path = tmp_path / "prc-csp-renamed.ods"
     renamed = [*CURRENT[:2], "Force", *CURRENT[3:]]
@@ -330,3 +347,23 @@ def test_the_benchmarks_national_table_has_the_published_layout():
     assert list(ODS_HEADER) == CURRENT
     assert names == ["2020_21", "2021_22", "2022_23", "2023_24", "2024_25", "2025_26", "Notes"]
     assert first[0] == ODS_HEADER and first[1][:3] == ("2020/21", 1, "Avon and Somerset")
+
+
+def test_a_year_sheet_with_a_column_twice_is_refused_as_a_csv_is(settings, tmp_path):
+    """Two 'Offence Count' columns: which one is meant cannot be told (the first was taken
+    silently); the rule is the CSV header's (``tabular.column_positions``)."""
+    path = tmp_path / "prc-csp-twice.ods"
+    twice = [*CURRENT, "Offence Count"]
+    write_ods(
+        path, [("2024_25", [twice, [*murder("2024/25", 1, "Leicestershire", "Blaby", 1), 9]])]
+    )
+
+    with duckdb.connect() as con, pytest.raises(FileRefused) as refused:
+        CspCrimeFormat(settings).stage(con, path, path.name)
+
+    assert refused.value.file_name == "prc-csp-twice.ods, sheet '2024_25'"
+    assert (refused.value.row, refused.value.column) == (1, "number_of_offences")
+    assert refused.value.problem == (
+        "column 'number_of_offences' appears 2 times in the header (columns 9, 10)"
+    )
+    assert refused.value.expected == "each column once"

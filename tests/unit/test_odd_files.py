@@ -501,3 +501,45 @@ def test_scanning_landing_never_follows_or_opens_what_is_not_a_file(settings, tm
     assert scan.files == []
     assert sorted(e.name for e in scan.unusable) == ["loop", "passwd.csv", "pipe.csv", "sock.csv"]
     assert all(e.sha256 is None for e in scan.unusable)
+
+
+def test_a_landing_folder_that_is_a_link_is_not_read_and_is_reported(settings, tmp_path):
+    """landing/police_uk as a symbolic link to a folder elsewhere: nothing under the target is
+    read, archived or refused (the link is the operator's, left in place); refresh, status and
+    the sensors say the folder is not read."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    write_street_csv(elsewhere / street_name(5),
+                     street_rows(MonthKey(2024, 5), release=MonthKey(2024, 12), seed=5))  # fmt: skip
+    settings.landing_dir.mkdir(parents=True, exist_ok=True)
+    os.symlink(elsewhere, settings.landing_for("police_uk"))
+    warning = "landing/police_uk is a symbolic link: not read"
+
+    with no_hang():
+        scan = scan_landing(settings.landing_dir, "police_uk")
+        plan = plan_refresh(settings, POLICE)
+        refused, loaded = intake_pass(settings)
+        notes = pending_files(settings, POLICE).notes
+
+    assert (scan.files, scan.unusable) == ([], [])
+    assert scan.folder_problem is not None and scan.folder_problem.startswith(warning)
+    assert [w[: len(warning)] for w in plan.warnings] == [warning]
+    assert (refused, loaded) == ([], [])
+    assert any(note.startswith(warning) for note in notes)
+    assert f"WARNING       : {warning}" in status_output()
+    assert os.path.islink(settings.landing_for("police_uk"))
+    assert sorted(p.name for p in elsewhere.iterdir()) == [street_name(5)]
+    assert not (settings.archive_dir.exists() and any(settings.archive_dir.rglob("*.csv")))
+
+
+def test_a_landing_folder_that_is_a_file_is_reported_not_a_crash(settings):
+    settings.landing_dir.mkdir(parents=True, exist_ok=True)
+    settings.landing_for("stats19").write_text("not a folder\n")
+
+    with no_hang():
+        plan = plan_refresh(settings, INTAKE_SOURCES)
+
+    assert plan.warnings == [
+        "landing/stats19 is a regular file: not read (a landing folder must be a folder "
+        "itself, not a link to one: deliver into a real folder there)"
+    ]

@@ -18,8 +18,10 @@ from orchestration.defs.partner_returns.checks import RETURNS_SUITE
 from orchestration.defs.partner_returns.format import PartnerReturnFormat
 from orchestration.defs.stats19.format import Stats19Format
 from orchestration.defs.victim_survey.format import VictimSurveyFormat
+from orchestration.landing.files import LandedFile
 from orchestration.landing.refusal import FileRefused
 from orchestration.reference import metric_catalogue, metric_units
+from orchestration.settings import Settings, load_settings
 from tests.unit.test_intake_audit import manifest, raw_rows, take
 from tests.unit.test_returns_and_tables_formats import (
     CSEW_HEADER,
@@ -69,21 +71,35 @@ def test_every_catalogue_unit_has_a_declared_range():
         "0", "100",
     )  # fmt: skip
     assert metric_units()["proportion"]["max_value"] == "1"
-    assert (metric_units()["count"]["min_value"], metric_units()["count"]["max_value"]) == (
-        "0", "",
-    )  # fmt: skip
+    # Counts and hours stop at a billion a row: beyond, the marts' exact sums overflow.
+    for unit in ("count", "hours"):
+        assert (metric_units()[unit]["min_value"], metric_units()[unit]["max_value"]) == (
+            "0", "1000000000",
+        )  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("row", "column", "found", "expected"),
     [
         # The hostile return: -660 neighbourhood officers (metric 24, a count).
-        (partner_row("24", "E23000021", "2025/26-Q1", "-660"), "value", "-660", "0 or more"),
+        (partner_row("24", "E23000021", "2025/26-Q1", "-660"), "value", "-660", "from 0 to 1000000000"),
         (partner_row("78", "E23000021", "2025/26-Q1", "187"), "value", "187", "from 0 to 100"),
-        (partner_row("14", "E23000021", "2025/26-Q1", "-3.5"), "value", "-3.5", "0 or more"),
+        (partner_row("14", "E23000021", "2025/26-Q1", "-3.5"), "value", "-3.5", "from 0 to 1000000000"),
         (partner_row("56", "Blaby", "2025/26-Q1", "1500"), "value", "1500", "from 0 to 1000"),
         (partner_row("78", "E23000021", "2025/26-Q1", "50", "-5", "-10"), "numerator", "-5",
-         "0 or more"),
+         "from 0 to 1000000000"),
+        # Too large for the marts' exact sums, and numbers Python reads that are no figure.
+        (partner_row("24", "E23000021", "2025/26-Q1", "9000000000000000000"), "value",
+         "9000000000000000000", "from 0 to 1000000000"),
+        (partner_row("78", "E23000021", "2025/26-Q1", "50", "5", "1e10"), "denominator", "1e10",
+         "from 0 to 1000000000"),
+        (partner_row("24", "E23000021", "2025/26-Q1", "inf"), "value", "inf", "a number in count"),
+        (partner_row("78", "E23000021", "2025/26-Q1", "nan"), "value", "nan",
+         "a number in percent"),
+        (partner_row("14", "E23000021", "2025/26-Q1", "1e400"), "value", "1e400",
+         "a number in hours"),
+        (partner_row("78", "E23000021", "2025/26-Q1", "50", "NaN", "10"), "numerator", "NaN",
+         "a number or empty"),
     ],
 )  # fmt: skip
 def test_a_partner_figure_outside_its_units_range_is_refused(
@@ -116,7 +132,88 @@ def test_a_negative_stats19_count_is_refused(settings, con, tmp_path):
     path.write_text(f"{header}\n2023330000001,2023,330000001,33,2,14/03/2023,1\n"
                     "2023330000002,2023,330000002,33,3,15/03/2023,-2\n")  # fmt: skip
     assert_names(refusal(Stats19Format("collision", settings), con, path), path.name, 3,
-                 "number_of_casualties", "-2", "0 or more")  # fmt: skip
+                 "number_of_casualties", "-2", "from 0 to 1000000000")  # fmt: skip
+
+
+def test_a_stats19_count_too_large_to_sum_or_a_non_finite_decimal_is_refused(
+    settings, con, tmp_path
+):
+    header = "collision_index,collision_year,collision_ref_no,police_force,collision_severity,date,number_of_casualties,collision_adjusted_severity_serious"
+    path = tmp_path / "dft-road-casualty-statistics-collision-2023.csv"
+    path.write_text(f"{header}\n2023330000001,2023,330000001,33,2,14/03/2023,1,0.5\n"
+                    "2023330000002,2023,330000002,33,3,15/03/2023,9000000000000000000,0\n")  # fmt: skip
+    assert_names(refusal(Stats19Format("collision", settings), con, path), path.name, 3,
+                 "number_of_casualties", "9000000000000000000", "from 0 to 1000000000")  # fmt: skip
+    path.write_text(f"{header}\n2023330000001,2023,330000001,33,2,14/03/2023,1,0.5\n"
+                    "2023330000002,2023,330000002,33,3,15/03/2023,1,nan\n")  # fmt: skip
+    assert_names(refusal(Stats19Format("collision", settings), con, path), path.name, 3,
+                 "collision_adjusted_severity_serious", "nan", "a number (decimal)")  # fmt: skip
+
+
+def test_a_home_office_count_too_large_to_sum_is_refused(settings, con, tmp_path):
+    # 9e18 fits a BIGINT, so it passed intake; the marts' exact DECIMAL(38, 18) sum of a few
+    # such rows overflowed and every build failed.
+    rows = home_office_rows("2024/25", "1")
+    rows[2][8] = "9000000000000000000"
+    path = write(tmp_path / "prc-csp-huge.csv", HO_HEADER, rows)
+    assert_names(refusal(CspCrimeFormat(settings), con, path), path.name, 4,
+                 "number_of_offences", "9000000000000000000", "from 0 to 1000000000")  # fmt: skip
+    rows[2][8] = "-3"
+    path = write(tmp_path / "prc-csp-negative.csv", HO_HEADER, rows)
+    assert_names(refusal(CspCrimeFormat(settings), con, path), path.name, 4,
+                 "number_of_offences", "-3", "from 0 to 1000000000")  # fmt: skip
+    rows[2][8] = "[x]"
+    path = write(tmp_path / "prc-csp-text.csv", HO_HEADER, rows)
+    assert_names(refusal(CspCrimeFormat(settings), con, path), path.name, 4,
+                 "number_of_offences", "[x]", "a whole number from 0 to 1000000000")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "found", "expected"),
+    [
+        ({"unweighted_n": "5000000000"}, "unweighted_n", "5000000000", "from 0 to 1000000000"),
+        ({"unweighted_n": "inf"}, "unweighted_n", "inf", "a whole number"),
+        ({"estimate": "nan"}, "estimate", "nan", "from 0 to 100"),
+        ({"ci_upper": "1e400"}, "ci_upper", "1e400", "from 0 to 100"),
+    ],
+)
+def test_a_csew_figure_out_of_range_or_not_finite_is_refused(
+    settings, con, tmp_path, cells, column, found, expected
+):
+    row = dict(zip(CSEW_HEADER, ["Leicestershire Police", "2025-03", "good_job", "47", "43",
+                                 "51", "600"], strict=True))  # fmt: skip
+    row.update(cells)
+    path = write(tmp_path / "csew-2025-03.csv", CSEW_HEADER, [
+        ["Leicestershire Police", "2025-03", "confidence", "65.9", "62.1", "69.7", 600],
+        list(row.values()),
+    ])  # fmt: skip
+    assert_names(refusal(CsewFormat(settings), con, path), path.name, 3, column, found, expected)
+
+
+ONS_HEADER = ["Police Force Area", "Year ending", "Measure", "Estimate", "StandardError",
+              "UnweightedCount"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("estimate", "se", "column", "found"),
+    [
+        # A NaN standard error made the interval [0, 100]; a bad estimate was blamed on the
+        # standard error.
+        ("47", "nan", "standard_error", "nan"),
+        ("47", "inf", "standard_error", "inf"),
+        ("forty", "1.2", "estimate", "forty"),
+        ("nan", "1.2", "estimate", "nan"),
+    ],
+)
+def test_an_ons_estimate_or_standard_error_that_is_not_a_number_is_refused_by_its_column(
+    settings, con, tmp_path, estimate, se, column, found
+):
+    path = write(tmp_path / "csew-ons.csv", ONS_HEADER, [
+        ["Leicestershire", "Year ending March 2025", "Confidence in the local police", "65.9", "1.9", "600"],
+        ["Leicestershire", "Year ending March 2025", "Police do a good or excellent job", estimate, se, "600"],
+    ])  # fmt: skip
+    refused = refusal(CsewFormat(settings), con, path)
+    assert (refused.row, refused.column, refused.found) == (3, column, found)
 
 
 # Codes and names must be known: refuse the file and name the unknown value
@@ -277,6 +374,63 @@ def test_a_home_office_quarter_short_of_a_csp_is_refused_naming_the_missing(
     assert refused.problem == (
         "2024/25 quarter 2 is incomplete: no rows for Leicestershire CSPs Blaby, Rutland"
     )
+
+
+def two_forces(monkeypatch) -> Settings:
+    monkeypatch.setenv("PCP_FORCES", "leicestershire,nottinghamshire")
+    return load_settings()
+
+
+def notts_rows(year: str, quarter: str) -> list[list[str]]:
+    # The areas seed lists no Nottinghamshire CSP: any of its CSPs is taken.
+    return [[year, quarter, "Nottinghamshire", "Ashfield", "Murder", "VAP", "Homicide", "1", "2"]]
+
+
+def test_a_home_office_quarter_without_a_configured_force_is_refused_and_wipes_nothing(
+    settings, monkeypatch, tmp_path
+):
+    """A quarter replaces every configured force's rows: a file whose quarter holds only
+    Nottinghamshire's rows would have deleted Leicestershire's (and the other way round)."""
+    both = two_forces(monkeypatch)
+    fmt = CspCrimeFormat(both)
+    with duckdb.connect() as con:
+        fmt.ensure_tables(con)
+        first = write(tmp_path / "prc-csp-first.csv", HO_HEADER, [
+            *home_office_rows("2024/25", "1"), *notts_rows("2024/25", "1"),
+        ])  # fmt: skip
+        fmt.stage(con, first, first.name)
+        fmt.replace(con, first.name, "a" * 64)
+        before = con.execute("select * from raw.home_office_csp_crime order by all").fetchall()
+        assert {r[2] for r in before} == {"Leicestershire", "Nottinghamshire"}
+
+        only_notts = write(tmp_path / "prc-csp-notts.csv", HO_HEADER, [
+            *home_office_rows("2024/25", "2"), *notts_rows("2024/25", "2"),
+            *notts_rows("2024/25", "1"),
+        ])  # fmt: skip
+        refused = refusal(fmt, con, only_notts)
+        assert_names(refused, only_notts.name, None, "force_name", None,
+                     "every quarter to hold rows for every configured force")  # fmt: skip
+        assert refused.problem == "2024/25 quarter 1 is incomplete: no rows for Leicestershire"
+
+        only_leics = write(tmp_path / "prc-csp-leics.csv", HO_HEADER,
+                           home_office_rows("2024/25", "1"))  # fmt: skip
+        refused = refusal(fmt, con, only_leics)
+        assert refused.problem == "2024/25 quarter 1 is incomplete: no rows for Nottinghamshire"
+        assert con.execute("select * from raw.home_office_csp_crime order by all").fetchall() == (
+            before
+        )
+
+
+def test_a_home_office_quarter_that_is_not_1_to_4_is_refused_at_its_line(settings, con, tmp_path):
+    # The staged table casts the quarter: 'Q1' was a DuckDB conversion error, a vague refusal.
+    rows = home_office_rows("2024/25", "1")
+    rows[4][1] = "Q1"
+    path = write(tmp_path / "prc-csp-q1.csv", HO_HEADER, rows)
+    assert_names(refusal(CspCrimeFormat(settings), con, path), path.name, 6,
+                 "financial_quarter", "Q1", "1, 2, 3 or 4")  # fmt: skip
+    with pytest.raises(FileRefused) as early:  # as intake first asks it, for its quarters
+        CspCrimeFormat(settings).partitions_of(LandedFile("home_office", path, "0" * 64))
+    assert (early.value.row, early.value.column) == (6, "financial_quarter")
 
 
 # Nothing refused changes what was loaded before

@@ -92,14 +92,15 @@ def test_row_from_another_month_is_refused(tmp_path, good_rows):
     assert "2024-06" in refused.expected
 
 
-def test_text_where_a_number_must_be_is_refused(tmp_path, good_rows):
+@pytest.mark.parametrize("latitude", ["fifty-two", "nan", "inf", "1e400"])
+def test_text_where_a_number_must_be_is_refused(tmp_path, good_rows, latitude):
     rows = [list(r) for r in good_rows]
     located = next(i for i, r in enumerate(rows) if r[4])
-    rows[located][5] = "fifty-two"
+    rows[located][5] = latitude
     path = tmp_path / NAME
     write_street_csv(path, rows)
     refused = refusal_of(path)
-    assert (refused.row, refused.column, refused.found) == (located + 2, "Latitude", "fifty-two")
+    assert (refused.row, refused.column, refused.found) == (located + 2, "Latitude", latitude)
 
 
 def test_another_forces_rows_are_refused(tmp_path, good_rows):

@@ -204,3 +204,32 @@ def test_the_data_guide_spelling_of_the_adjusted_collision_columns_loads(setting
         "select collision_adjusted_severity_serious, collision_adjusted_severity_slight "
         "from raw.stats19_collision"
     ).fetchall() == [("0.25", "0.75")]
+
+
+@pytest.mark.parametrize(
+    ("last_line", "kind"),
+    [
+        ('2023330000009,2023,"CANARY-7f3 330000009,33,2,14/03/2023', "never closed"),
+        ('2023330000009,2023,"CANARY-7f3"x,33,2,14/03/2023', "never closed"),
+        ("2023330000009,2023,330000009,33,2,14/03/2023,CANARY-7f3", None),
+    ],
+)
+def test_a_many_year_file_duckdb_cannot_read_is_refused_saying_only_what_kind(
+    settings, tmp_path, last_line, kind
+):
+    """DuckDB's error quotes the line (and the path it read): the refusal says only what
+    kind of error it was, and where, as for every other CSV."""
+    header = "collision_index,collision_year,collision_ref_no,police_force,collision_severity,date"
+    good = [f"20233300{i:05d},2023,3300{i:05d},33,2,14/03/2023" for i in range(30_000)]
+    path = write(tmp_path / "dft-road-casualty-statistics-collision-last-5-years.csv", header,
+                 [*good, last_line], bom=False)  # fmt: skip
+    landed = LandedFile("stats19", path, "0" * 64)
+
+    with pytest.raises(FileRefused) as refused:
+        Stats19Format("collision", settings).partitions_of(landed)
+
+    assert refused.value.problem.startswith("the CSV cannot be parsed")
+    assert kind is None or kind in refused.value.problem
+    assert refused.value.row == 30_002 and refused.value.found is None
+    for leak in ("CANARY", str(tmp_path), "Error", "Original Line"):
+        assert leak not in str(refused.value)

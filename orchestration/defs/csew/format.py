@@ -34,7 +34,11 @@ import duckdb
 
 from orchestration.forces import all_forces
 from orchestration.landing.files import LandedFile
-from orchestration.landing.plausibility import refuse_repeated_keys, unit_range
+from orchestration.landing.plausibility import (
+    finite_number,
+    refuse_repeated_keys,
+    unit_range,
+)
 from orchestration.landing.refusal import FileRefused
 from orchestration.landing.staged import StagedRows
 from orchestration.landing.tabular import Column, partitions_in_content, stage_table
@@ -218,9 +222,8 @@ class CsewFormat:
             numbers = []
             percent = unit_range("percent")
             for column, text in (("estimate", estimate), ("ci_lower", lower), ("ci_upper", upper)):
-                try:
-                    number = float(str(text).replace("%", ""))
-                except (TypeError, ValueError):
+                number = finite_number(str(text).replace("%", ""))
+                if number is None:
                     refuse(column, "text where a number must be", percent.expected, text)
                 if not percent.holds(number):
                     refuse(column, "a percentage outside 0-100", percent.expected, text)
@@ -228,12 +231,16 @@ class CsewFormat:
             if not numbers[1] <= numbers[0] <= numbers[2]:
                 refuse("estimate", "the estimate is outside its confidence interval",
                        "ci_lower <= estimate <= ci_upper", estimate)  # fmt: skip
-            try:
-                respondents = int(float(str(n).replace(",", "")))
-            except (TypeError, ValueError):
-                refuse("unweighted_n", "text where a count must be", "a whole number", n)
+            counts = unit_range("count")
+            respondents = finite_number(str(n).replace(",", "")) if n is not None else None
+            if respondents is None or not respondents.is_integer():
+                refuse("unweighted_n", "text where a count must be",
+                       f"a whole number {counts.expected}", n)  # fmt: skip
             if respondents <= 0:
                 refuse("unweighted_n", "no respondents", "a count above 0", n)
+            if not counts.holds(respondents):
+                refuse("unweighted_n", "a count outside the range of its unit", counts.expected, n)
+            respondents = int(respondents)
             clean.append((slug, ends, kind, *numbers, respondents, line))
         if not clean:
             raise FileRefused(
@@ -259,14 +266,17 @@ class CsewFormat:
     @staticmethod
     def _interval(estimate: str, se: str, line: int, file_name: str) -> tuple[str, str]:
         """The 95% interval of an ONS estimate from its standard error, cut at 0 and 100."""
-        try:
-            centre, error = float(estimate), float(se)
-        except ValueError:
-            raise FileRefused(
-                file_name=file_name, row=line, column="standard_error",
-                problem="text where a number must be", expected="a standard error in points",
-                found=se,
-            ) from None  # fmt: skip
+        centre, error = finite_number(estimate), finite_number(se)
+        for column, number, text, expected in (
+            ("estimate", centre, estimate, unit_range("percent").expected),
+            ("standard_error", error, se, "a standard error in points"),
+        ):
+            if number is None:
+                raise FileRefused(
+                    file_name=file_name, row=line, column=column,
+                    problem="text where a number must be", expected=expected, found=text,
+                )  # fmt: skip
+        assert centre is not None and error is not None
         if error < 0:
             raise FileRefused(
                 file_name=file_name, row=line, column="standard_error",

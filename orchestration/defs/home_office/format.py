@@ -7,9 +7,9 @@ per CSP x financial quarter x offence code. The Home Office publishes the table 
 .ods only in current editions (``prc-csp-mar21-sep25-tables-290126.ods``), .xlsx in some
 earlier ones, with one sheet per financial year (``workbook.py``); a ``prc-csp-*.csv`` export of
 the same columns is taken too. A file usually covers several years; each quarter it holds
-replaces that quarter for the configured forces, so each must name only known CSPs and cover
-all of them (``_check_csps``). Partitions are financial quarters keyed by their first month
-("2025-04" = 2025/26 Q1).
+replaces that quarter for all the configured forces, so it must hold rows for each of them
+(``_check_forces``), name only known CSPs and cover all of them (``_check_csps``).
+Partitions are financial quarters keyed by their first month ("2025-04" = 2025/26 Q1).
 
 From a workbook only the configured forces' rows are kept as it is read (the national .ods is
 ~1.4 GB of XML), and a row's ``source_line`` is its row in its year sheet (the sheet is the
@@ -28,7 +28,7 @@ import duckdb
 from orchestration.defs.home_office.workbook import SHEET, SHEET_ROW, year_sheets_as_csv
 from orchestration.forces import configured_forces
 from orchestration.landing.files import LandedFile
-from orchestration.landing.plausibility import refuse_unknown
+from orchestration.landing.plausibility import refuse_unknown, unit_range
 from orchestration.landing.refusal import FileRefused
 from orchestration.landing.spreadsheets import SPREADSHEET_SUFFIXES
 from orchestration.landing.staged import StagedRows
@@ -115,16 +115,19 @@ class CspCrimeFormat:
             self._stage_workbook(con, path, file_name)
         else:
             stage_table(con, path, file_name, COLUMNS, "_delivered_csp")
-        con.execute(
-            f"create or replace temp table {STAGED} as select *, "
-            f"replace(number_of_offences, ',', '') as offences "
-            f"from _delivered_csp where list_contains(?, force_name) "
-            f"and {QUARTER_START_SQL} >= ?",
-            [self.force_names, self.first_quarter],
-        )
-        try:
+        try:  # on lines across sheets, as _in_sheet reads them
+            # First: the staged table casts the year and quarter, so a quarter like 'Q1' must
+            # be refused by its rule (naming its line and column) before anything casts it.
             self._check(con, file_name)
-            self._check_csps(con, file_name)  # on lines across sheets, as _in_sheet reads them
+            con.execute(
+                f"create or replace temp table {STAGED} as select *, "
+                f"replace(number_of_offences, ',', '') as offences "
+                f"from _delivered_csp where list_contains(?, force_name) "
+                f"and {QUARTER_START_SQL} >= ?",
+                [self.force_names, self.first_quarter],
+            )
+            self._check_forces(con, file_name)
+            self._check_csps(con, file_name)
         except FileRefused as refused:
             raise self._in_sheet(con, refused) if workbook else refused from None
         if workbook:  # from here a row's line is its row in its year sheet
@@ -172,18 +175,22 @@ class CspCrimeFormat:
         )
 
     def _check(self, con: duckdb.DuckDBPyConnection, file_name: str) -> None:
+        counts = unit_range("count")
         checks = [
             (f"not regexp_matches(coalesce(financial_year, ''), '{FY_PATTERN}')", "financial_year",
              "not a financial year", "a year written like 2024/25"),
             ("coalesce(try_cast(financial_quarter as integer), 0) not between 1 and 4",
              "financial_quarter", "not a financial quarter", "1, 2, 3 or 4"),
-            ("try_cast(replace(number_of_offences, ',', '') as bigint) is null "
-             "or try_cast(replace(number_of_offences, ',', '') as bigint) < 0",
-             "number_of_offences", "text where a count must be", "a whole number of 0 or more"),
+            # Before the whole-number rule, so 9e18 or -3 is named as out of range, not as text.
+            ("try_cast(replace(number_of_offences, ',', '') as double) not between $1 and $2",
+             "number_of_offences", "a count outside the range of its unit", counts.expected),
+            ("try_cast(replace(number_of_offences, ',', '') as bigint) is null",
+             "number_of_offences", "text where a count must be",
+             f"a whole number {counts.expected}"),
             ("offence_code is null", "offence_code", "an offence without its code",
              "a Home Office offence code"),
         ]  # fmt: skip
-        check_rules(con, "_delivered_csp", file_name, checks)
+        check_rules(con, "_delivered_csp", file_name, checks, parameters=[counts.low, counts.high])
         today = date.today()
         future = first_bad(
             con, "_delivered_csp",
@@ -195,6 +202,30 @@ class CspCrimeFormat:
                 problem="a quarter that has not ended yet",
                 expected=f"quarters ending before {today:%Y-%m}", found=future[1],
             )  # fmt: skip
+
+    def _check_forces(self, con: duckdb.DuckDBPyConnection, file_name: str) -> None:
+        """Every quarter the file holds has rows for every configured force: ``replace``
+        deletes a quarter for all of them, so a quarter without one of them (an extract of
+        the national table, a damaged file) would wipe that force's quarter. The rows of a
+        quarter are all from one file, so a quarter is refused whole rather than patched."""
+        short = con.execute(
+            f"""
+            select any_value(financial_year), any_value(financial_quarter),
+                   list_filter(?, lambda f: not list_contains(list(force_name), f))
+            from {STAGED} group by {QUARTER_START_SQL} order by {QUARTER_START_SQL}
+            """,
+            [self.force_names],
+        ).fetchall()
+        for year, quarter, missing in short:
+            if missing:
+                raise FileRefused(
+                    file_name=file_name, column="force_name",
+                    problem=f"{year} quarter {quarter} is incomplete: no rows for "
+                    f"{', '.join(missing)}",
+                    expected="every quarter to hold rows for every configured force ("
+                    + ", ".join(self.force_names) + ", PCP_FORCES): a quarter replaces "
+                    "all their rows",
+                )  # fmt: skip
 
     def _check_csps(self, con: duckdb.DuckDBPyConnection, file_name: str) -> None:
         """Every CSP of a configured force is one the areas seed knows (or the Home Office's

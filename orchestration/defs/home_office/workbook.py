@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import csv
+import dataclasses
 import os
 import re
 import tempfile
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from orchestration.landing.refusal import FileRefused
 from orchestration.landing.spreadsheets import sheet_rows
-from orchestration.landing.tabular import Column, canonical
+from orchestration.landing.tabular import Column, canonical, column_positions
 
 YEAR_SHEET = re.compile(r"^\d{4}[_-]\d{2}$")  # 2015_16, or 2002-03 in older files
 SHEET, SHEET_ROW = "sheet", "sheet_row"
@@ -42,16 +43,18 @@ def _forget() -> None:
 def _positions(
     header: Sequence[str], columns: Sequence[Column], file_name: str, sheet: str, row: int
 ) -> dict[str, int]:
-    """canonical column -> its position in this sheet's header; refuses a missing one."""
+    """canonical column -> its position in this sheet's header; refuses a missing one, and
+    one spelled twice (the rule for a CSV's header: ``tabular.column_positions``)."""
+    in_sheet = f"{file_name}, sheet '{sheet}'"
     names = [canonical(cell) for cell in header]
-    found: dict[str, int] = {}
+    try:
+        found = column_positions(names, {c.name: c.spellings for c in columns}, in_sheet)
+    except FileRefused as refused:  # it names a CSV header's line 1: here, the header's row
+        raise dataclasses.replace(refused, row=row) from None
     for column in columns:
-        position = next((names.index(s) for s in column.spellings if s in names), None)
-        if position is not None:
-            found[column.name] = position
-        elif column.required:
+        if column.name not in found and column.required:
             raise FileRefused(
-                file_name=f"{file_name}, sheet '{sheet}'", row=row, column=column.name,
+                file_name=in_sheet, row=row, column=column.name,
                 problem=f"column '{column.name}' is missing from the sheet's header row",
                 expected="the Home Office header on the sheet's first row: Financial Year, "
                 "Financial Quarter, Police Force (or Force Name), CSP Name, Offence Description, "

@@ -26,7 +26,11 @@ from pathlib import Path
 import duckdb
 
 from orchestration.landing.files import LandedFile
-from orchestration.landing.plausibility import refuse_repeated_keys, unit_range
+from orchestration.landing.plausibility import (
+    finite_number,
+    refuse_repeated_keys,
+    unit_range,
+)
 from orchestration.landing.refusal import FileRefused
 from orchestration.landing.staged import StagedRows
 from orchestration.landing.tabular import Column, restricted_columns, stage_table
@@ -208,7 +212,7 @@ class PartnerReturnFormat:
             for column, number, cell in (("numerator", num, numerator),
                                          ("denominator", den, denominator)):  # fmt: skip
                 if number is not None and not counts.holds(number):
-                    refuse(column, "a negative count", counts.expected, cell)
+                    refuse(column, "a count outside the range of its unit", counts.expected, cell)
             if num is not None and den is not None:
                 scale = {"percent": 100, "rate_per_1000": 1000}.get(metric["unit"])
                 if den <= 0:
@@ -274,12 +278,10 @@ class PartnerReturnFormat:
 
 
 def _number(text: str | None) -> float | None:
-    if text is None or not str(text).strip():
+    """A partner's figure as written ("1,204", "63.5%"); None when it is not a finite number."""
+    if text is None:
         return None
-    try:
-        return float(str(text).replace(",", "").replace("%", "").strip())
-    except ValueError:
-        return None
+    return finite_number(str(text).replace(",", "").replace("%", ""))
 
 
 def _timestamp(text: str | None):

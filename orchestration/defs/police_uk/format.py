@@ -199,9 +199,13 @@ def row_rules(
         (f'"Month" is distinct from {month_sql}', "Month",
          "a row's month differs from the file's month",
          f"every row in month {month} (from the file name)"),
-        ('"Longitude" is not null and try_cast("Longitude" as double) is null', "Longitude",
+        # 'nan' and 'inf' read as doubles, and a NaN passes the suite's range (no comparison
+        # with it is true): neither is a degree.
+        ('"Longitude" is not null and not coalesce(isfinite(try_cast("Longitude" as double)), '
+         'false)', "Longitude",
          "text where a number must be", "a decimal degree such as -1.133 or an empty field"),
-        ('"Latitude" is not null and try_cast("Latitude" as double) is null', "Latitude",
+        ('"Latitude" is not null and not coalesce(isfinite(try_cast("Latitude" as double)), '
+         'false)', "Latitude",
          "text where a number must be", "a decimal degree such as 52.63 or an empty field"),
         (f'"Falls within" is distinct from {falls_within_sql}', "Falls within",
          "a row belongs to a different force from the file name", f"'{falls_within}' on every row"),

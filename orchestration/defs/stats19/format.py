@@ -36,6 +36,8 @@ from orchestration.landing.refusal import FileNotReady, FileRefused
 from orchestration.landing.staged import StagedRows
 from orchestration.landing.tabular import (
     column_positions,
+    csv_error_line,
+    csv_problem,
     first_bad,
     identifier,
     positional_names,
@@ -326,11 +328,11 @@ class Stats19Format:
                     f"where {force} in (select unnest(?)) and try_cast(#{year_at} as integer) >= ?",
                     [str(readable), list(self.force_codes), self._first_year()],
                 ).fetchall()
-        except duckdb.Error as error:
+        except duckdb.Error as error:  # its message quotes the file: only its kind is said
+            message = str(error)
             raise FileRefused(
-                file_name=file_name, problem="the CSV cannot be parsed",
+                file_name=file_name, row=csv_error_line(message), problem=csv_problem(message),
                 expected="the DfT CSV: a header line, then comma-separated fields",
-                found=str(error).splitlines()[0],
             ) from None  # fmt: skip
         finally:
             if readable != path:
@@ -423,10 +425,14 @@ class Stats19Format:
         for column, kind in NUMERIC.items():
             if column not in self.spec.columns:
                 continue
+            # 'inf' and 'nan' read as doubles: neither is a figure (a NaN adjusted severity
+            # would make every KSI sum NaN).
+            finite = f" or not isfinite(try_cast({column} as double))" if kind == "double" else ""
             bad = first_bad(
                 con,
                 "_incoming_stats19",
-                f"nullif(trim({column}), '') is not null and try_cast({column} as {kind}) is null",
+                f"nullif(trim({column}), '') is not null "
+                f"and (try_cast({column} as {kind}) is null{finite})",
                 column,
             )
             if bad:
@@ -439,7 +445,8 @@ class Stats19Format:
 
     def _check_plausible(self, con, file_name: str) -> None:
         """A collision's force is one STATS19 knows (every row, not only the configured
-        forces': an unknown code means a misread file), and its counts are not negative."""
+        forces': an unknown code means a misread file), and its counts are within the count
+        unit's range (seeds/metric_units.csv)."""
         if self.spec.name != "collision":
             return
         refuse_unknown(
@@ -451,11 +458,13 @@ class Stats19Format:
         counts = unit_range("count")
         for column in ("number_of_vehicles", "number_of_casualties"):
             bad = first_bad(
-                con, "_incoming_stats19", f"try_cast({column} as double) < {counts.low}", column
-            )
+                con, "_incoming_stats19", f"try_cast({column} as double) not between $1 and $2",
+                column, [counts.low, counts.high],
+            )  # fmt: skip
             if bad:
                 raise FileRefused(
-                    file_name=file_name, row=bad[0], column=column, problem="a negative count",
+                    file_name=file_name, row=bad[0], column=column,
+                    problem="a count outside the range of its unit",
                     expected=counts.expected, found=bad[1],
                 )  # fmt: skip
 
