@@ -1,12 +1,16 @@
 """Who may read what: the modes of everything the warehouse writes, in one place.
 
-The warehouse, the published copy, the alert log and the outbox hold restricted figures; the
-archive and quarantine hold delivered files whole, survey comments included. So everything under
-the data dir is 0640 (files) and 0750 (folders): the account that runs the warehouse writes, a
-group reads, others get nothing. PCP_FILE_GROUP (e.g. the analysts) is the group of the
-warehouse, published copy, alerts and packs (their folders carry the set-group-ID bit so files
-created later get that group too); archive, quarantine and the run logs stay in the account's
-own group (the data engineers). The public board pack in packs/ is the one output anyone may
+The published copy, the alert log and the outbox hold restricted figures; the warehouse holds
+victims' survey comments (schema ``restricted``), and the archive and quarantine hold delivered
+files whole, comments included. So everything under the data dir is 0640 (files) and 0750
+(folders): the account that runs the warehouse writes, a group reads, others get nothing.
+PCP_FILE_GROUP (e.g. the analysts) is the group of the published copy, alerts and packs (their
+folders carry the set-group-ID bit so files created later get that group too): analysts read the
+marts in ``published/``, which never holds the ``restricted`` schema. The warehouse (with its
+``.wal``, lock and temporary files), archive, quarantine and the run logs stay in the account's
+own group (the data engineers). The data dir itself is in the readers' group (so they can reach
+``published/``) but without set-group-ID: the warehouse's ``.wal``, born there during a refresh,
+is never the readers' even for a moment. The public board pack in packs/ is the one output anyone may
 read (0644).
 
 Three layers, so nothing depends on each writer remembering: the process umask (0o027, set at
@@ -32,8 +36,17 @@ FILE_MODE, DIR_MODE = 0o640, 0o750
 PUBLIC_FILE_MODE, PUBLIC_DIR_MODE = 0o644, 0o755
 OTHERS = 0o007
 # What only data engineers read: delivered files whole (survey comments), refusal reasons and
-# run logs. With PCP_FILE_GROUP set they stay in the account's own group, not the readers'.
+# run logs, and the warehouse (its ``restricted`` schema holds survey comments): the entries of
+# the data dir with these names, or, for the warehouse, starting with its file's name (its
+# ``.wal``, ``.lock`` and ``.tmp`` beside it). With PCP_FILE_GROUP set they stay in the
+# account's own group, not the readers'.
 ENGINEERS_ONLY = frozenset({"archive", "quarantine", "dagster", "logs", "dbt"})
+WAREHOUSE_FILE = "warehouse.duckdb"
+
+
+def is_engineers_only(name: str) -> bool:
+    """Whether the data dir's entry ``name`` (and all under it) is for data engineers only."""
+    return name in ENGINEERS_ONLY or name.startswith(WAREHOUSE_FILE)
 
 
 PACKS = "packs"  # where `make run` writes the board packs, under the data dir
@@ -108,7 +121,7 @@ def secure_data_dir(data_dir: Path, group: str | None = None) -> list[str]:
     # Without PCP_FILE_GROUP nothing is chowned; with it, engineers-only folders are put back in
     # the account's own group (a folder made later inherits the readers' set-group-ID).
     engineers = os.getegid() if readers is not None else None
-    _secure_one(data_dir, readers, problems)
+    _secure_one(data_dir, readers, problems, inherit=False)
     for folder, dirs, files in os.walk(data_dir):  # never follows symbolic links
         here = Path(folder)
         top = here.relative_to(data_dir).parts[:1]
@@ -117,7 +130,7 @@ def secure_data_dir(data_dir: Path, group: str | None = None) -> list[str]:
             area = top[0] if top else name
             if area == "landing":
                 _clear_others(path, problems)
-            elif area in ENGINEERS_ONLY:
+            elif is_engineers_only(area):
                 _secure_one(path, engineers, problems, inherit=False)
             else:
                 public = is_public_pack(path.relative_to(data_dir))

@@ -2,7 +2,8 @@
 
 A refresh is one transaction as far as the board is concerned:
 1. it takes the warehouse's writer lock (a second refresh waits, or says who holds it), marks
-   failed any run whose process died, and cleans what an interrupted run left;
+   failed any run whose process died, cleans what an interrupted run left, and runs the
+   one-off migrations of what older releases recorded (migrations.py);
 2. intake: the same planning as the sensors and schedules (survey each landing folder, drop
    byte-identical re-deliveries, refuse what no source can place), then one intake run per
    cadence and contiguous range of partitions, selecting only the sources with new files;
@@ -29,6 +30,7 @@ from orchestration.instance import ensure_instance_config
 from orchestration.landing.archive import remove_partial_copies
 from orchestration.landing.files import scan_landing
 from orchestration.landing.intake import PendingWork, survey_landing
+from orchestration.landing.old_reasons import withhold_old_reasons
 from orchestration.landing.unusable import refuse_unrecognised, refuse_unusable
 from orchestration.lib.intake_source import IntakeSource
 from orchestration.lib.run_planning import PlannedRun, plan_runs
@@ -203,6 +205,7 @@ def refresh(
         for run in fail_dead_runs(instance):
             progress.note(f"Marked run {run.run_id[:8]} ({run.job_name}) failed: its process died.")
         remove_partial_copies(settings.archive_dir)
+        _migrate(settings, progress)
         _secure(settings, progress)  # what older releases left world-readable, tightened
         with progress.phase("landing: survey and fingerprint files"):
             plan = plan_refresh(settings, INTAKE_SOURCES)
@@ -230,6 +233,18 @@ def refresh(
                 summary.failed_runs.append(result.run_id)
         _secure(settings, progress)  # archived links and quarantined files keep landing's mode
     return summary
+
+
+def _migrate(settings: Settings, progress: Progress) -> None:
+    """One-off changes to what older releases recorded, under the writer lock, before anything
+    reads it (landing/old_reasons.py); each is done once, then recorded (migrations.py)."""
+    with connect(settings.warehouse_path) as con:
+        withheld = withhold_old_reasons(con, settings.quarantine_dir)
+    if withheld:
+        progress.note(
+            f"Withheld {withheld} refusal reason(s) recorded by an earlier release (they could "
+            "quote the file's content); the files are in quarantine."
+        )
 
 
 def _secure(settings: Settings, progress: Progress) -> None:

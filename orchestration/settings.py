@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.file_modes import WAREHOUSE_FILE
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
@@ -43,7 +45,7 @@ class Settings:
     # something changes; `pcp refresh` always tries at once).
     build_quiet_minutes: float = 10.0
     build_retry_minutes: float = 60.0
-    # The group that may read the warehouse, the published copy and the alerts
+    # The group that may read the published copy and the alerts, never the warehouse itself
     # (PCP_FILE_GROUP; None: the group files get from the process). See file_modes.py.
     file_group: str | None = None
 
@@ -61,7 +63,7 @@ class Settings:
 
     @property
     def warehouse_path(self) -> Path:
-        return self.data_dir / "warehouse.duckdb"
+        return self.data_dir / WAREHOUSE_FILE
 
     @property
     def log_dir(self) -> Path:
@@ -124,7 +126,7 @@ def _group(name: str) -> str | None:
     except KeyError:
         raise SettingsError(
             f"{name}={value!r}: no such group on this machine (`getent group {value}` finds "
-            "none); expected the name of the group that may read the warehouse, e.g. analysts"
+            "none); expected the name of the group that may read the published marts, e.g. analysts"
         ) from None
     return value
 

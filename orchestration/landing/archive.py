@@ -14,7 +14,7 @@ from pathlib import Path
 
 from orchestration.landing.files import NotARegularFile, is_regular
 from orchestration.landing.names import escaped, is_plain, name_identity, quarantine_name
-from orchestration.landing.refusal import FileRefused
+from orchestration.landing.refusal import REASON_VERSION, FileRefused
 
 
 def archive_path_for(archive_dir: Path, source: str, sha256: str, original_name: str) -> Path:
@@ -138,6 +138,7 @@ def _write_reason(
         "sha256": sha256,  # None: not read (not a regular file)
         "refused_at": stamp,
         "reason": str(refusal),
+        "reason_version": REASON_VERSION,  # the rules it was written under (refusal.py)
         "problem": refusal.problem,
         "line": refusal.row,
         "column": refusal.column,

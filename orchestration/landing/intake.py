@@ -18,11 +18,19 @@ nothing written, so its partitions keep their previous rows in raw and in everyt
 raw. A batch is validated once; when it breaks an error-level expectation, each of its files is
 validated alone to find the ones to refuse, and the others load. Without an ``audit`` (the
 benchmark of the structural intake) nothing is validated.
+
+One file's failure never stops the others: an error no check foresaw while a file is read,
+validated or archived (a format's or the suite's bug met by odd content, the file swapped for a
+link since it was staged) is that file's refusal; a file gone meanwhile is skipped. The
+warehouse's own faults (landing/faults.py: a full disk, a dead suite worker, a suite that fails
+even on no rows, the transaction that writes the rows) stop the run instead, the file left in
+landing: no good file is quarantined for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -32,6 +40,7 @@ import duckdb
 from orchestration.database import connect
 from orchestration.landing import manifest
 from orchestration.landing.archive import archive_copy, quarantine, quarantine_entry
+from orchestration.landing.faults import is_our_fault
 from orchestration.landing.files import NOT_REGULAR, REGULAR_EXPECTED, LandedFile, is_regular
 from orchestration.landing.refusal import FileNotReady, FileRefused
 from orchestration.landing.staged import StagedRows
@@ -223,20 +232,43 @@ def _refuse(
     return RefusedFile(landed.name, delivery.partition_keys, str(refusal), target)
 
 
-def unexpected_failure(file_name: str, error: Exception) -> FileRefused:
+# What could not be done with a file when an error no check foresaw stopped it.
+NOT_READ = "the file could not be read as its source's format"
+NOT_VALIDATED = "its rows could not be validated against its dataset's expectations"
+NOT_ARCHIVED = "the file could not be kept in the archive"
+
+
+def unexpected_failure(file_name: str, error: Exception, problem: str = NOT_READ) -> FileRefused:
     """An error no check foresaw, while reading one file, as that file's refusal: one odd file
     never stops the others. Only the error's kind is said: its message may quote the file."""
     return FileRefused(
         file_name=file_name,
-        problem=f"the file could not be read as its source's format ({type(error).__name__})",
+        problem=f"{problem} ({type(error).__name__})",
         expected="a file in the layout its publisher releases (see README 'Sources')",
     )
 
 
+def _as_refusal(
+    error: Exception, landed: LandedFile, problem: str = NOT_READ
+) -> FileRefused | None:
+    """What an error met while taking one file in becomes: the file's refusal, or None when
+    the file went away meanwhile (nothing to take in or refuse). The warehouse's own faults
+    (disk full, database invalidated: landing/faults.py) are raised again: they stop the run,
+    the file stays in landing, and no good file is quarantined for them."""
+    if is_our_fault(error):
+        raise error
+    if isinstance(error, FileRefused):
+        return error
+    if not os.path.lexists(landed.path):
+        return None
+    return _swapped(landed) or unexpected_failure(landed.name, error, problem)
+
+
 def _swapped(landed: LandedFile) -> FileRefused | None:
     """A refusal when what is at the file's path is no longer a regular file (swapped for a
-    link or a pipe since landing was surveyed): it is then never opened."""
-    if is_regular(landed.path):
+    link or a pipe since landing was surveyed): it is then never opened. None when it is
+    still a regular file, or gone (nothing to refuse)."""
+    if is_regular(landed.path) or not os.path.lexists(landed.path):
         return None
     return FileRefused(
         file_name=landed.name, problem=f"{NOT_REGULAR} (it changed in landing)",
@@ -270,10 +302,10 @@ def survey_landing(
             except FileNotReady as waiting:
                 work.waiting.append((landed.name, str(waiting)))
             except Exception as error:  # any error in one file is its refusal
-                refusal = error if isinstance(error, FileRefused) else None
-                refusal = refusal or unexpected_failure(landed.name, error)
-                delivery = manifest.Delivery.of(fmt.dataset, landed, run_id)
-                work.refused.append(_refuse(con, settings, delivery, landed, refusal))
+                refusal = _as_refusal(error, landed)
+                if refusal is not None:
+                    delivery = manifest.Delivery.of(fmt.dataset, landed, run_id)
+                    work.refused.append(_refuse(con, settings, delivery, landed, refusal))
     return work
 
 
@@ -330,16 +362,19 @@ def _take_one(
         result.waiting.append((landed.name, str(waiting)))
         return
     except Exception as error:  # any error in one file is its refusal
-        if not isinstance(error, FileRefused) and not landed.path.exists():
-            return  # it went away while being read: nothing to take in or refuse
-        refusal = error if isinstance(error, FileRefused) else None
-        refusal = refusal or unexpected_failure(landed.name, error)
-        result.refused.append(_refuse(con, settings, delivery, landed, refusal))
+        _refuse_for(con, settings, delivery, landed, result, error)
         return
     if audit is not None:
         # Validated as staged, before anything is written: refused rows never reach raw.
         if outcome is None:
-            outcome = audit(con, _tagged(fmt, landed.name), delivery.partition_keys)
+            tagged = _tagged(fmt, landed.name)
+            try:
+                outcome = audit(con, tagged, delivery.partition_keys)
+            except Exception as error:  # a suite that cannot take this file's rows
+                if _suite_is_broken(audit, con, tagged, delivery.partition_keys):
+                    raise
+                _refuse_for(con, settings, delivery, landed, result, error, NOT_VALIDATED)
+                return
         result.audited.append(
             AuditedFile(landed.name, delivery.partition_keys, outcome, not outcome.errors)
         )
@@ -347,7 +382,10 @@ def _take_one(
             refusal = outcome.refusal(landed.name)
             result.refused.append(_refuse(con, settings, delivery, landed, refusal))
             return
-    archived = archive_copy(settings.archive_dir, fmt.dataset, landed.path, landed.sha256)
+    archived = _archived(con, settings, fmt, landed, delivery, result)
+    if archived is None:
+        return
+    # The warehouse's own write: a failure here stops the run (the file stays in landing).
     con.execute("begin transaction")
     try:
         fmt.replace(con, landed.name, landed.sha256, manifest.has_loaded(con, delivery))
@@ -356,8 +394,48 @@ def _take_one(
     except Exception:
         con.execute("rollback")
         raise
-    landed.path.unlink()
+    landed.path.unlink(missing_ok=True)  # loaded and archived: gone from landing either way
     result.loaded.append(LoadedFile(landed.name, delivery.partition_keys, rows, version))
+
+
+def _refuse_for(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    delivery: manifest.Delivery,
+    landed: LandedFile,
+    result: IntakeResult,
+    error: Exception,
+    problem: str = NOT_READ,
+) -> None:
+    """Refuse one file for an error met while taking it in (``_as_refusal``)."""
+    refusal = _as_refusal(error, landed, problem)
+    if refusal is not None:
+        result.refused.append(_refuse(con, settings, delivery, landed, refusal))
+
+
+def _archived(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    fmt: SourceFormat,
+    landed: LandedFile,
+    delivery: manifest.Delivery,
+    result: IntakeResult,
+) -> Path | None:
+    """Keep a staged file in the archive, before its rows are written; None when it cannot be
+    (swapped for a link since it was staged: refused; gone: skipped)."""
+    try:
+        return archive_copy(settings.archive_dir, fmt.dataset, landed.path, landed.sha256)
+    except Exception as error:
+        _refuse_for(con, settings, delivery, landed, result, error, NOT_ARCHIVED)
+        return None
+
+
+def _size(landed: LandedFile) -> int | None:
+    """The file's size in bytes; None when it went away since landing was surveyed."""
+    try:
+        return landed.path.stat().st_size
+    except FileNotFoundError:
+        return None
 
 
 def _tagged(fmt: SourceFormat, file_name: str) -> StagedRows:
@@ -396,15 +474,18 @@ def _audit_together(
         nonlocal pool, size
         if len(pool) > 1:
             keys = sorted({key for _, delivery, _ in pool for key in delivery.partition_keys})
-            together = audit(con, StagedRows(f"select * from {AUDIT_POOL}"), keys, rules="row")
-            if not together.errors:
+            pooled = StagedRows(f"select * from {AUDIT_POOL}")
+            together = _audited(audit, con, pooled, keys, rules="row")
+            if together is not None and not together.errors:
                 for landed, delivery, rows in pool:
                     of_file = StagedRows(
                         f"select * from {AUDIT_POOL} where source_file = ?", [landed.name]
                     )
-                    outcomes[landed.name] = _file_share(
-                        audit, con, together, of_file, landed.name, rows, delivery
+                    share = _audited(
+                        _file_share, audit, con, together, of_file, landed.name, rows, delivery
                     )
+                    if share is not None:
+                        outcomes[landed.name] = share
         con.execute(f"drop table if exists {AUDIT_POOL}")
         pool, size = [], 0
 
@@ -415,15 +496,45 @@ def _audit_together(
             rows = fmt.stage(con, landed.path, landed.name)
         except Exception:  # refused (or left waiting) when taken in alone
             continue
+        file_size = _size(landed)
+        if file_size is None:
+            continue  # gone since staged: skipped when taken in alone
         tagged = _tagged(fmt, landed.name)
         verb = f"insert into {AUDIT_POOL} by name" if pool else f"create temp table {AUDIT_POOL} as"
         con.execute(f"{verb} {tagged.sql}", tagged.params)
         pool.append((landed, delivery, rows))
-        size += landed.path.stat().st_size
+        size += file_size
         if size >= AUDITED_BATCH_BYTES:
             validate()
     validate()
     return outcomes
+
+
+def _suite_is_broken(
+    audit: Audit, con: duckdb.DuckDBPyConnection, rows: StagedRows, partitions: Sequence[str]
+) -> bool:
+    """Whether the suite raises on no rows at all. When it does, the error it raised on a file's
+    rows is the suite's own (a broken install, a bug), not the file's: every file would meet it,
+    so none is refused for it and the run stops. When it does not, the file's content set it
+    off: that file is refused, and the others are validated as usual."""
+    nothing = StagedRows(f"select * from ({rows.sql}) as staged limit 0", rows.params)
+    try:
+        audit(con, nothing, partitions)
+    except Exception:
+        return True
+    return False
+
+
+def _audited(validate: Callable[..., SuiteOutcome], *args, **kwargs) -> SuiteOutcome | None:
+    """``validate(*args, **kwargs)``, a validation of many files' rows at once; None when it
+    raised for a reason that is no fault of ours: each file is then validated alone, which
+    refuses the one it cannot take."""
+    try:
+        return validate(*args, **kwargs)
+    except Exception as error:
+        if is_our_fault(error):
+            raise
+        return None
 
 
 def _file_share(
@@ -457,28 +568,22 @@ def _audit_batch(
     to load."""
     names = [landed.name for landed, _ in good]
     partitions = sorted({key for _, delivery in good for key in delivery.partition_keys})
-    together = audit(con, fmt.staged_batch_rows(names), partitions, rules="row")
-    if together.errors:
-        alone = {
-            landed.name: audit(con, fmt.staged_batch_rows([landed.name]), delivery.partition_keys)
-            for landed, delivery in good
-        }
-    else:
-        alone = {
-            landed.name: _file_share(
-                audit,
-                con,
-                together,
-                fmt.staged_batch_rows([landed.name]),
-                landed.name,
-                staged[landed.name],
-                delivery,
-            )
-            for landed, delivery in good
-        }
+    together = _audited(audit, con, fmt.staged_batch_rows(names), partitions, rules="row")
     passing = []
     for landed, delivery in good:
-        outcome = alone[landed.name]
+        of_file = fmt.staged_batch_rows([landed.name])
+        try:
+            if together is None or together.errors:
+                outcome = audit(con, of_file, delivery.partition_keys)
+            else:
+                outcome = _file_share(
+                    audit, con, together, of_file, landed.name, staged[landed.name], delivery
+                )
+        except Exception as error:  # a suite that cannot take this file's rows
+            if _suite_is_broken(audit, con, of_file, delivery.partition_keys):
+                raise
+            _refuse_for(con, settings, delivery, landed, result, error, NOT_VALIDATED)
+            continue
         result.audited.append(
             AuditedFile(landed.name, delivery.partition_keys, outcome, not outcome.errors)
         )
@@ -512,13 +617,16 @@ def _take_batch(
     good = [(landed, delivery) for landed, delivery in batch.files if landed.name in staged]
     if audit is not None and good:
         good = _audit_batch(con, settings, fmt, audit, good, staged, result)
-    archived = {
-        landed.name: archive_copy(settings.archive_dir, fmt.dataset, landed.path, landed.sha256)
-        for landed, _ in good
-    }
+    archived: dict[str, Path] = {}
+    for landed, delivery in good:
+        kept = _archived(con, settings, fmt, landed, delivery, result)
+        if kept is not None:
+            archived[landed.name] = kept
+    good = [(landed, delivery) for landed, delivery in good if landed.name in archived]
     loaded: list[LoadedFile] = []
     if good:
         deliveries = [delivery for _, delivery in good]
+        # The warehouse's own write: a failure here stops the run (the files stay in landing).
         con.execute("begin transaction")
         try:
             replacing = manifest.has_loaded_many(con, deliveries)
@@ -545,7 +653,7 @@ def _take_batch(
             for (landed, delivery), version in zip(good, versions, strict=True)
         ]
     for landed, _ in good:
-        landed.path.unlink()
+        landed.path.unlink(missing_ok=True)
     result.loaded.extend(loaded)
     for landed, delivery in batch.files:
         if landed.name not in staged:
@@ -595,9 +703,7 @@ def take_in(
                 result.waiting.append((landed.name, str(waiting)))
                 continue
             except Exception as error:  # any error in one file is its refusal
-                refusal = error if isinstance(error, FileRefused) else None
-                refusal = refusal or unexpected_failure(landed.name, error)
-                result.refused.append(_refuse(con, settings, bare, landed, refusal))
+                _refuse_for(con, settings, bare, landed, result, error)
                 continue
             if within is not None and not set(partitions) <= within:
                 continue  # a run whose range covers the whole file will take it
@@ -619,8 +725,11 @@ def take_in(
                 _take_one(con, settings, fmt, landed, delivery, result, audit)
                 pause_point("intake.between_files")
                 continue
+            file_size = _size(landed)
+            if file_size is None:
+                continue  # it went away since landing was surveyed: nothing to take in
             batch.files.append((landed, delivery))
-            batch.size += landed.path.stat().st_size
+            batch.size += file_size
             if batch.size >= (INTAKE_BATCH_BYTES if audit is None else AUDITED_BATCH_BYTES):
                 flush(con)
         flush(con)

@@ -15,6 +15,7 @@ import duckdb
 
 from orchestration.landing.files import LandedFile, UnusableEntry
 from orchestration.landing.names import escaped, name_identity
+from orchestration.landing.refusal import REASON_VERSION
 
 MANIFEST_DDL = """
 create schema if not exists ops;
@@ -83,6 +84,22 @@ class Delivery:
 
 def ensure_manifest(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(MANIFEST_DDL)
+    # reason_version: the rules a row's reason was written under (refusal.py REASON_VERSION).
+    # Rows written before the column existed are version 1 (their reasons may quote the file,
+    # and are withheld by landing/old_reasons.py); every row written since gets the current one.
+    has_version = con.execute(
+        """
+        select count(*) from duckdb_columns() where database_name = current_database()
+          and schema_name = 'ops' and table_name = 'file_manifest'
+          and column_name = 'reason_version'
+        """
+    ).fetchall()[0][0]
+    if not has_version:
+        con.execute("alter table ops.file_manifest add column reason_version integer default 1")
+        con.execute(
+            "alter table ops.file_manifest alter column reason_version "
+            f"set default {int(REASON_VERSION)}"
+        )
 
 
 def is_known_accepted(con: duckdb.DuckDBPyConnection, source: str, sha256: str) -> bool:

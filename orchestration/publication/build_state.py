@@ -5,8 +5,9 @@ that, so the warehouse records each build as it goes: ``building`` when dbt star
 state of the deliveries and of the code it builds from), ``built`` when dbt and its tests
 passed, ``published`` when the marts reached ``published/``, or ``failed``. The next refresh or
 sensor tick reads the newest row and finishes the job: it builds and publishes again whenever
-the newest build is not ``published``, or deliveries or the code changed since it started, even
-when no file is new. Nothing else decides whether a build is due.
+the newest build is not ``published``, or deliveries, the code or (by a one-off migration)
+recorded data changed since it started, even when no file is new. Nothing else decides
+whether a build is due.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import duckdb
 
 from orchestration.database import table_exists
 from orchestration.dbt_manifest import project_fingerprint
+from orchestration.migrations import changed_since
 
 BUILDS_DDL = """
 create schema if not exists ops;
@@ -133,6 +135,8 @@ def reason_to_build(con: duckdb.DuckDBPyConnection, today: date) -> str | None:
         return f"{new} delivery record(s) since the last build"
     if project_fingerprint() != build.code_fingerprint:
         return "the warehouse's models or reference data changed since the last build"
+    if migrated := changed_since(con, build.started_at):
+        return f"the one-off migration {migrated[-1]} changed recorded data since the last build"
     if due := boards_ready_to_freeze(con, today):
         return f"the board of {due[0][0]:%Y-%m-%d} is due to be frozen"
     return None

@@ -1,10 +1,13 @@
 """Who may read what, on a demo warehouse: after `pcp refresh` (started with a permissive umask,
 on a data dir an older release left world-readable, with a new return and a refused file
 delivered), `pcp readiness --send` and `pcp pack`, no file under the data dir can be read by
-others and every folder is 0750; the board pack is 0640 and only the public pack is 0644."""
+others and every folder is 0750; the board pack is 0640 and only the public pack is 0644. With
+PCP_FILE_GROUP set, the analysts' group reads the published copy and alerts, never the warehouse
+(survey comments) or its .wal, archive or quarantine."""
 
 from __future__ import annotations
 
+import grp
 import os
 import stat
 import subprocess
@@ -25,12 +28,28 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.lstat().st_mode)
 
 
+def readers_group() -> str | None:
+    """A group other than this account's own to stand for the analysts (None: there is none
+    this account may give files to)."""
+    own = os.getegid()
+    candidates = [g for g in os.getgroups() if g != own]
+    if os.geteuid() == 0:
+        candidates += [g.gr_gid for g in grp.getgrall() if g.gr_gid != own]
+    return grp.getgrgid(candidates[0]).gr_name if candidates else None
+
+
+READERS = readers_group()
+
+
 def pcp(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """The real command, started as a shell with umask 022 would start it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PCP_", "DAGSTER_"))}
+    env["PCP_DATA_DIR"] = str(data_dir)
+    if READERS:
+        env["PCP_FILE_GROUP"] = READERS
     return subprocess.run(
-        [PCP, *args], env={**env, "PCP_DATA_DIR": str(data_dir)}, capture_output=True,
-        text=True, timeout=900, preexec_fn=lambda: os.umask(0o022),
+        [PCP, *args], env=env, capture_output=True, text=True, timeout=900,
+        preexec_fn=lambda: os.umask(0o022),
     )  # fmt: skip
 
 
@@ -78,7 +97,8 @@ def test_nothing_under_the_data_dir_is_world_readable_and_only_the_public_pack_i
             continue
         if mode(path) & 0o007:
             readable.append(f"{oct(mode(path))} {path.relative_to(data_dir)}")
-        if path.is_dir() and mode(path) != 0o750:
+        # Folders 0750; the readers' own carry set-group-ID besides (files made later join).
+        if path.is_dir() and mode(path) & 0o777 != 0o750:
             folders.append(f"{oct(mode(path))} {path.relative_to(data_dir)}")
     assert readable == [], "\n".join(readable)
     assert folders == [], "\n".join(folders)
@@ -89,4 +109,11 @@ def test_nothing_under_the_data_dir_is_world_readable_and_only_the_public_pack_i
     assert all(mode(p) == 0o640 for p in (data_dir / "published").rglob("*.parquet"))
     assert {mode(p) for p in (packs / "board").iterdir()} == {0o640}
     assert {mode(p) for p in (packs / "public").iterdir()} == {0o644}
-    assert mode(packs / "public") == 0o755 and mode(packs / "board") == 0o750
+    assert mode(packs / "public") == 0o755 and mode(packs / "board") & 0o777 == 0o750
+    if READERS:  # the analysts read published/ and alerts; the warehouse is engineers' only
+        readers = grp.getgrnam(READERS).gr_gid
+        for kind in ("published/marts.duckdb", "alerts.duckdb"):
+            assert (data_dir / kind).stat().st_gid == readers, kind
+        engineers = [data_dir / "warehouse.duckdb", *data_dir.glob("warehouse.duckdb.*"),
+                     *settings.archive_dir.rglob("*"), *settings.quarantine_dir.rglob("*")]  # fmt: skip
+        assert [p for p in engineers if p.stat().st_gid == readers] == []

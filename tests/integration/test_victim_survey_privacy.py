@@ -1,4 +1,5 @@
-"""A survey comment never reaches staging, a mart, a log or Dagster's event log."""
+"""A survey comment never reaches staging, a mart, the published copy (analysts read it; the
+warehouse is for data engineers only), a log or Dagster's event log."""
 
 from __future__ import annotations
 
@@ -10,6 +11,22 @@ from orchestration.demo import write_demo_data
 from orchestration.refresh import refresh
 
 pytestmark = pytest.mark.slow
+
+
+def comment_columns(con, relations: list[str], comments: list[str]) -> list[str]:
+    """The text columns of ``relations`` (SQL, e.g. a quoted table or a read_parquet call)
+    holding any of ``comments``."""
+    found = []
+    for relation in relations:
+        described = con.execute(f"describe select * from {relation}").fetchall()
+        for name, kind, *_ in described:
+            if kind == "VARCHAR":
+                hits = con.execute(
+                    f'select count(*) from {relation} where "{name}" in ?', [comments]
+                ).fetchall()[0][0]
+                if hits:
+                    found.append(f"{relation}.{name}")
+    return found
 
 
 def test_comments_stay_in_the_restricted_table(settings):
@@ -44,6 +61,22 @@ def test_comments_stay_in_the_restricted_table(settings):
     assert any(schema == "marts" for schema, _ in tables) and any(
         schema == "staging" for schema, _ in tables
     )
+
+    # What analysts read: no restricted schema or table, and no comment in any column.
+    published = settings.published_dir / "marts.duckdb"
+    with duckdb.connect(str(published), read_only=True) as con:
+        schemas = {r[0] for r in con.execute("select schema_name from duckdb_schemas()").fetchall()}
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where database_name = current_database()"
+        ).fetchall()
+        assert "restricted" not in schemas and tables
+        assert not [t for _, t in tables if "comment" in t or "restricted" in t]
+        assert comment_columns(con, [f'"{s}"."{t}"' for s, t in tables], comments) == []
+        parquet = sorted((settings.published_dir / "parquet").glob("*.parquet"))
+        assert parquet and not [p for p in parquet if "restricted" in p.name or "comment" in p.name]
+        relations = [f"read_parquet('{p}')" for p in parquet]
+        assert comment_columns(con, relations, comments) == []
 
     log = (
         (settings.log_dir / "refresh.log").read_text(encoding="utf-8")

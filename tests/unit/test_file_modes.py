@@ -26,6 +26,7 @@ def an_older_release(data_dir: Path, outside: Path) -> dict[str, Path]:
     try:
         paths = {
             "warehouse": data_dir / "warehouse.duckdb",
+            "warehouse wal": data_dir / "warehouse.duckdb.wal",
             "published": data_dir / "published" / "parquet-1" / "mart_x.parquet",
             "archive": data_dir / "archive" / "victim_survey" / "ab" / "ab12.csv",
             "reason": data_dir / "quarantine" / "victim_survey" / "x.csv.reason.txt",
@@ -121,6 +122,9 @@ def another_group() -> str:
 def test_the_readers_group_is_applied_and_engineers_only_folders_keep_the_own_group(
     tmp_path, monkeypatch
 ):
+    """Analysts (the readers' group) read published/, alerts, outbox and packs; the warehouse
+    (victims' comments in its `restricted` schema), its .wal, the archive and quarantine are
+    for the data engineers (the account's own group)."""
     group = another_group()
     monkeypatch.setenv("PCP_FILE_GROUP", group)
     settings = load_settings()
@@ -129,10 +133,17 @@ def test_the_readers_group_is_applied_and_engineers_only_folders_keep_the_own_gr
     data_dir = tmp_path / "data"
     paths = an_older_release(data_dir, tmp_path / "elsewhere.txt")
     assert secure_data_dir(data_dir, settings.file_group) == []
-    for name in ("warehouse", "published", "outbox", "alerts", "board pack"):
+    for name in ("published", "outbox", "alerts", "board pack"):
         assert paths[name].stat().st_gid == readers, name
-    for name in ("archive", "reason"):  # survey comments: data engineers only
+    for name in ("warehouse", "warehouse wal", "archive", "reason"):  # survey comments
         assert paths[name].stat().st_gid == os.getegid(), name
+    # The data dir lets readers reach published/, but what is born in it (the warehouse's
+    # .wal during a refresh) is not theirs: no set-group-ID there.
+    assert data_dir.stat().st_gid == readers
+    assert not data_dir.stat().st_mode & stat.S_ISGID
+    (data_dir / "warehouse.duckdb.wal").unlink()
+    (data_dir / "warehouse.duckdb.wal").write_text("born during a refresh")
+    assert (data_dir / "warehouse.duckdb.wal").stat().st_gid == os.getegid()
     # Readers' folders carry set-group-ID, so files created in them later get the group.
     assert (data_dir / "published").stat().st_mode & stat.S_ISGID
     assert mode(data_dir / "published") & 0o777 == 0o750
