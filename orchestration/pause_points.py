@@ -30,6 +30,9 @@ def pause_point(name: str) -> None:
         return
     marker = os.environ.get(PAUSE_FILE)
     if marker:
-        Path(marker).write_text(str(os.getpid()), encoding="utf-8")
+        # Written whole, then renamed: a test polling for the file never reads it half-written.
+        partial = Path(f"{marker}.part")
+        partial.write_text(str(os.getpid()), encoding="utf-8")
+        partial.replace(marker)
     while True:  # until killed
         time.sleep(60)
