@@ -10,8 +10,8 @@ marts in ``published/``, which never holds the ``restricted`` schema. The wareho
 ``.wal``, lock and temporary files), archive, quarantine and the run logs stay in the account's
 own group (the data engineers). The data dir itself is in the readers' group (so they can reach
 ``published/``) but without set-group-ID: the warehouse's ``.wal``, born there during a refresh,
-is never the readers' even for a moment. The public board pack in packs/ is the one output anyone may
-read (0644).
+is never the readers' even for a moment. The public board pack in packs/ is the one output
+anyone may read (0644).
 
 Three layers, so nothing depends on each writer remembering: the process umask (0o027, set at
 CLI and Dagster start, so DuckDB's own .wal and temporary files, dbt's and Parquet files are

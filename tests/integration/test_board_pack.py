@@ -195,3 +195,18 @@ def test_the_packs_peer_means_are_the_marts_column(packs):
     want = [f"{r['peer_mean']:.1f}" for r in mart if r["peer_mean"] is not None]
     assert want, "the demo dashboard has CSEW metrics with a peer mean"
     assert sorted(printed) == sorted(want)
+
+
+def test_the_printed_dashboard_fits_its_pages(packs):
+    """Ten columns did not fit a portrait page: the trend column was cut off at the edge. The
+    PDF is landscape and every column heading is printed whole."""
+    board, _, _ = packs
+    tool = need(shutil.which("pdfinfo"), "pdfinfo")
+    info = subprocess.run([tool, str(board.pdf)], capture_output=True, text=True, check=True)
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info.stdout).groups())
+    assert width > height
+    first_page = subprocess.run(
+        [need(shutil.which("pdftotext"), "pdftotext"), "-f", "1", "-l", "1", "-layout",
+         str(board.pdf), "-"], capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "Trend (36" in first_page and "Significance" in first_page
