@@ -37,9 +37,13 @@ def pcp_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 def run_pcp(data_dir: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [PCP, *args], env=pcp_env(data_dir, **extra), capture_output=True, text=True,
-        check=False, timeout=900,
-    )  # fmt: skip
+        [PCP, *args],
+        env=pcp_env(data_dir, **extra),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
 
 
 def start_paused(data_dir: Path, point: str, *args: str) -> tuple[subprocess.Popen, int]:
@@ -49,14 +53,30 @@ def start_paused(data_dir: Path, point: str, *args: str) -> tuple[subprocess.Pop
     process = subprocess.Popen(
         [PCP, "refresh", *args],
         env=pcp_env(data_dir, PCP_PAUSE_AT=point, PCP_PAUSE_FILE=str(marker)),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 600
     while not marker.exists():
         assert process.poll() is None, f"pcp refresh ended before reaching {point}"
         assert time.monotonic() < deadline, f"pcp refresh never reached {point}"
         time.sleep(0.2)
     return process, int(marker.read_text())
+
+
+def read_until(process: subprocess.Popen, text: str, timeout: float) -> str:
+    """What ``process`` printed up to and including the line holding ``text``."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:  # the process ended without saying it
+            break
+        seen.append(line)
+        if text in line:
+            return "".join(seen)
+    raise AssertionError(f"never printed {text!r}; printed: {''.join(seen)!r}")
 
 
 def kill_group(process: subprocess.Popen) -> None:
@@ -180,14 +200,20 @@ def test_a_second_refresh_waits_or_says_who_holds_the_warehouse(tmp_path, uninte
         assert pack.returncode == 0, pack.stderr
         # A second refresh that may wait does, saying for whom, and then does the work.
         waiting = subprocess.Popen(
-            [PCP, "refresh", "--wait", "300"], env=pcp_env(data_dir),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        time.sleep(3)
+            [PCP, "refresh", "--wait", "300"],
+            env=pcp_env(data_dir),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        # Release the first writer only once the second has said it is waiting: on a loaded
+        # machine its start-up alone can take longer than any fixed sleep.
+        said = read_until(waiting, "Waiting up to 300 s", timeout=300)
         assert waiting.poll() is None
     finally:
         kill_group(first)
     out, err = waiting.communicate(timeout=900)
+    out = said + out
     assert waiting.returncode == 0, out + err
     assert f"The warehouse is busy: pcp refresh (pid {pid})" in out and "Waiting up to 300 s" in out
     assert "Building the warehouse" in out
@@ -246,9 +272,11 @@ def test_the_build_sensor_follows_intake_once_landing_is_quiet(tmp_path, monkeyp
             in_range = [k for k in keys if START[:4] <= k[:4] <= END[:4]]
             defs.resolve_job_def(job).execute_in_process(
                 instance=instance,
-                tags={"dagster/asset_partition_range_start": in_range[0],
-                      "dagster/asset_partition_range_end": in_range[-1]},
-            )  # fmt: skip
+                tags={
+                    "dagster/asset_partition_range_start": in_range[0],
+                    "dagster/asset_partition_range_end": in_range[-1],
+                },
+            )
         defs.resolve_job_def("intake_unpartitioned_sources").execute_in_process(instance=instance)
         [request] = tick(instance).run_requests
         assert request.tags["pcp/build_reason"] == "the warehouse has never been built"
@@ -291,9 +319,13 @@ def test_every_board_snapshot_equals_the_live_dashboard_it_was_frozen_from(demo)
                 [name],
             ).fetchall()
             assert {s for s, _ in sources} == {
-                "csew", "home_office_csp", "partner_return", "police_uk", "stats19",
+                "csew",
+                "home_office_csp",
+                "partner_return",
+                "police_uk",
+                "stats19",
                 "victim_survey",
-            } and all(month for _, month in sources)  # fmt: skip
+            } and all(month for _, month in sources)
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         [(build_id,)] = con.execute("select build_id from ops.warehouse_builds").fetchall()
     assert {b[3] for b in boards} == {build_id}
