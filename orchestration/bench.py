@@ -237,10 +237,16 @@ def bench_national(root: Path) -> dict[str, object]:
     _progress("GX validation of the national rows")
     validation_output = root / "national-validation.json"
     _, code, gx_rss = _run(
-        [sys.executable, "-m", "orchestration.bench", "validate", str(run_dir),
-         str(validation_output)],
+        [
+            sys.executable,
+            "-m",
+            "orchestration.bench",
+            "validate",
+            str(run_dir),
+            str(validation_output),
+        ],
         _env(run_dir),
-    )  # fmt: skip
+    )
     if code != 0:
         raise SystemExit(f"national validation failed (exit {code})")
     gx = json.loads(validation_output.read_text(encoding="utf-8"))
@@ -278,9 +284,17 @@ ODS_CSPS = 300
 ODS_OFFENCE_CODES = 152
 ODS_YEARS = tuple(range(2020, 2026))
 ODS_LAST_QUARTER = 2  # of the last year
-ODS_HEADER = ("Financial Year", "Financial Quarter", "Police Force", "CSP Name",
-              "Offence Description", "Offence Group", "Offence Subgroup", "Offence Code",
-              "Offence Count")  # fmt: skip
+ODS_HEADER = (
+    "Financial Year",
+    "Financial Quarter",
+    "Police Force",
+    "CSP Name",
+    "Offence Description",
+    "Offence Group",
+    "Offence Subgroup",
+    "Offence Code",
+    "Offence Count",
+)
 
 
 def national_csp_sheets():
@@ -403,8 +417,10 @@ def bench_ods(root: Path) -> dict[str, object]:
 def _demo(data_dir: Path, start: str, end: str) -> None:
     subprocess.run(
         [_pcp(), "demo-data", "--out", str(data_dir / "landing"), "--start", start, "--end", end],
-        check=True, stdout=subprocess.DEVNULL, env=_env(data_dir),
-    )  # fmt: skip
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=_env(data_dir),
+    )
 
 
 # A phase line of `pcp refresh` when not on a terminal: "14:02:11 build: dbt build: done in 9.8s".
@@ -415,9 +431,12 @@ def _refresh(data_dir: Path, **extra: str) -> tuple[float, int, int, list[tuple[
     """`pcp refresh` as a user runs it: (wall seconds, exit code, peak RSS, its phases)."""
     started = time.monotonic()
     process = subprocess.Popen(
-        [_pcp(), "refresh"], env=_env(data_dir, **extra),
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
+        [_pcp(), "refresh"],
+        env=_env(data_dir, **extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     out = process.stdout.read() if process.stdout else ""
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.monotonic() - started
@@ -499,9 +518,13 @@ def bench_make_run(root: Path) -> dict[str, object]:
         subprocess.run(["git", "clone", "--quiet", str(PROJECT_ROOT), str(clone)], check=True)
         started = time.monotonic()
         code = subprocess.run(
-            ["make", "run"], cwd=clone, env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-        ).returncode  # fmt: skip
+            ["make", "run"],
+            cwd=clone,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        ).returncode
         runs.append(time.monotonic() - started)
         ok = ok and code == 0
     shutil.rmtree(clone, ignore_errors=True)

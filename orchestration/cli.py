@@ -334,8 +334,11 @@ def readiness(board: str, as_of: str | None, send: bool) -> None:
         for delivery in evaluation.report.sent:
             click.echo(f"  sent {delivery.kind} ({delivery.channel}) -> {delivery.where}")
         for delivery in evaluation.report.failed:
-            click.echo(f"  FAILED {delivery.kind} ({delivery.channel}) for {delivery.lead_key}: "
-                       f"{delivery.where} (retried at the next evaluation)", err=True)  # fmt: skip
+            click.echo(
+                f"  FAILED {delivery.kind} ({delivery.channel}) for {delivery.lead_key}: "
+                f"{delivery.where} (retried at the next evaluation)",
+                err=True,
+            )
         if not evaluation.report.sent and not evaluation.report.failed:
             click.echo("  nothing new to send (each alert goes out at most once a day)")
     sys.exit(0 if evaluation.ready else 1)

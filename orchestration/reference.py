@@ -63,8 +63,12 @@ def area_code_for(text: str) -> str | None:
     """An area code from a code or a name (any case), as partners write them."""
     wanted = text.strip().lower()
     for code, row in areas().items():
-        if wanted in {code.lower(), row["area_name"].lower(), (row["csp_code"] or "").lower(),
-                      (row["csp_name"] or "").lower()}:  # fmt: skip
+        if wanted in {
+            code.lower(),
+            row["area_name"].lower(),
+            (row["csp_code"] or "").lower(),
+            (row["csp_name"] or "").lower(),
+        }:
             return code
     return None
 

@@ -213,9 +213,12 @@ def refresh(
         progress.step_labels = _step_labels(plan)
         for planned in plan.runs:
             result = _execute(
-                planned.job_name, instance, log_level,
-                asset_selection=list(planned.asset_keys), tags=planned.tags,
-            )  # fmt: skip
+                planned.job_name,
+                instance,
+                log_level,
+                asset_selection=list(planned.asset_keys),
+                tags=planned.tags,
+            )
             summary.intake_run_ids.append(result.run_id)
             if not result.success:
                 summary.failed_runs.append(result.run_id)
@@ -225,9 +228,11 @@ def refresh(
         if summary.build_reason:
             progress.note(f"Building the warehouse: {summary.build_reason}.")
             result = _execute(
-                BUILD_JOB_NAME, instance, log_level,
+                BUILD_JOB_NAME,
+                instance,
+                log_level,
                 tags={BUILD_REASON_TAG: summary.build_reason[:200]},
-            )  # fmt: skip
+            )
             summary.build_run_id = result.run_id
             if not result.success:
                 summary.failed_runs.append(result.run_id)

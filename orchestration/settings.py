@@ -151,8 +151,9 @@ def smtp_tls_mode(env: Mapping[str, str]) -> tuple[str, int, list[str]]:
     warnings = []
     legacy = (env.get("PCP_SMTP_STARTTLS") or "").strip().lower()
     if legacy:
-        warnings.append("PCP_SMTP_STARTTLS is deprecated: use PCP_SMTP_TLS=starttls, implicit "
-                        "or none")  # fmt: skip
+        warnings.append(
+            "PCP_SMTP_STARTTLS is deprecated: use PCP_SMTP_TLS=starttls, implicit or none"
+        )
     if not tls:
         if port == IMPLICIT_TLS_PORT:
             tls = SMTP_TLS_IMPLICIT
@@ -163,8 +164,10 @@ def smtp_tls_mode(env: Mapping[str, str]) -> tuple[str, int, list[str]]:
     if port is None:
         port = IMPLICIT_TLS_PORT if tls == SMTP_TLS_IMPLICIT else 25
     if tls == SMTP_TLS_NONE:
-        warnings.append(f"alert email to port {port} is sent WITHOUT TLS (PCP_SMTP_TLS=none): "
-                        "messages and any SMTP password cross the network in clear")  # fmt: skip
+        warnings.append(
+            f"alert email to port {port} is sent WITHOUT TLS (PCP_SMTP_TLS=none): "
+            "messages and any SMTP password cross the network in clear"
+        )
     return tls, port, warnings
 
 

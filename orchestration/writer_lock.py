@@ -75,9 +75,11 @@ def read_holder(database: Path) -> Holder | None:
     try:
         record = json.loads(lock_path(database).read_text(encoding="utf-8") or "null")
         return Holder(
-            record["purpose"], int(record["pid"]), record["host"],
+            record["purpose"],
+            int(record["pid"]),
+            record["host"],
             datetime.fromisoformat(record["since"]),
-        )  # fmt: skip
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

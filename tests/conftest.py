@@ -35,9 +35,18 @@ def dbt_manifest() -> Path:
     return ensure_dbt_manifest()
 
 
-ALERT_CHANNEL_ENV = ("PCP_SMTP_HOST", "PCP_SMTP_PORT", "PCP_SMTP_USER", "PCP_SMTP_PASSWORD",
-                     "PCP_SMTP_STARTTLS", "PCP_SMTP_TLS", "PCP_SMTP_CA_FILE", "PCP_ALERT_FROM",
-                     "PCP_TEAMS_WEBHOOK_URL", "PCP_SLACK_WEBHOOK_URL")  # fmt: skip
+ALERT_CHANNEL_ENV = (
+    "PCP_SMTP_HOST",
+    "PCP_SMTP_PORT",
+    "PCP_SMTP_USER",
+    "PCP_SMTP_PASSWORD",
+    "PCP_SMTP_STARTTLS",
+    "PCP_SMTP_TLS",
+    "PCP_SMTP_CA_FILE",
+    "PCP_ALERT_FROM",
+    "PCP_TEAMS_WEBHOOK_URL",
+    "PCP_SLACK_WEBHOOK_URL",
+)
 
 
 def private_data_dir(patch: pytest.MonkeyPatch, data_dir: Path) -> Settings:

@@ -48,8 +48,17 @@ def write_estimates(out_dir: Path, months: list[MonthKey], seed: int) -> list[tu
                 )
                 n = int(rng.integers(450, 750))
                 half = 1.96 * (estimate * (100 - estimate) / n) ** 0.5
-                rows.append((forces[slug].name, month.label, measure, f"{estimate:.1f}",
-                             f"{estimate - half:.1f}", f"{estimate + half:.1f}", n))  # fmt: skip
+                rows.append(
+                    (
+                        forces[slug].name,
+                        month.label,
+                        measure,
+                        f"{estimate:.1f}",
+                        f"{estimate - half:.1f}",
+                        f"{estimate + half:.1f}",
+                        n,
+                    )
+                )
         path = folder / f"csew-force-estimates-{month.label}.csv"
         write_csv(path, HEADER, rows)
         written.append((path, len(rows)))

@@ -21,8 +21,17 @@ from orchestration.demo.police_uk import area_shares
 from orchestration.settings import SEEDS_DIR
 
 SOURCE = "home_office"
-HEADER = ("Financial Year", "Financial Quarter", "Police Force", "CSP Name", "Offence Description",
-          "Offence Group", "Offence Subgroup", "Offence Code", "Offence Count")  # fmt: skip
+HEADER = (
+    "Financial Year",
+    "Financial Quarter",
+    "Police Force",
+    "CSP Name",
+    "Offence Description",
+    "Offence Group",
+    "Offence Subgroup",
+    "Offence Code",
+    "Offence Count",
+)
 # Level of each financial year relative to FY 2024/25 (earlier years: 2019's).
 YEAR_LEVEL = {2019: 1.02, 2020: 0.9, 2021: 0.98, 2022: 1.03, 2023: 1.01, 2024: 1.0, 2025: 0.98}
 NEIGHBOUR = ("Nottinghamshire", ("Nottingham", "Ashfield"))
@@ -65,13 +74,33 @@ def write_table(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[
             yearly = float(code["demo_annual_llr"]) * level
             for csp, share in csps:
                 count = rng.poisson(yearly / 4 * share / total_share)
-                rows.append((label, quarter, "Leicestershire", csp, code["offence_description"],
-                             code["offence_group"], code["offence_subgroup"], code["offence_code"],
-                             int(count)))  # fmt: skip
+                rows.append(
+                    (
+                        label,
+                        quarter,
+                        "Leicestershire",
+                        csp,
+                        code["offence_description"],
+                        code["offence_group"],
+                        code["offence_subgroup"],
+                        code["offence_code"],
+                        int(count),
+                    )
+                )
             for csp in NEIGHBOUR[1]:
-                rows.append((label, quarter, NEIGHBOUR[0], csp, code["offence_description"],
-                             code["offence_group"], code["offence_subgroup"], code["offence_code"],
-                             int(rng.poisson(yearly / 16))))  # fmt: skip
+                rows.append(
+                    (
+                        label,
+                        quarter,
+                        NEIGHBOUR[0],
+                        csp,
+                        code["offence_description"],
+                        code["offence_group"],
+                        code["offence_subgroup"],
+                        code["offence_code"],
+                        int(rng.poisson(yearly / 16)),
+                    )
+                )
     if not sheets:
         return []  # no complete quarter in the range: the Home Office would publish nothing
     folder = out_dir / SOURCE

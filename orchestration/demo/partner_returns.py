@@ -20,8 +20,16 @@ from orchestration.demo.home_office import complete_quarters
 from orchestration.reference import force_population, metric_catalogue
 
 SOURCE = "partner_returns"
-HEADER = ("metric_id", "area", "period", "value", "numerator", "denominator", "submitted_by",
-          "submitted_at")  # fmt: skip
+HEADER = (
+    "metric_id",
+    "area",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "submitted_by",
+    "submitted_at",
+)
 FORCE = "E23000021"
 # A level for metrics the seed printed no figure for.
 DEFAULT_LEVEL = {"3": 12, "4": 2, "7": 41.0, "25": 5200, "52": 0.12, "56": 0.05}

@@ -145,35 +145,57 @@ def year_tables(year: int, last_month: int, seed: int) -> dict[str, list[dict[st
                     place = ("E06000018", "E01013812", -1.15, 52.95)
                 vehicles = max(1, min(size, 1 + rng.poisson(0.6)))
                 day = int(rng.integers(1, 29))
-                tables["collision"].append({
-                    "index": index, "year": year, "ref": index[4:], "police_force": force,
-                    "severity": min(c.severity for c in group), "vehicles": vehicles,
-                    "casualties": size, "date": f"{day:02d}/{month_number:02d}/{year}",
-                    "time": f"{int(rng.integers(0, 24)):02d}:{int(rng.integers(0, 60)):02d}",
-                    "la_district": LA_DISTRICT.get(place[0], -1), "la_ons": place[0],
-                    "lsoa": place[1], "lon": round(place[2] + rng.normal(0, 0.01), 6),
-                    "lat": round(place[3] + rng.normal(0, 0.01), 6),
-                    "urban": 1 if place[0] == "E06000016" else int(rng.choice([1, 2])),
-                    "adj_serious": max(
-                        (1.0 if c.severity == 1 else c.adjusted_serious for c in group), default=0
-                    ),
-                })  # fmt: skip
+                tables["collision"].append(
+                    {
+                        "index": index,
+                        "year": year,
+                        "ref": index[4:],
+                        "police_force": force,
+                        "severity": min(c.severity for c in group),
+                        "vehicles": vehicles,
+                        "casualties": size,
+                        "date": f"{day:02d}/{month_number:02d}/{year}",
+                        "time": f"{int(rng.integers(0, 24)):02d}:{int(rng.integers(0, 60)):02d}",
+                        "la_district": LA_DISTRICT.get(place[0], -1),
+                        "la_ons": place[0],
+                        "lsoa": place[1],
+                        "lon": round(place[2] + rng.normal(0, 0.01), 6),
+                        "lat": round(place[3] + rng.normal(0, 0.01), 6),
+                        "urban": 1 if place[0] == "E06000016" else int(rng.choice([1, 2])),
+                        "adj_serious": max(
+                            (1.0 if c.severity == 1 else c.adjusted_serious for c in group),
+                            default=0,
+                        ),
+                    }
+                )
                 for number in range(1, vehicles + 1):
-                    tables["vehicle"].append({
-                        "index": index, "year": year, "ref": index[4:], "vehicle": number,
-                        "type": int(rng.choice([9, 9, 9, 1, 3, 11, 19])),
-                        "age_of_driver": int(rng.integers(17, 85)),
-                    })  # fmt: skip
+                    tables["vehicle"].append(
+                        {
+                            "index": index,
+                            "year": year,
+                            "ref": index[4:],
+                            "vehicle": number,
+                            "type": int(rng.choice([9, 9, 9, 1, 3, 11, 19])),
+                            "age_of_driver": int(rng.integers(17, 85)),
+                        }
+                    )
                 for number, casualty in enumerate(group, start=1):
                     fatal = casualty.severity == 1
-                    tables["casualty"].append({
-                        "index": index, "year": year, "ref": index[4:],
-                        "vehicle": min(number, vehicles), "casualty": number,
-                        "class": casualty.casualty_class, "severity": casualty.severity,
-                        "age": casualty.age, "type": 9,
-                        "adj_serious": 0.0 if fatal else round(casualty.adjusted_serious, 6),
-                        "adj_slight": 0.0 if fatal else round(1 - casualty.adjusted_serious, 6),
-                    })  # fmt: skip
+                    tables["casualty"].append(
+                        {
+                            "index": index,
+                            "year": year,
+                            "ref": index[4:],
+                            "vehicle": min(number, vehicles),
+                            "casualty": number,
+                            "class": casualty.casualty_class,
+                            "severity": casualty.severity,
+                            "age": casualty.age,
+                            "type": 9,
+                            "adj_serious": 0.0 if fatal else round(casualty.adjusted_serious, 6),
+                            "adj_slight": 0.0 if fatal else round(1 - casualty.adjusted_serious, 6),
+                        }
+                    )
     return tables
 
 

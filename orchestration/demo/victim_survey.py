@@ -40,8 +40,17 @@ HEADER = (
     "area_code",
     "comment",
 )
-AREAS = ("E06000016", "E07000129", "E07000130", "E07000131", "E07000132", "E07000133",
-         "E07000134", "E07000135", "E06000017")  # fmt: skip
+AREAS = (
+    "E06000016",
+    "E07000129",
+    "E07000130",
+    "E07000131",
+    "E07000132",
+    "E07000133",
+    "E07000134",
+    "E07000135",
+    "E06000017",
+)
 
 
 def satisfaction_rate(survey: str, month: MonthKey) -> float:
@@ -65,8 +74,16 @@ def month_rows(survey: str, month: MonthKey, seed: int) -> list[list[object]]:
         group = "Domestic abuse" if survey == "domestic-abuse" else CRIME_GROUPS[i % 5]
         if survey == "opcc-services":
             group = ("Victim First", "Restorative justice", "Cope and Recover")[i % 3]
-        rows.append([f"{survey[:3].upper()}-{month.label}-{i:04d}", f"{month.label}-{day:02d}",
-                     answer, group, AREAS[int(rng.integers(0, len(AREAS)))], comment])  # fmt: skip
+        rows.append(
+            [
+                f"{survey[:3].upper()}-{month.label}-{i:04d}",
+                f"{month.label}-{day:02d}",
+                answer,
+                group,
+                AREAS[int(rng.integers(0, len(AREAS)))],
+                comment,
+            ]
+        )
     return rows
 
 

@@ -208,17 +208,21 @@ def scan_landing(
             if not stat.S_ISREG(info.st_mode):
                 scan.unusable.append(
                     UnusableEntry(
-                        source, path, f"{NOT_REGULAR}: {_kind(info.st_mode)}",
-                        REGULAR_EXPECTED, _when(info.st_mtime_ns),
+                        source,
+                        path,
+                        f"{NOT_REGULAR}: {_kind(info.st_mode)}",
+                        REGULAR_EXPECTED,
+                        _when(info.st_mtime_ns),
                     )
-                )  # fmt: skip
+                )
                 continue
             problem = name_problem(name)
             if problem is not None and wanted is not None:  # listed, not read
                 scan.unusable.append(
-                    UnusableEntry(source, path, problem, NAME_EXPECTED, _when(info.st_mtime_ns),
-                                  regular=True)
-                )  # fmt: skip
+                    UnusableEntry(
+                        source, path, problem, NAME_EXPECTED, _when(info.st_mtime_ns), regular=True
+                    )
+                )
             elif problem is not None or wanted is None or wanted(name):
                 candidates.append((info.st_mtime_ns, name, path, problem))
     candidates.sort()
@@ -231,15 +235,22 @@ def scan_landing(
             continue  # it went away since it was listed: nothing to say
         if isinstance(sha256, NotARegularFile):  # swapped for a link or a pipe since listed
             scan.unusable.append(
-                UnusableEntry(source, path, f"{NOT_REGULAR}: {sha256.strerror}",
-                              REGULAR_EXPECTED, when)
-            )  # fmt: skip
+                UnusableEntry(
+                    source, path, f"{NOT_REGULAR}: {sha256.strerror}", REGULAR_EXPECTED, when
+                )
+            )
         elif isinstance(sha256, OSError):
             code = errno.errorcode.get(sha256.errno or 0, "an error")
             scan.unusable.append(
-                UnusableEntry(source, path, f"the file cannot be read ({code})",
-                              "a file the warehouse's user may read", when, regular=True)
-            )  # fmt: skip
+                UnusableEntry(
+                    source,
+                    path,
+                    f"the file cannot be read ({code})",
+                    "a file the warehouse's user may read",
+                    when,
+                    regular=True,
+                )
+            )
         elif problem is not None:
             scan.unusable.append(
                 UnusableEntry(source, path, problem, NAME_EXPECTED, when, sha256, regular=True)

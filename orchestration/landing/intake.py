@@ -271,9 +271,10 @@ def _swapped(landed: LandedFile) -> FileRefused | None:
     if is_regular(landed.path) or not os.path.lexists(landed.path):
         return None
     return FileRefused(
-        file_name=landed.name, problem=f"{NOT_REGULAR} (it changed in landing)",
+        file_name=landed.name,
+        problem=f"{NOT_REGULAR} (it changed in landing)",
         expected=REGULAR_EXPECTED,
-    )  # fmt: skip
+    )
 
 
 def survey_landing(

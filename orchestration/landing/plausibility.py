@@ -153,6 +153,10 @@ def refuse_unknown(
     ).fetchall()
     if first:
         raise FileRefused(
-            file_name=file_name, row=first[0][0], column=column, problem=problem,
-            expected=expected, found=first[0][1],
-        )  # fmt: skip
+            file_name=file_name,
+            row=first[0][0],
+            column=column,
+            problem=problem,
+            expected=expected,
+            found=first[0][1],
+        )

@@ -79,19 +79,34 @@ class FileRefused(Exception):
 
     @classmethod
     def at_cell(
-        cls, file_name: str, row: int | None, column: str, problem: str, expected: str,
-        value: object, restricted: bool = False,
-    ) -> FileRefused:  # fmt: skip
+        cls,
+        file_name: str,
+        row: int | None,
+        column: str,
+        problem: str,
+        expected: str,
+        value: object,
+        restricted: bool = False,
+    ) -> FileRefused:
         """A refusal of one cell's value: quoted (clipped), or only described if restricted."""
         if restricted:
             return cls(
-                file_name=file_name, row=row, column=column, problem=problem, expected=expected,
-                found=described(value), found_described=True,
-            )  # fmt: skip
+                file_name=file_name,
+                row=row,
+                column=column,
+                problem=problem,
+                expected=expected,
+                found=described(value),
+                found_described=True,
+            )
         return cls(
-            file_name=file_name, row=row, column=column, problem=problem, expected=expected,
+            file_name=file_name,
+            row=row,
+            column=column,
+            problem=problem,
+            expected=expected,
             found=None if value is None else clipped(str(value)),
-        )  # fmt: skip
+        )
 
     def where(self) -> str:
         """The file, line and column, as a reason starts: ``file x.csv, line 3, column 'a'``."""

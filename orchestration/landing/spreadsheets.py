@@ -97,26 +97,39 @@ def _unreadable(file_name: str, kind: str, error: Exception) -> FileRefused:
 
 def _too_large(file_name: str, sheet: str, row: int, problem: str, expected: str) -> FileRefused:
     return FileRefused(
-        file_name=f"{file_name}, sheet '{sheet}'", row=row, problem=problem,
+        file_name=f"{file_name}, sheet '{sheet}'",
+        row=row,
+        problem=problem,
         expected=expected + " (a larger sheet is not a table anyone typed: it is refused "
         "before it is expanded)",
-    )  # fmt: skip
+    )
 
 
 def _too_many_rows(file_name: str, sheet: str, row: int) -> FileRefused:
-    return _too_large(file_name, sheet, row, f"a row beyond row {MAX_ROWS:,}",
-                      f"at most {MAX_ROWS:,} rows, as Excel and LibreOffice hold")  # fmt: skip
+    return _too_large(
+        file_name,
+        sheet,
+        row,
+        f"a row beyond row {MAX_ROWS:,}",
+        f"at most {MAX_ROWS:,} rows, as Excel and LibreOffice hold",
+    )
 
 
 def _too_many_columns(file_name: str, sheet: str, row: int, columns: int) -> FileRefused:
-    return _too_large(file_name, sheet, row, f"a value in column {columns:,}",
-                      f"at most {MAX_COLUMNS} columns")  # fmt: skip
+    return _too_large(
+        file_name, sheet, row, f"a value in column {columns:,}", f"at most {MAX_COLUMNS} columns"
+    )
 
 
 def _too_long(file_name: str, sheet: str, row: int) -> FileRefused:
     limit = f"{MAX_CELL_CHARACTERS:,} characters"
-    return _too_large(file_name, sheet, row, f"a cell of more than {limit}",
-                      f"at most {limit} in a cell, as Excel holds")  # fmt: skip
+    return _too_large(
+        file_name,
+        sheet,
+        row,
+        f"a cell of more than {limit}",
+        f"at most {limit} in a cell, as Excel holds",
+    )
 
 
 def _count(attributes: dict[str, str], name: str) -> int:
@@ -248,10 +261,12 @@ class _OdsRows:
                     raise _too_many_rows(self.file_name, self.sheet, max(first, MAX_ROWS + 1))
                 if self.rows_repeated > MAX_REPEATED_VALUES:
                     raise _too_large(
-                        self.file_name, self.sheet, first,
+                        self.file_name,
+                        self.sheet,
+                        first,
                         f"a row repeated {self.rows_repeated:,} times",
                         f"a row repeated at most {MAX_REPEATED_VALUES:,} times",
-                    )  # fmt: skip
+                    )
                 cells = tuple(self.cells)
                 assert self.sheet is not None
                 self.ready.extend(

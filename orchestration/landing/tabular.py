@@ -73,11 +73,13 @@ def column_positions(
         positions = [i for i, name in enumerate(names) if name == spelling]
         if len(positions) > 1:
             raise FileRefused(
-                file_name=file_name, row=1, column=column,
+                file_name=file_name,
+                row=1,
+                column=column,
                 problem=f"column '{column}' appears {len(positions)} times in the header "
                 f"(columns {', '.join(str(p + 1) for p in positions)})",
                 expected="each column once",
-            )  # fmt: skip
+            )
         found[column] = positions[0]
     return found
 
@@ -127,19 +129,23 @@ def stage_table(
             header = next(csv.reader(handle), [])
         if not any(h.strip() for h in header):
             raise FileRefused(
-                file_name=file_name, row=1, problem="the file is empty",
+                file_name=file_name,
+                row=1,
+                problem="the file is empty",
                 expected="a header line naming the columns, then one line per row",
-            )  # fmt: skip
+            )
         names = [canonical(h) for h in header]
         found = column_positions(names, {c.name: c.spellings for c in columns}, file_name)
         for column in columns:
             if column.required and column.name not in found:
                 raise FileRefused(
-                    file_name=file_name, row=1, column=column.name,
+                    file_name=file_name,
+                    row=1,
+                    column=column.name,
                     problem=f"column '{column.name}' is missing",
                     expected="the columns " + ", ".join(c.name for c in columns if c.required),
                     found=header_text(header),
-                )  # fmt: skip
+                )
         positional = positional_names(len(header))
         read_csv_as_text(con, readable, file_name, positional, "_delivered_table")
     finally:
@@ -158,9 +164,10 @@ def stage_table(
     rows = con.execute(f"select count(*) from {temp_table}").fetchall()[0][0]
     if rows == 0:
         raise FileRefused(
-            file_name=file_name, problem="the file has a header but no data rows",
+            file_name=file_name,
+            problem="the file has a header but no data rows",
             expected="at least one row",
-        )  # fmt: skip
+        )
     return rows
 
 
@@ -250,11 +257,12 @@ def read_csv_as_text(
             # DuckDB reads no rows, without an error, after a header that is not RFC 4180 (a
             # quote inside an unquoted name, text after a closing quote): say so.
             raise FileRefused(
-                file_name=file_name, row=1,
+                file_name=file_name,
+                row=1,
                 problem="the header is not well-formed CSV: no line after it can be read",
-                expected='comma-separated column names, a name holding a comma or a quote in '
+                expected="comma-separated column names, a name holding a comma or a quote in "
                 'double quotes ("a ""quoted"" name")',
-            )  # fmt: skip
+            )
     finally:
         if readable != path:
             readable.unlink(missing_ok=True)
@@ -338,9 +346,14 @@ def check_rules(
         [first],
     ).fetchall()[0][0]
     raise FileRefused.at_cell(
-        file_name, first, column, problem, expected,
-        "" if found is None else found, restricted=column in restricted,
-    )  # fmt: skip
+        file_name,
+        first,
+        column,
+        problem,
+        expected,
+        "" if found is None else found,
+        restricted=column in restricted,
+    )
 
 
 @dataclass(frozen=True)

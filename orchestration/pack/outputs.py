@@ -33,8 +33,10 @@ def chromium_args(*args: str) -> list[str]:
 def write_pdf(html: Path, pdf: Path) -> None:
     subprocess.run(
         chromium_args("--no-pdf-header-footer", f"--print-to-pdf={pdf}", html.resolve().as_uri()),
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def write_xlsx(content: PackContent, path: Path) -> None:

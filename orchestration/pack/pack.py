@@ -41,9 +41,10 @@ def write_pack(
     # file_modes.is_public_pack knows the public edition by this name.
     stem = f"board-pack-{quarter.replace('/', '-')}-{'public' if public else 'board'}"
     files = PackFiles(
-        out_dir / f"{stem}.html", out_dir / f"{stem}.pdf" if chromium() else None,
+        out_dir / f"{stem}.html",
+        out_dir / f"{stem}.pdf" if chromium() else None,
         out_dir / f"{stem}.xlsx",
-    )  # fmt: skip
+    )
     files.html.write_text(render_html(content), encoding="utf-8")
     if files.pdf:
         write_pdf(files.html, files.pdf)

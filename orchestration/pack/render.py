@@ -47,9 +47,12 @@ def render_html(content: PackContent) -> str:
         view = dict(row)
         for side in ("baseline", "latest"):
             view[f"{side}_text"] = figure_text(
-                row[f"{side}_value"], row[f"{side}_yes_no"], row[f"{side}_count"],
-                row[f"{side}_period"], row["unit"],
-            )  # fmt: skip
+                row[f"{side}_value"],
+                row[f"{side}_yes_no"],
+                row[f"{side}_count"],
+                row[f"{side}_period"],
+                row["unit"],
+            )
         if row["data_status"] == "restricted" and content.public:
             view["baseline_text"] = view["latest_text"] = "restricted"
         if not content.public and row["restricted"]:
@@ -80,12 +83,14 @@ def render_html(content: PackContent) -> str:
     for metric_id, group in content.csew.items():
         home = next((r for r in group if r["is_home_force"]), None)
         peer_mean = peer_means.get(metric_id)
-        csew.append({
-            "name": names.get(metric_id, metric_id),
-            "svg": charts.peers(group, names.get(metric_id, metric_id)),
-            "peer_mean": "-" if peer_mean is None else f"{peer_mean:.1f}%",
-            "position": f"{home['peer_rank']} of {home['group_size']}" if home else "-",
-        })  # fmt: skip
+        csew.append(
+            {
+                "name": names.get(metric_id, metric_id),
+                "svg": charts.peers(group, names.get(metric_id, metric_id)),
+                "peer_mean": "-" if peer_mean is None else f"{peer_mean:.1f}%",
+                "position": f"{home['peer_rank']} of {home['group_size']}" if home else "-",
+            }
+        )
     baseline_label = content.dashboard[0]["baseline_period"] if content.dashboard else ""
     edition = (
         "Public edition: restricted figures are withheld"
@@ -97,9 +102,13 @@ def render_html(content: PackContent) -> str:
     )
     return environment.get_template("pack.html.j2").render(
         title=f"Police and Crime Plan delivery dashboard, {content.quarter}",
-        edition=edition, quarter=content.quarter, board_date=content.board_date,
+        edition=edition,
+        quarter=content.quarter,
+        board_date=content.board_date,
         baseline_label=baseline_label if "/" in (baseline_label or "") else "2024/25",
-        by_strategy=by_strategy, csp_table=csp_table,
+        by_strategy=by_strategy,
+        csp_table=csp_table,
         long_term_svg=charts.long_term(content.long_term) if content.long_term else "",
-        csew=csew, readiness=content.readiness,
-    )  # fmt: skip
+        csew=csew,
+        readiness=content.readiness,
+    )

@@ -94,9 +94,17 @@ def latest_build(con: duckdb.DuckDBPyConnection) -> Build | None:
         rows[0]
     )
     return Build(
-        build_id, run_id, trigger, started, Watermark(count, last), code, status, built,
-        published, failure,
-    )  # fmt: skip
+        build_id,
+        run_id,
+        trigger,
+        started,
+        Watermark(count, last),
+        code,
+        status,
+        built,
+        published,
+        failure,
+    )
 
 
 def reference_data_current(con: duckdb.DuckDBPyConnection) -> bool:
@@ -152,9 +160,15 @@ def start_build(con: duckdb.DuckDBPyConnection, run_id: str | None, trigger: str
             last_taken_in_at, code_fingerprint, status)
         values (?, ?, ?, current_timestamp, ?, ?, ?, 'building')
         """,
-        [build_id, run_id, trigger, watermark.deliveries, watermark.last_taken_in_at,
-         project_fingerprint()],
-    )  # fmt: skip
+        [
+            build_id,
+            run_id,
+            trigger,
+            watermark.deliveries,
+            watermark.last_taken_in_at,
+            project_fingerprint(),
+        ],
+    )
     return build_id
 
 

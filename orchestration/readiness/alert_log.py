@@ -39,9 +39,16 @@ MIGRATION_TABLE = "alert_log_migration"
 # its own 20 s timeout; a dispatch is a handful of messages).
 DISPATCH_WAIT_SECONDS = 600.0
 COLUMNS = (
-    "attempted_at", "alert_date", "board_date", "lead_key", "metric_id", "kind", "channel",
-    "outcome", "detail",
-)  # fmt: skip
+    "attempted_at",
+    "alert_date",
+    "board_date",
+    "lead_key",
+    "metric_id",
+    "kind",
+    "channel",
+    "outcome",
+    "detail",
+)
 # Outcomes: recorded before the channel is called, then one of the two after.
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 
@@ -118,9 +125,14 @@ def open_for_dispatch(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]
 
 
 def sent_on(
-    con: duckdb.DuckDBPyConnection, board: date, lead: str, metric: str, kind: str,
-    channel: str, day: date | None = None,
-) -> bool:  # fmt: skip
+    con: duckdb.DuckDBPyConnection,
+    board: date,
+    lead: str,
+    metric: str,
+    kind: str,
+    channel: str,
+    day: date | None = None,
+) -> bool:
     """Whether this alert went out on this channel (on ``day``, or ever when None)."""
     return con.execute(
         f"""
@@ -141,9 +153,17 @@ def key_sent(con: duckdb.DuckDBPyConnection, key: str, channel: str) -> bool:
 
 
 def record(
-    con: duckdb.DuckDBPyConnection, day: date, board: date, lead: str, metrics: list[str],
-    kind: str, channel: str, outcome: str, detail: str, key: str | None = None,
-) -> None:  # fmt: skip
+    con: duckdb.DuckDBPyConnection,
+    day: date,
+    board: date,
+    lead: str,
+    metrics: list[str],
+    kind: str,
+    channel: str,
+    outcome: str,
+    detail: str,
+    key: str | None = None,
+) -> None:
     """One row per metric; DuckDB commits each statement, so a ``sending`` row is on disk
     before the channel is called."""
     con.executemany(

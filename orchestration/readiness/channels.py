@@ -71,9 +71,17 @@ class EmailChannel:
 
     name = "email"
 
-    def __init__(self, host: str, port: int, user: str | None, password: str | None,
-                 tls: str, sender: str, ca_file: str | None = None,
-                 timeout: float = TIMEOUT_SECONDS):  # fmt: skip
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        user: str | None,
+        password: str | None,
+        tls: str,
+        sender: str,
+        ca_file: str | None = None,
+        timeout: float = TIMEOUT_SECONDS,
+    ):
         self.host, self.port, self.user, self.password = host, port, user, password
         self.tls, self.sender, self.ca_file, self.timeout = tls, sender, ca_file, timeout
 
@@ -138,10 +146,11 @@ class WebhookChannel:
 
     def send(self, message: Message) -> str:
         request = urllib.request.Request(
-            self.url, data=json.dumps(self.payload(message)).encode("utf-8"),
+            self.url,
+            data=json.dumps(self.payload(message)).encode("utf-8"),
             headers={"Content-Type": "application/json", "Idempotency-Key": message.key},
             method="POST",
-        )  # fmt: skip
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read()
@@ -186,11 +195,17 @@ def configured_channels(
         tls, port, warnings = smtp_tls_mode(env)
         for warning in warnings:
             log.warning(warning)
-        channels.append(EmailChannel(
-            env["PCP_SMTP_HOST"], port, env.get("PCP_SMTP_USER") or None,
-            env.get("PCP_SMTP_PASSWORD") or None, tls, sender,
-            ca_file=env.get("PCP_SMTP_CA_FILE") or None,
-        ))  # fmt: skip
+        channels.append(
+            EmailChannel(
+                env["PCP_SMTP_HOST"],
+                port,
+                env.get("PCP_SMTP_USER") or None,
+                env.get("PCP_SMTP_PASSWORD") or None,
+                tls,
+                sender,
+                ca_file=env.get("PCP_SMTP_CA_FILE") or None,
+            )
+        )
     if env.get("PCP_TEAMS_WEBHOOK_URL"):
         channels.append(WebhookChannel("teams", env["PCP_TEAMS_WEBHOOK_URL"]))
     if env.get("PCP_SLACK_WEBHOOK_URL"):

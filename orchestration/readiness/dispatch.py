@@ -58,17 +58,32 @@ class DispatchReport:
 
 
 def _send(
-    con: duckdb.DuckDBPyConnection, report: DispatchReport, channel: Channel, message: Message,
-    board: date, today: date, logged_ids: list[str],
-) -> None:  # fmt: skip
+    con: duckdb.DuckDBPyConnection,
+    report: DispatchReport,
+    channel: Channel,
+    message: Message,
+    board: date,
+    today: date,
+    logged_ids: list[str],
+) -> None:
     lead = message.recipient.lead_key
     message.key = alert_key(message.kind, board, lead, message.metric_ids, today)
     if alert_log.key_sent(con, message.key, channel.name):
         return  # confirmed before: never again
 
     def log(outcome: str, detail: str) -> None:
-        alert_log.record(con, today, board, lead, logged_ids, message.kind, channel.name,
-                         outcome, detail, message.key)  # fmt: skip
+        alert_log.record(
+            con,
+            today,
+            board,
+            lead,
+            logged_ids,
+            message.kind,
+            channel.name,
+            outcome,
+            detail,
+            message.key,
+        )
 
     # On disk before the channel is called: if this process dies waiting for an answer, the log
     # says an alert with this key may have gone out.
@@ -88,9 +103,11 @@ def _send(
 
 
 def dispatch(
-    con: duckdb.DuckDBPyConnection, metrics: list[MetricReadiness], channels: list[Channel],
+    con: duckdb.DuckDBPyConnection,
+    metrics: list[MetricReadiness],
+    channels: list[Channel],
     today: date,
-) -> DispatchReport:  # fmt: skip
+) -> DispatchReport:
     alert_log.ensure_alert_log(con)
     report = DispatchReport()
     if not metrics:

@@ -36,8 +36,10 @@ def recipients() -> dict[str, Recipient]:
 
 
 def _line(metric: MetricReadiness) -> str:
-    text = f"- [{metric.status.upper()}] {metric.metric_name} (metric {metric.metric_id}), " \
-           f"{metric.period_needed}: {metric.reason}"  # fmt: skip
+    text = (
+        f"- [{metric.status.upper()}] {metric.metric_name} (metric {metric.metric_id}), "
+        f"{metric.period_needed}: {metric.reason}"
+    )
     if metric.needed:
         text += f"\n    Needed: {metric.needed}"
     return text
@@ -45,21 +47,23 @@ def _line(metric: MetricReadiness) -> str:
 
 def not_ready_message(lead: Recipient, metrics: list[MetricReadiness]) -> Message:
     first = metrics[0]
-    body = "\n".join([
-        f"Dear {lead.name},",
-        "",
-        f"For the delivery board on {first.board_date:%d %B %Y} ({first.reporting_quarter}), "
-        f"these metrics you own are not ready. The data deadline is "
-        f"{first.data_deadline:%A %d %B %Y}.",
-        "",
-        *[_line(m) for m in metrics],
-        "",
-        "Partner returns use the template columns metric_id, area, period, value, numerator, "
-        "denominator, submitted_by, submitted_at (CSV or XLSX); the warehouse picks up a file "
-        "dropped into its landing folder within minutes.",
-        "",
-        "PCP Warehouse (automatic message: one per day while a metric is not ready).",
-    ])  # fmt: skip
+    body = "\n".join(
+        [
+            f"Dear {lead.name},",
+            "",
+            f"For the delivery board on {first.board_date:%d %B %Y} ({first.reporting_quarter}), "
+            f"these metrics you own are not ready. The data deadline is "
+            f"{first.data_deadline:%A %d %B %Y}.",
+            "",
+            *[_line(m) for m in metrics],
+            "",
+            "Partner returns use the template columns metric_id, area, period, value, numerator, "
+            "denominator, submitted_by, submitted_at (CSV or XLSX); the warehouse picks up a file "
+            "dropped into its landing folder within minutes.",
+            "",
+            "PCP Warehouse (automatic message: one per day while a metric is not ready).",
+        ]
+    )
     subject = (
         f"[PCP] {len(metrics)} metric(s) not ready for the {first.board_date:%d %b %Y} "
         f"delivery board: {', '.join(m.metric_name for m in metrics)}"
@@ -69,16 +73,18 @@ def not_ready_message(lead: Recipient, metrics: list[MetricReadiness]) -> Messag
 
 def now_ready_message(lead: Recipient, metrics: list[MetricReadiness]) -> Message:
     first = metrics[0]
-    body = "\n".join([
-        f"Dear {lead.name},",
-        "",
-        f"Now ready for the delivery board on {first.board_date:%d %B %Y} "
-        f"({first.reporting_quarter}):",
-        "",
-        *[f"- {m.metric_name} (metric {m.metric_id}), {m.period_needed}" for m in metrics],
-        "",
-        "Thank you. PCP Warehouse (automatic message).",
-    ])  # fmt: skip
+    body = "\n".join(
+        [
+            f"Dear {lead.name},",
+            "",
+            f"Now ready for the delivery board on {first.board_date:%d %B %Y} "
+            f"({first.reporting_quarter}):",
+            "",
+            *[f"- {m.metric_name} (metric {m.metric_id}), {m.period_needed}" for m in metrics],
+            "",
+            "Thank you. PCP Warehouse (automatic message).",
+        ]
+    )
     subject = (
         f"[PCP] Now ready for the {first.board_date:%d %b %Y} delivery board: "
         f"{', '.join(m.metric_name for m in metrics)}"

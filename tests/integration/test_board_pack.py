@@ -50,8 +50,9 @@ def packs(demo, tmp_path_factory):
     with duckdb.connect(str(published), read_only=True) as con:
         cursor = con.execute(
             "select * from mart_delivery_dashboard where reporting_quarter = ? "
-            "order by display_order", [QUARTER],
-        )  # fmt: skip
+            "order by display_order",
+            [QUARTER],
+        )
         names = [d[0] for d in cursor.description]
         mart = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     return board, public, mart
@@ -65,8 +66,9 @@ def restricted_tokens(mart: list[dict]) -> list[str]:
             value = row[f"{side}_value"]
             if value is None:
                 continue
-            tokens.append(figure_text(value, None, row[f"{side}_count"], row[f"{side}_period"],
-                                      row["unit"]))  # fmt: skip
+            tokens.append(
+                figure_text(value, None, row[f"{side}_count"], row[f"{side}_period"], row["unit"])
+            )
             tokens += [f"{value:,.0f}", f"{value:.1f}", repr(value)]
     assert tokens, "the demo dashboard should hold restricted figures"
     return sorted(set(tokens))
@@ -79,8 +81,9 @@ def shows(token: str, text: str) -> bool:
 
 def pdf_text(path: Path) -> str:
     tool = need(shutil.which("pdftotext"), "pdftotext")
-    return subprocess.run([tool, "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout  # fmt: skip
+    return subprocess.run(
+        [tool, "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def xlsx_cells(path: Path) -> list[list]:
@@ -167,8 +170,11 @@ def test_the_page_renders_in_headless_chromium(packs):
     _, public, mart = packs
     rendered = subprocess.run(
         chromium_args("--dump-dom", public.html.resolve().as_uri()),
-        capture_output=True, text=True, check=True, timeout=120,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
     parser = DashboardRows()
     parser.feed(rendered)
     assert [r["metric"] for r in parser.rows] == [r["metric_id"] for r in mart]
@@ -179,10 +185,13 @@ def test_the_page_renders_in_headless_chromium(packs):
         assert not shows(token, rendered), token
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        chromium_args("--window-size=1400,1800", f"--screenshot={SCREENSHOT}",
-                      public.html.resolve().as_uri()),
-        capture_output=True, check=True, timeout=120,
-    )  # fmt: skip
+        chromium_args(
+            "--window-size=1400,1800", f"--screenshot={SCREENSHOT}", public.html.resolve().as_uri()
+        ),
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
     assert SCREENSHOT.stat().st_size > 10_000
 
 
@@ -206,7 +215,18 @@ def test_the_printed_dashboard_fits_its_pages(packs):
     width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info.stdout).groups())
     assert width > height
     first_page = subprocess.run(
-        [need(shutil.which("pdftotext"), "pdftotext"), "-f", "1", "-l", "1", "-layout",
-         str(board.pdf), "-"], capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        [
+            need(shutil.which("pdftotext"), "pdftotext"),
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-layout",
+            str(board.pdf),
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "Trend (36" in first_page and "Significance" in first_page

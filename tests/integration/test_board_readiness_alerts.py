@@ -115,8 +115,11 @@ def pcp(*args: str) -> subprocess.CompletedProcess:
     """The real command, in its own process, with the test's environment (PCP_DATA_DIR)."""
     return subprocess.run(
         [str(PROJECT_ROOT / ".venv" / "bin" / "pcp"), *args],
-        capture_output=True, text=True, timeout=300, env=os.environ.copy(),
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=os.environ.copy(),
+    )
 
 
 class WarehouseWriter:
@@ -124,15 +127,19 @@ class WarehouseWriter:
 
     def __init__(self, path):
         self.process = subprocess.Popen(
-            [sys.executable, "-c",
-             "import sys, time, duckdb\n"
-             "con = duckdb.connect(sys.argv[1])\n"
-             "con.execute('create table if not exists held (x int)')\n"
-             "print('holding', flush=True)\n"
-             "time.sleep(120)\n",
-             str(path)],
-            stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-c",
+                "import sys, time, duckdb\n"
+                "con = duckdb.connect(sys.argv[1])\n"
+                "con.execute('create table if not exists held (x int)')\n"
+                "print('holding', flush=True)\n"
+                "time.sleep(120)\n",
+                str(path),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert self.process.stdout.readline().strip() == "holding"
 
     def release(self):
@@ -336,9 +343,12 @@ def test_end_to_end_email_then_a_late_return_brings_one_now_ready(fresh_log, mon
     down = evaluate_board(fresh_log, BOARD, AS_OF, send=True)
     assert down.report.sent == [] and {d.channel for d in down.report.failed} == {"email"}
     controller = Controller(
-        inbox, hostname="127.0.0.1", port=port, tls_context=server_context(certificate),
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=server_context(certificate),
         require_starttls=True,
-    )  # fmt: skip
+    )
     controller.start()
     try:
         evaluate_board(fresh_log, BOARD, AS_OF, send=True)

@@ -35,10 +35,16 @@ def test_every_dbt_unit_test_passes_against_the_demo_warehouse(demo_copy, tmp_pa
     result = subprocess.run(
         [str(PROJECT_ROOT / ".venv" / "bin" / "dbt"), "test", "--select", "test_type:unit"],
         cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "PCP_WAREHOUSE_PATH": str(settings.warehouse_path),
-             "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)},
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        env={
+            **os.environ,
+            "PCP_WAREHOUSE_PATH": str(settings.warehouse_path),
+            "DBT_TARGET_PATH": str(target),
+            "DBT_LOG_PATH": str(target),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout[-4000:]
     results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
     ran = {

@@ -72,10 +72,16 @@ def rebuild(warehouse: Path, threads: int, work: Path) -> None:
     result = subprocess.run(
         [str(PROJECT_ROOT / ".venv" / "bin" / "dbt"), "run", "--profiles-dir", str(profiles_dir)],
         cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "PCP_WAREHOUSE_PATH": str(warehouse),
-             "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)},
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        env={
+            **os.environ,
+            "PCP_WAREHOUSE_PATH": str(warehouse),
+            "DBT_TARGET_PATH": str(target),
+            "DBT_LOG_PATH": str(target),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout[-4000:]
 
 

@@ -48,9 +48,13 @@ def pcp(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     if READERS:
         env["PCP_FILE_GROUP"] = READERS
     return subprocess.run(
-        [PCP, *args], env=env, capture_output=True, text=True, timeout=900,
+        [PCP, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
         preexec_fn=lambda: os.umask(0o022),
-    )  # fmt: skip
+    )
 
 
 def as_an_older_release_left_it(data_dir: Path) -> None:
@@ -68,9 +72,12 @@ def test_nothing_under_the_data_dir_is_world_readable_and_only_the_public_pack_i
     old = os.umask(0o022)  # delivered by someone whose files are world-readable
     try:
         write_withheld_returns(
-            settings.landing_dir, start=DEMO_START, end=DEMO_END, seed=11,
+            settings.landing_dir,
+            start=DEMO_START,
+            end=DEMO_END,
+            seed=11,
             delivered_on=date(2025, 10, 21),
-        )  # fmt: skip
+        )
         bad = settings.landing_dir / "partner_returns" / "not-a-return.csv"
         bad.write_text("this,is,not\na,partner,return\n")
     finally:
@@ -81,8 +88,9 @@ def test_nothing_under_the_data_dir_is_world_readable_and_only_the_public_pack_i
     output = refreshed.stdout + refreshed.stderr
     assert "Loaded 1 file(s)" in output and "REFUSED not-a-return.csv" in output, output
     assert list((settings.quarantine_dir / "partner_returns").glob("*not-a-return.csv*"))
-    readiness = pcp(data_dir, "readiness", "--board", "2025-11-05", "--as-of", "2025-10-20",
-                    "--send")  # fmt: skip
+    readiness = pcp(
+        data_dir, "readiness", "--board", "2025-11-05", "--as-of", "2025-10-20", "--send"
+    )
     assert readiness.returncode in (0, 1), readiness.stdout + readiness.stderr
     assert settings.alerts_path.exists() and list(settings.outbox_dir.glob("*.eml"))
     packs = tmp_path / "packs"

@@ -60,8 +60,11 @@ PARTNER_HEADER = next(s for s in SOURCES if s.key == "partner_returns").header
 def pcp(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(PROJECT_ROOT / ".venv" / "bin" / "pcp"), *args],
-        capture_output=True, text=True, timeout=1200, env=os.environ.copy(),
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env=os.environ.copy(),
+    )
 
 
 def deliver_hostile_files(settings: Settings, pwned: Path) -> dict[str, Path]:

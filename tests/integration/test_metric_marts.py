@@ -59,27 +59,36 @@ def test_a_figure_ten_times_off_its_range_loads_and_the_board_sees_it_suspect(de
     and the board of 2025-07-30 sees it suspect, with the figure and the range."""
     settings, _, _ = demo
     marts = settings.published_dir / "marts.duckdb"
-    [(value, low, high, suspect)] = query(marts, """
+    [(value, low, high, suspect)] = query(
+        marts,
+        """
         select value, recent_min, recent_max, is_suspect from marts.fct_metric_period
         where metric_id = '39' and area_code = 'E23000021' and period_type = 'R12'
           and period_end = date '2025-06-30'
-    """)  # fmt: skip
+    """,
+    )
     assert suspect and value * 10 < low < high
-    reasons = query(marts, """
+    reasons = query(
+        marts,
+        """
         select distinct status, reason from marts.mart_board_readiness
         where board_date = date '2025-07-30' and metric_id = '39' and as_of = board_date
-    """)  # fmt: skip
+    """,
+    )
     assert reasons == [(
         "suspect",
         "R12 to 2025-06 is in, but its value (0.00088) is more than 10 times outside its range "
         "over the previous 8 periods (0.024 to 0.026).",
     )]  # fmt: skip
     # The dashboard reads the same flag: not rated, "suspect data", with the same range.
-    [(status, rag, rag_internal, reason)] = query(marts, """
+    [(status, rag, rag_internal, reason)] = query(
+        marts,
+        """
         select data_status, rag, rag_internal, rag_internal_reason
         from marts.mart_delivery_dashboard
         where reporting_quarter = '2025/26-Q1' and metric_id = '39'
-    """)  # fmt: skip
+    """,
+    )
     assert (status, rag, rag_internal) == ("suspect", "grey", "grey")
     assert reason == (
         "Suspect data, not rated: 0.00088 in R12 to 2025-06 is more than 10 times outside its "

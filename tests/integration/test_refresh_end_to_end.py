@@ -212,8 +212,10 @@ def test_a_bad_file_is_refused_and_everything_else_carries_on(settings, tmp_path
 
     result = subprocess.run(
         [str(PROJECT_ROOT / ".venv" / "bin" / "pcp"), "refresh"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"REFUSED {may.name}: file {may.name}, line {len(later) + 1}" in result.stderr
@@ -229,8 +231,10 @@ def test_a_bad_file_is_refused_and_everything_else_carries_on(settings, tmp_path
 
     status = subprocess.run(
         [str(PROJECT_ROOT / ".venv" / "bin" / "pcp"), "status"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "refused files : 1" in status.stdout
     assert f"{may.name}" in status.stdout and "truncated" in status.stdout
     assert "2024-04..2024-06 (3 months)" in status.stdout

@@ -22,9 +22,11 @@ STREET = (
     REAL_DATA_DIR / "police_uk_street_leicestershire_2024" / "2024-01-leicestershire-street.csv"
 )
 COLLISIONS = (
-    REAL_DATA_DIR / "stats19_samples" / "midterm_2022_collision_head"
+    REAL_DATA_DIR
+    / "stats19_samples"
+    / "midterm_2022_collision_head"
     / "dft-road-casualty-statistics-collision-2022.csv"
-)  # fmt: skip
+)
 
 
 def resaved(source: Path, folder: Path, encoding: str, bom: bool, edit=lambda t: t) -> Path:

@@ -126,15 +126,26 @@ def test_adjusted_ksi_of_an_old_generation_casualty_file_comes_from_the_lookup(
     with lookup.open("w", encoding="utf-8-sig", newline="") as h:
         writer = csv.writer(h, lineterminator="\r\n")
         writer.writerow(
-            ["accident_index", "Vehicle_Reference", "Casualty_Reference", "Adjusted_Serious",
-             "Adjusted_Slight", "Injury_Based"]
-        )  # fmt: skip
+            [
+                "accident_index",
+                "Vehicle_Reference",
+                "Casualty_Reference",
+                "Adjusted_Serious",
+                "Adjusted_Slight",
+                "Injury_Based",
+            ]
+        )
         for c in casualties:
             writer.writerow(
-                [c["accident_index"], c["vehicle_reference"], c["casualty_reference"],
-                 c["casualty_adjusted_severity_serious"], c["casualty_adjusted_severity_slight"],
-                 c["casualty_injury_based"]]
-            )  # fmt: skip
+                [
+                    c["accident_index"],
+                    c["vehicle_reference"],
+                    c["casualty_reference"],
+                    c["casualty_adjusted_severity_serious"],
+                    c["casualty_adjusted_severity_slight"],
+                    c["casualty_injury_based"],
+                ]
+            )
     fatal = sum(1 for c in casualties if c["casualty_severity"] == "1")
     adjusted = fatal + sum(
         float(c["casualty_adjusted_severity_serious"])

@@ -39,9 +39,20 @@ SLOW_SECONDS, CLIENT_TIMEOUT = 1.5, 0.4
 
 def metric(metric_id: str, owner: str, status: str = "missing") -> MetricReadiness:
     return MetricReadiness(
-        BOARD, "2025/26-Q2", date(2025, 10, 24), metric_id, f"Metric {metric_id}", "Workforce",
-        owner, "partner_returns", status, "2025/26-Q2", "no return yet", None, None,
-    )  # fmt: skip
+        BOARD,
+        "2025/26-Q2",
+        date(2025, 10, 24),
+        metric_id,
+        f"Metric {metric_id}",
+        "Workforce",
+        owner,
+        "partner_returns",
+        status,
+        "2025/26-Q2",
+        "no return yet",
+        None,
+        None,
+    )
 
 
 METRICS = [metric("37", "lead_workforce"), metric("12", "lead_workforce", "ready")]
@@ -159,9 +170,10 @@ def test_a_sender_that_dies_waiting_leaves_the_key_to_be_sent_again(settings, sl
     channel shows as failing, and the next evaluation sends that alert with that key."""
     slow_hook.slow = True
     sender = subprocess.Popen(
-        [sys.executable, "-c", SENDER_SCRIPT, slow_hook.url], cwd=PROJECT_ROOT,
+        [sys.executable, "-c", SENDER_SCRIPT, slow_hook.url],
+        cwd=PROJECT_ROOT,
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-    )  # fmt: skip
+    )
     try:
         deadline = time.monotonic() + 60
         while not slow_hook.posts and time.monotonic() < deadline:

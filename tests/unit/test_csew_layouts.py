@@ -27,14 +27,53 @@ def write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
 
 
 def test_ons_long_format_takes_our_forces_and_measures_with_a_95_interval(settings, tmp_path):
-    path = write(tmp_path / "csew-ons-pfa-ye-mar25.csv", ONS_HEADER, [
-        ["England and Wales", "Year ending March 2025", "Confidence in the local police", "67.1", "0.4", 34000],
-        ["Leicestershire", "Year ending March 2025", "Confidence in the local police", "65.9", "2.0", 600],
-        ["Merseyside", "Year ending March 2025", "Confidence in the local police", "60.0", "2.1", 580],
-        ["Nottinghamshire", "Year ending March 2025", "Police do a good or excellent job", "47", "1.5", 590],
-        ["Leicestershire", "Year ending March 2025", "Worry about crime", "12.0", "1.0", 600],
-        ["East Midlands", "Year ending March 2025", "Confidence in the local police", "66", "1", 3000],
-    ])  # fmt: skip
+    path = write(
+        tmp_path / "csew-ons-pfa-ye-mar25.csv",
+        ONS_HEADER,
+        [
+            [
+                "England and Wales",
+                "Year ending March 2025",
+                "Confidence in the local police",
+                "67.1",
+                "0.4",
+                34000,
+            ],
+            [
+                "Leicestershire",
+                "Year ending March 2025",
+                "Confidence in the local police",
+                "65.9",
+                "2.0",
+                600,
+            ],
+            [
+                "Merseyside",
+                "Year ending March 2025",
+                "Confidence in the local police",
+                "60.0",
+                "2.1",
+                580,
+            ],
+            [
+                "Nottinghamshire",
+                "Year ending March 2025",
+                "Police do a good or excellent job",
+                "47",
+                "1.5",
+                590,
+            ],
+            ["Leicestershire", "Year ending March 2025", "Worry about crime", "12.0", "1.0", 600],
+            [
+                "East Midlands",
+                "Year ending March 2025",
+                "Confidence in the local police",
+                "66",
+                "1",
+                3000,
+            ],
+        ],
+    )
     fmt = CsewFormat(settings)
 
     with duckdb.connect() as con:
@@ -54,28 +93,61 @@ def test_ons_long_format_takes_our_forces_and_measures_with_a_95_interval(settin
 
 
 def test_ons_long_format_with_a_bad_standard_error_is_refused_at_its_line(settings, tmp_path):
-    path = write(tmp_path / "csew-ons.csv", ONS_HEADER, [
-        ["Leicestershire", "Year ending March 2025", "Confidence in the local police", "65.9", "2.0", 600],
-        ["Leicestershire", "Year ending March 2025", "Police do a good or excellent job", "50", "-1", 600],
-    ])  # fmt: skip
+    path = write(
+        tmp_path / "csew-ons.csv",
+        ONS_HEADER,
+        [
+            [
+                "Leicestershire",
+                "Year ending March 2025",
+                "Confidence in the local police",
+                "65.9",
+                "2.0",
+                600,
+            ],
+            [
+                "Leicestershire",
+                "Year ending March 2025",
+                "Police do a good or excellent job",
+                "50",
+                "-1",
+                600,
+            ],
+        ],
+    )
     with duckdb.connect() as con, pytest.raises(FileRefused) as refused:
         CsewFormat(settings).stage(con, path, path.name)
     assert (refused.value.row, refused.value.column) == (3, "standard_error")
 
 
 def test_ons_long_format_with_none_of_our_forces_is_refused(settings, tmp_path):
-    path = write(tmp_path / "csew-ons.csv", ONS_HEADER, [
-        ["Merseyside", "Year ending March 2025", "Confidence in the local police", "60", "2", 580],
-    ])  # fmt: skip
+    path = write(
+        tmp_path / "csew-ons.csv",
+        ONS_HEADER,
+        [
+            [
+                "Merseyside",
+                "Year ending March 2025",
+                "Confidence in the local police",
+                "60",
+                "2",
+                580,
+            ],
+        ],
+    )
     with duckdb.connect() as con, pytest.raises(FileRefused) as refused:
         CsewFormat(settings).stage(con, path, path.name)
     assert "no row is for a configured force" in refused.value.problem
 
 
 def test_the_template_without_an_interval_or_standard_error_is_refused(settings, tmp_path):
-    path = write(tmp_path / "csew-2025.csv", ["force", "period", "measure", "estimate", "unweighted_n"], [
-        ["Leicestershire Police", "2025-03", "confidence", "65.9", 600],
-    ])  # fmt: skip
+    path = write(
+        tmp_path / "csew-2025.csv",
+        ["force", "period", "measure", "estimate", "unweighted_n"],
+        [
+            ["Leicestershire Police", "2025-03", "confidence", "65.9", 600],
+        ],
+    )
     with duckdb.connect() as con, pytest.raises(FileRefused) as refused:
         CsewFormat(settings).stage(con, path, path.name)
     assert (refused.value.row, refused.value.column) == (2, "ci_lower")

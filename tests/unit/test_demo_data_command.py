@@ -62,8 +62,10 @@ def test_pcp_demo_data_refuses_a_bad_range_in_one_line_with_exit_status_2(
     out = tmp_path / "landing"
     result = subprocess.run(
         [str(PCP), "demo-data", "--out", str(out), "--start", start, "--end", end],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]

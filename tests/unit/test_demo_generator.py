@@ -245,7 +245,9 @@ def test_history_before_the_level_tables_is_flat_not_a_step_back_to_the_baseline
         for fy in range(2011, 2018):
             # Calibrated types move with the population only (1.02m in 2011, 1.09m in 2018).
             assert fy_expected_total(crime_type, fy) == pytest.approx(edge, rel=0.08), (
-                crime_type, fy)  # fmt: skip
+                crime_type,
+                fy,
+            )
     assert stats19.fy_adjusted_ksi(2011) == stats19.fy_adjusted_ksi(2018)
     assert year_level(home_office.YEAR_LEVEL, 2011) == home_office.YEAR_LEVEL[2019]
 

@@ -164,9 +164,20 @@ def test_pcp_makes_whatever_it_writes_private_whatever_umask_it_starts_with(tmp_
     walks the data dir, started with umask 022 as a login shell would."""
     out = tmp_path / "landing"
     subprocess.run(
-        [str(PROJECT_ROOT / ".venv" / "bin" / "pcp"), "demo-data", "--out", str(out),
-         "--start", "2025-01", "--end", "2025-03"],
-        check=True, capture_output=True, timeout=300, preexec_fn=lambda: os.umask(0o022),
-    )  # fmt: skip
+        [
+            str(PROJECT_ROOT / ".venv" / "bin" / "pcp"),
+            "demo-data",
+            "--out",
+            str(out),
+            "--start",
+            "2025-01",
+            "--end",
+            "2025-03",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+        preexec_fn=lambda: os.umask(0o022),
+    )
     written = list(out.rglob("*"))
     assert written and not [p for p in written if mode(p) & 0o007]

@@ -106,17 +106,34 @@ def loaded(settings, path: Path) -> tuple[tuple[str, ...], int, list[tuple]]:
 
 def test_current_ods_edition_loads_every_year_sheet_and_skips_notes(settings, tmp_path):
     path = tmp_path / "prc-csp-mar21-sep25-tables-290126.ods"
-    write_ods(path, [
-        ("2023_24", complete([CURRENT,
-                     murder("2023/24", 4, "Leicestershire", "Blaby", 1),
-                     murder("2023/24", 4, "Nottinghamshire", "Ashfield", 2),
-                     stalking("2023/24", 4, "Leicestershire", "Unassigned Leicestershire", 3)])),
-        ("2024_25", complete([CURRENT,
-                     murder("2024/25", 1, "Nottinghamshire", "Nottingham", 5),
-                     murder("2024/25", 1, "Leicestershire", "Blaby", 0),
-                     stalking("2024/25", 1, "Leicestershire", "Charnwood", 1204)])),
-        NOTES,
-    ])  # fmt: skip
+    write_ods(
+        path,
+        [
+            (
+                "2023_24",
+                complete(
+                    [
+                        CURRENT,
+                        murder("2023/24", 4, "Leicestershire", "Blaby", 1),
+                        murder("2023/24", 4, "Nottinghamshire", "Ashfield", 2),
+                        stalking("2023/24", 4, "Leicestershire", "Unassigned Leicestershire", 3),
+                    ]
+                ),
+            ),
+            (
+                "2024_25",
+                complete(
+                    [
+                        CURRENT,
+                        murder("2024/25", 1, "Nottinghamshire", "Nottingham", 5),
+                        murder("2024/25", 1, "Leicestershire", "Blaby", 0),
+                        stalking("2024/25", 1, "Leicestershire", "Charnwood", 1204),
+                    ]
+                ),
+            ),
+            NOTES,
+        ],
+    )
 
     partitions, rows, table = loaded(settings, path)
 
@@ -134,12 +151,23 @@ def test_current_ods_edition_loads_every_year_sheet_and_skips_notes(settings, tm
 
 
 def test_xlsx_edition_with_the_older_column_names_and_sheet_names(settings, tmp_path):
-    path = write_xlsx(tmp_path / "prc-csp-mar16-dec24-tables-240425.xlsx", [
-        NOTES,
-        ("2019-20", complete([OLDER, murder("2019/20", 2, "Leicestershire", "Melton", 2)])),
-        ("2020_21", complete([CURRENT, stalking("2020/21", 3, "Leicestershire", "Rutland", 7),
-                              stalking("2020/21", 3, "Derbyshire", "Erewash", 9)])),
-    ])  # fmt: skip
+    path = write_xlsx(
+        tmp_path / "prc-csp-mar16-dec24-tables-240425.xlsx",
+        [
+            NOTES,
+            ("2019-20", complete([OLDER, murder("2019/20", 2, "Leicestershire", "Melton", 2)])),
+            (
+                "2020_21",
+                complete(
+                    [
+                        CURRENT,
+                        stalking("2020/21", 3, "Leicestershire", "Rutland", 7),
+                        stalking("2020/21", 3, "Derbyshire", "Erewash", 9),
+                    ]
+                ),
+            ),
+        ],
+    )
 
     partitions, rows, table = loaded(settings, path)
 
@@ -153,13 +181,24 @@ def test_xlsx_edition_with_the_older_column_names_and_sheet_names(settings, tmp_
 
 def test_a_bad_count_is_refused_naming_the_sheet_and_its_row(settings, tmp_path):
     path = tmp_path / "prc-csp-bad-count.ods"
-    write_ods(path, [
-        NOTES,
-        ("2023_24", complete([CURRENT, murder("2023/24", 1, "Leicestershire", "Blaby", 1)])),
-        ("2024_25", complete([CURRENT, murder("2024/25", 1, "Leicestershire", "Blaby", 1),
-                              murder("2024/25", 1, "Nottinghamshire", "Ashfield", 1),
-                              murder("2024/25", 2, "Leicestershire", "Melton", "[x]")])),
-    ])  # fmt: skip
+    write_ods(
+        path,
+        [
+            NOTES,
+            ("2023_24", complete([CURRENT, murder("2023/24", 1, "Leicestershire", "Blaby", 1)])),
+            (
+                "2024_25",
+                complete(
+                    [
+                        CURRENT,
+                        murder("2024/25", 1, "Leicestershire", "Blaby", 1),
+                        murder("2024/25", 1, "Nottinghamshire", "Ashfield", 1),
+                        murder("2024/25", 2, "Leicestershire", "Melton", "[x]"),
+                    ]
+                ),
+            ),
+        ],
+    )
 
     with duckdb.connect() as con, pytest.raises(FileRefused) as refused:
         CspCrimeFormat(settings).stage(con, path, path.name)
@@ -172,11 +211,20 @@ def test_a_bad_count_is_refused_naming_the_sheet_and_its_row(settings, tmp_path)
 def test_a_quarter_written_q1_is_refused_naming_the_sheet_and_its_row(settings, tmp_path):
     """The rules run before anything casts the quarter (a DuckDB conversion error before)."""
     path = tmp_path / "prc-csp-q1.ods"
-    write_ods(path, [
-        ("2023_24", complete([CURRENT, murder("2023/24", 1, "Leicestershire", "Blaby", 1)])),
-        ("2024_25", [CURRENT, murder("2024/25", 1, "Leicestershire", "Blaby", 1),
-                     murder("2024/25", "Q1", "Leicestershire", "Melton", 2)]),
-    ])  # fmt: skip
+    write_ods(
+        path,
+        [
+            ("2023_24", complete([CURRENT, murder("2023/24", 1, "Leicestershire", "Blaby", 1)])),
+            (
+                "2024_25",
+                [
+                    CURRENT,
+                    murder("2024/25", 1, "Leicestershire", "Blaby", 1),
+                    murder("2024/25", "Q1", "Leicestershire", "Melton", 2),
+                ],
+            ),
+        ],
+    )
 
     with duckdb.connect() as con, pytest.raises(FileRefused) as refused:
         CspCrimeFormat(settings).stage(con, path, path.name)
@@ -237,9 +285,12 @@ def test_the_home_office_claims_ods_xlsx_and_csv(settings):
     fmt = CspCrimeFormat(settings)
     assert all(
         fmt.claims(name)
-        for name in ("prc-csp-mar21-sep25-tables-290126.ods",
-                     "prc-csp-mar16-dec24-tables-240425.xlsx", "prc-csp-open-data-to-2025-09.csv")
-    )  # fmt: skip
+        for name in (
+            "prc-csp-mar21-sep25-tables-290126.ods",
+            "prc-csp-mar16-dec24-tables-240425.xlsx",
+            "prc-csp-open-data-to-2025-09.csv",
+        )
+    )
     assert not fmt.claims("prc-csp-notes.pdf")
 
 

@@ -96,52 +96,140 @@ class Source:
         }[self.key]()
 
 
-POLICE_ROW = ("c1", "2024-05", "Leicestershire Police", "Leicestershire Police", "-1.13",
-              "52.63", "On or near Main Street", "E01025603", "Blaby 001A")  # fmt: skip
+POLICE_ROW = (
+    "c1",
+    "2024-05",
+    "Leicestershire Police",
+    "Leicestershire Police",
+    "-1.13",
+    "52.63",
+    "On or near Main Street",
+    "E01025603",
+    "Blaby 001A",
+)
 COLLISION = Source(
-    "stats19_collision", "stats19", "dft-road-casualty-statistics-collision-2024.csv",
-    ("collision_index", "collision_year", "collision_ref_no", "police_force",
-     "collision_severity", "date"),
-    ("2024330000001", "2024", "330000001", "33", "2", "14/03/2024"), "raw.stats19_collision",
-)  # fmt: skip
+    "stats19_collision",
+    "stats19",
+    "dft-road-casualty-statistics-collision-2024.csv",
+    (
+        "collision_index",
+        "collision_year",
+        "collision_ref_no",
+        "police_force",
+        "collision_severity",
+        "date",
+    ),
+    ("2024330000001", "2024", "330000001", "33", "2", "14/03/2024"),
+    "raw.stats19_collision",
+)
 SOURCES = (
-    Source("police_uk_street", "police_uk", "2024-05-leicestershire-street.csv", HEADER,
-           (*POLICE_ROW, "Burglary", "Under investigation", ""), "raw.police_uk_street"),
-    Source("police_uk_outcomes", "police_uk", "2024-05-leicestershire-outcomes.csv",
-           OUTCOMES_HEADER, (*POLICE_ROW, "Investigation complete; no suspect identified"),
-           "raw.police_uk_outcomes"),
+    Source(
+        "police_uk_street",
+        "police_uk",
+        "2024-05-leicestershire-street.csv",
+        HEADER,
+        (*POLICE_ROW, "Burglary", "Under investigation", ""),
+        "raw.police_uk_street",
+    ),
+    Source(
+        "police_uk_outcomes",
+        "police_uk",
+        "2024-05-leicestershire-outcomes.csv",
+        OUTCOMES_HEADER,
+        (*POLICE_ROW, "Investigation complete; no suspect identified"),
+        "raw.police_uk_outcomes",
+    ),
     COLLISION,
-    Source("stats19_casualty", "stats19", "dft-road-casualty-statistics-casualty-2024.csv",
-           ("collision_index", "collision_year", "collision_ref_no", "vehicle_reference",
-            "casualty_reference", "casualty_severity"),
-           ("2024330000001", "2024", "330000001", "1", "1", "3"), "raw.stats19_casualty"),
-    Source("stats19_vehicle", "stats19", "dft-road-casualty-statistics-vehicle-2024.csv",
-           ("collision_index", "collision_year", "collision_ref_no", "vehicle_reference"),
-           ("2024330000001", "2024", "330000001", "1"), "raw.stats19_vehicle"),
-    Source("stats19_casualty_adjustment", "stats19",
-           "dft-road-casualty-statistics-casualties-adjustment-last-5-years.csv",
-           ("accident_index", "Casualty_Reference", "Adjusted_Serious", "Adjusted_Slight"),
-           ("2024330000001", "1", "0.25", "0.75"), "raw.stats19_casualty_adjustment"),
-    Source("home_office", "home_office", "prc-csp-2024.csv",
-           ("Financial Year", "Financial Quarter", "Force Name", "CSP Name", "Offence Description",
-            "Offence Group", "Offence Subgroup", "Offence Code", "Number of Offences"),
-           ("2024/25", "1", "Leicestershire", "Blaby", "Murder", "VAP", "Homicide", "1", "0"),
-           "raw.home_office_csp_crime"),
-    Source("partner_returns", "partner_returns", "partner-return-hostile.csv",
-           ("metric_id", "area", "period", "value", "numerator", "denominator", "submitted_by",
-            "submitted_at"),
-           ("37", "E23000021", "2025/26-Q1", "12", "", "", "Someone", "2025-07-08"),
-           "raw.partner_returns"),
-    Source("victim_survey", "victim_survey", "victim-survey-force-2025-04.csv",
-           ("Response ID", "Response Date", "Overall Satisfaction", "Crime Group", "Area Code",
-            "Comment"),
-           ("F-1", "2025-04-03", "5", "Burglary", "E07000130", "fine"),
-           "raw.victim_survey_responses"),
-    Source("csew", "csew", "csew-2025-03.csv",
-           ("force", "period", "measure", "estimate", "ci_lower", "ci_upper", "unweighted_n"),
-           ("Leicestershire Police", "2025-03", "confidence", "65.9", "62.1", "69.7", "600"),
-           "raw.csew_force_estimates"),
-)  # fmt: skip
+    Source(
+        "stats19_casualty",
+        "stats19",
+        "dft-road-casualty-statistics-casualty-2024.csv",
+        (
+            "collision_index",
+            "collision_year",
+            "collision_ref_no",
+            "vehicle_reference",
+            "casualty_reference",
+            "casualty_severity",
+        ),
+        ("2024330000001", "2024", "330000001", "1", "1", "3"),
+        "raw.stats19_casualty",
+    ),
+    Source(
+        "stats19_vehicle",
+        "stats19",
+        "dft-road-casualty-statistics-vehicle-2024.csv",
+        ("collision_index", "collision_year", "collision_ref_no", "vehicle_reference"),
+        ("2024330000001", "2024", "330000001", "1"),
+        "raw.stats19_vehicle",
+    ),
+    Source(
+        "stats19_casualty_adjustment",
+        "stats19",
+        "dft-road-casualty-statistics-casualties-adjustment-last-5-years.csv",
+        ("accident_index", "Casualty_Reference", "Adjusted_Serious", "Adjusted_Slight"),
+        ("2024330000001", "1", "0.25", "0.75"),
+        "raw.stats19_casualty_adjustment",
+    ),
+    Source(
+        "home_office",
+        "home_office",
+        "prc-csp-2024.csv",
+        (
+            "Financial Year",
+            "Financial Quarter",
+            "Force Name",
+            "CSP Name",
+            "Offence Description",
+            "Offence Group",
+            "Offence Subgroup",
+            "Offence Code",
+            "Number of Offences",
+        ),
+        ("2024/25", "1", "Leicestershire", "Blaby", "Murder", "VAP", "Homicide", "1", "0"),
+        "raw.home_office_csp_crime",
+    ),
+    Source(
+        "partner_returns",
+        "partner_returns",
+        "partner-return-hostile.csv",
+        (
+            "metric_id",
+            "area",
+            "period",
+            "value",
+            "numerator",
+            "denominator",
+            "submitted_by",
+            "submitted_at",
+        ),
+        ("37", "E23000021", "2025/26-Q1", "12", "", "", "Someone", "2025-07-08"),
+        "raw.partner_returns",
+    ),
+    Source(
+        "victim_survey",
+        "victim_survey",
+        "victim-survey-force-2025-04.csv",
+        (
+            "Response ID",
+            "Response Date",
+            "Overall Satisfaction",
+            "Crime Group",
+            "Area Code",
+            "Comment",
+        ),
+        ("F-1", "2025-04-03", "5", "Burglary", "E07000130", "fine"),
+        "raw.victim_survey_responses",
+    ),
+    Source(
+        "csew",
+        "csew",
+        "csew-2025-03.csv",
+        ("force", "period", "measure", "estimate", "ci_lower", "ci_upper", "unweighted_n"),
+        ("Leicestershire Police", "2025-03", "confidence", "65.9", "62.1", "69.7", "600"),
+        "raw.csew_force_estimates",
+    ),
+)
 
 
 def fillers(source: Source, extra: int = 0) -> list[tuple[str, ...]]:
@@ -214,8 +302,9 @@ def assert_clean_header_refusal(result: IntakeResult, source: Source) -> str:
 def prepare(settings: Settings, source: Source) -> None:
     """Casualties and vehicles wait for their collisions: load those first."""
     if source.key in {"stats19_casualty", "stats19_vehicle"}:
-        write_csv(settings.landing_for("stats19") / COLLISION.file_name, COLLISION.header,
-                  [COLLISION.row])  # fmt: skip
+        write_csv(
+            settings.landing_for("stats19") / COLLISION.file_name, COLLISION.header, [COLLISION.row]
+        )
         assert len(take(settings, COLLISION).loaded) == 1
 
 
@@ -276,8 +365,11 @@ def test_a_header_of_only_hostile_cells_is_refused_naming_a_missing_column(
 def test_a_duplicated_column_is_refused_cleanly(settings, canaries, tmp_path, source):
     prepare(settings, source)
     header = (*source.header, source.header[0])
-    write_csv(settings.landing_for(source.folder) / source.file_name, header,
-              [(*source.row, source.row[0])])  # fmt: skip
+    write_csv(
+        settings.landing_for(source.folder) / source.file_name,
+        header,
+        [(*source.row, source.row[0])],
+    )
 
     result = take(settings, source)
 
@@ -359,8 +451,10 @@ def assert_comment_appears_nowhere(settings: Settings, result: IntakeResult) -> 
 
 def test_an_over_long_comment_is_described_never_quoted(settings):
     comment = (COMMENT_CANARY + ". ") * 40 + "end"  # 2,443 characters
-    survey_with(settings, [("F-1", "2025-04-03", "5", "", "", "fine"),
-                           ("F-2", "2025-04-04", "4", "", "", comment)])  # fmt: skip
+    survey_with(
+        settings,
+        [("F-1", "2025-04-03", "5", "", "", "fine"), ("F-2", "2025-04-04", "4", "", "", comment)],
+    )
 
     result = take(settings, SURVEY)
 
@@ -407,16 +501,22 @@ PARTNER = next(s for s in SOURCES if s.key == "partner_returns")
 
 def test_a_submitter_is_restricted_too(settings):
     """A partner return's submitter is a person: a refusal describes the cell."""
-    write_csv(settings.landing_for("partner_returns") / PARTNER.file_name, PARTNER.header,
-              [("37", "E23000021", "2025/26-Q1", "12", "", "", "  ", "2025-07-08")])  # fmt: skip
+    write_csv(
+        settings.landing_for("partner_returns") / PARTNER.file_name,
+        PARTNER.header,
+        [("37", "E23000021", "2025/26-Q1", "12", "", "", "  ", "2025-07-08")],
+    )
     reason = take(settings, PARTNER).refused[0].reason
     assert "column 'submitted_by': no submitter (found an empty field; not shown:" in reason
 
 
 def test_quoted_values_are_short_and_printable(settings, canaries):
     huge = "\x07\x1b[2J" + "9" * 10_000 + COMMENT_CANARY
-    write_csv(settings.landing_for("partner_returns") / PARTNER.file_name, PARTNER.header,
-              [("37", "E23000021", "2025/26-Q1", huge, "", "", "Someone", "2025-07-08")])  # fmt: skip
+    write_csv(
+        settings.landing_for("partner_returns") / PARTNER.file_name,
+        PARTNER.header,
+        [("37", "E23000021", "2025/26-Q1", huge, "", "", "Someone", "2025-07-08")],
+    )
 
     reason = take(settings, PARTNER).refused[0].reason
 

@@ -130,8 +130,10 @@ def test_a_month_breaking_an_expectation_is_refused_and_the_rest_of_its_batch_lo
     assert text == refused.reason
     details = json.loads(Path(f"{quarantined}.reason.json").read_text(encoding="utf-8"))
     assert (details["line"], details["column"], details["suite"]) == (
-        crime_lines[0], "crime_id", "police_uk_street",
-    )  # fmt: skip
+        crime_lines[0],
+        "crime_id",
+        "police_uk_street",
+    )
     assert [(e["columns"], e["rows"], e["lines"]) for e in details["expectations"]] == [
         (["crime_id"], 3, crime_lines),
         (["longitude_num"], 1, [outside_line]),
@@ -210,28 +212,43 @@ def write_stats19(settings: Settings, table: str, header: str, rows: list[str]) 
 
 
 def test_a_stats19_revision_with_a_probability_above_one_is_refused_and_ksi_stands(settings):
-    write_stats19(settings, "collision", COLLISIONS, [
-        "2023330000001,2023,330000001,33,2,14/03/2023,E07000130,0.9",
-        "2023330000002,2023,330000002,33,3,30/11/2023,E06000016,0.1",
-        "2023330000003,2023,330000003,33,2,02/12/2023,E06000016,0.6",
-    ])  # fmt: skip
+    write_stats19(
+        settings,
+        "collision",
+        COLLISIONS,
+        [
+            "2023330000001,2023,330000001,33,2,14/03/2023,E07000130,0.9",
+            "2023330000002,2023,330000002,33,3,30/11/2023,E06000016,0.1",
+            "2023330000003,2023,330000003,33,2,02/12/2023,E06000016,0.6",
+        ],
+    )
     collisions = Stats19Format("collision", settings)
     assert len(take(settings, collisions, COLLISION_SUITE, "stats19").loaded) == 1
     casualties = Stats19Format("casualty", settings)
-    write_stats19(settings, "casualty", CASUALTIES, [
-        "2023330000001,2023,330000001,1,1,2,0.93",
-        "2023330000002,2023,330000002,1,1,3,0.1",
-        "2023330000003,2023,330000003,1,1,2,0.6",
-    ])  # fmt: skip
+    write_stats19(
+        settings,
+        "casualty",
+        CASUALTIES,
+        [
+            "2023330000001,2023,330000001,1,1,2,0.93",
+            "2023330000002,2023,330000002,1,1,3,0.1",
+            "2023330000003,2023,330000003,1,1,2,0.6",
+        ],
+    )
     assert len(take(settings, casualties, CASUALTY_SUITE, "stats19").loaded) == 1
     before = raw_rows(settings, "raw.stats19_casualty")
     # DfT re-issues the year; one adjusted-serious probability is 1.6: a valid number (the
     # structural checks pass), but adjusted KSI would count that casualty 1.6 times.
-    write_stats19(settings, "casualty", CASUALTIES, [
-        "2023330000001,2023,330000001,1,1,2,0.93",
-        "2023330000002,2023,330000002,1,1,3,1.6",
-        "2023330000003,2023,330000003,1,1,2,0.6",
-    ])  # fmt: skip
+    write_stats19(
+        settings,
+        "casualty",
+        CASUALTIES,
+        [
+            "2023330000001,2023,330000001,1,1,2,0.93",
+            "2023330000002,2023,330000002,1,1,3,1.6",
+            "2023330000003,2023,330000003,1,1,2,0.6",
+        ],
+    )
 
     result = take(settings, casualties, CASUALTY_SUITE, "stats19")
 
@@ -265,8 +282,10 @@ def test_a_warning_loads_and_names_its_lines(settings, rows_by_month):
     assert audited.loaded and audited.outcome.errors == []
     [warning] = audited.outcome.warnings
     assert (warning.column, warning.unexpected_count, warning.lines) == (
-        "last_outcome_category", 1, (new + 2,),
-    )  # fmt: skip
+        "last_outcome_category",
+        1,
+        (new + 2,),
+    )
 
 
 def test_a_failing_audit_writes_nothing_and_leaves_the_file_in_landing(settings, rows_by_month):
@@ -385,8 +404,9 @@ def deliver_survey(settings: Settings, area_code: str) -> Path:
         for i in range(40)
     ]
     rows[7] = f"F-7,2025-04-08,4,Burglary,{area_code},{COMMENT} #7"
-    text = "\r\n".join(["response_id,response_date,overall_satisfaction,crime_group,"
-                        "area_code,comment", *rows])  # fmt: skip
+    text = "\r\n".join(
+        ["response_id,response_date,overall_satisfaction,crime_group,area_code,comment", *rows]
+    )
     path.write_text(text + "\r\n", encoding="utf-8")
     return path
 
@@ -472,8 +492,9 @@ def deliver_surveys(settings: Settings, months: list[int], bad_area_in: int | No
                 for i in range(20)]  # fmt: skip
         if month == bad_area_in:
             rows[3] = f"F-3,2025-{month:02d}-04,4,Burglary,Leicester,"
-        text = "\r\n".join(["response_id,response_date,overall_satisfaction,crime_group,"
-                            "area_code,comment", *rows])  # fmt: skip
+        text = "\r\n".join(
+            ["response_id,response_date,overall_satisfaction,crime_group,area_code,comment", *rows]
+        )
         (folder / name).write_text(text + "\r\n", encoding="utf-8")
         names.append(name)
     return names

@@ -197,8 +197,11 @@ def test_awkward_but_valid_files_load_in_or_beside_the_batch(settings, rows_by_m
         for line, row in sorted(expected[3].items())
         if row[1] and row[1].startswith("On or near ")
     )
-    expected[3][cafe_line] = (cafe[0], cafe[1].replace("On or near ", "On or near Café "),
-                              *cafe[2:])  # fmt: skip
+    expected[3][cafe_line] = (
+        cafe[0],
+        cafe[1].replace("On or near ", "On or near Café "),
+        *cafe[2:],
+    )
     paths[4].write_bytes(paths[4].read_bytes().replace(b"\r\n", b"\n"))  # LF line ends
 
     result = take(settings)

@@ -156,8 +156,13 @@ def test_a_file_gone_before_archiving_is_skipped_and_the_rest_load(settings, way
     fmt = VanishesAfterStaging(settings.forces)
     fmt.landing = settings.landing_for("police_uk")
 
-    result = take_in(settings, both_ways(fmt)[way], list_landed(settings.landing_dir, "police_uk"),
-                     "test", audit=STREET_SUITE.audit(settings))  # fmt: skip
+    result = take_in(
+        settings,
+        both_ways(fmt)[way],
+        list_landed(settings.landing_dir, "police_uk"),
+        "test",
+        audit=STREET_SUITE.audit(settings),
+    )
 
     assert [f.name for f in result.loaded] == [street_name(4), street_name(6)]
     assert result.refused == []
@@ -175,8 +180,12 @@ def test_a_full_disk_while_archiving_stops_the_run_and_refuses_nothing(settings,
 
     monkeypatch.setattr(intake, "archive_copy", disk_full)
     with pytest.raises(OSError) as raised:
-        take_in(settings, StreetFormat(settings.forces),
-                list_landed(settings.landing_dir, "police_uk"), "test")  # fmt: skip
+        take_in(
+            settings,
+            StreetFormat(settings.forces),
+            list_landed(settings.landing_dir, "police_uk"),
+            "test",
+        )
     assert raised.value.errno == errno.ENOSPC
     assert sorted(p.name for p in settings.landing_for("police_uk").iterdir()) == [
         street_name(m) for m in MONTHS

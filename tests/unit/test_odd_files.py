@@ -509,8 +509,10 @@ def test_a_landing_folder_that_is_a_link_is_not_read_and_is_reported(settings, t
     the sensors say the folder is not read."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    write_street_csv(elsewhere / street_name(5),
-                     street_rows(MonthKey(2024, 5), release=MonthKey(2024, 12), seed=5))  # fmt: skip
+    write_street_csv(
+        elsewhere / street_name(5),
+        street_rows(MonthKey(2024, 5), release=MonthKey(2024, 12), seed=5),
+    )
     settings.landing_dir.mkdir(parents=True, exist_ok=True)
     os.symlink(elsewhere, settings.landing_for("police_uk"))
     warning = "landing/police_uk is a symbolic link: not read"

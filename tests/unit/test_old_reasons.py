@@ -127,12 +127,14 @@ def test_reasons_written_since_are_left_as_they_are(settings):
     landing.mkdir(parents=True)
     (landing / "bad.csv").write_text("x\n")
     refusal = FileRefused("bad.csv", "no header", "a header", row=1)
-    target = quarantine(settings.quarantine_dir, "victim_survey", landing / "bad.csv", None,
-                        refusal)  # fmt: skip
+    target = quarantine(
+        settings.quarantine_dir, "victim_survey", landing / "bad.csv", None, refusal
+    )
     with duckdb.connect(str(settings.warehouse_path)) as con:
         manifest.ensure_manifest(con)
-        delivery = manifest.Delivery("victim_survey", "bad.csv", "ef" * 32,
-                                     datetime.now(UTC), (), None)  # fmt: skip
+        delivery = manifest.Delivery(
+            "victim_survey", "bad.csv", "ef" * 32, datetime.now(UTC), (), None
+        )
         manifest.record_refused(con, delivery, str(target), str(refusal))
         con.execute("delete from ops.migrations where name = ?", [MIGRATION])
     assert (

@@ -68,71 +68,129 @@ def partner_row(metric: str, area: str, period: str, value: str, num="", den="")
 def test_every_catalogue_unit_has_a_declared_range():
     assert {m["unit"] for m in metric_catalogue().values()} <= set(metric_units())
     assert (metric_units()["percent"]["min_value"], metric_units()["percent"]["max_value"]) == (
-        "0", "100",
-    )  # fmt: skip
+        "0",
+        "100",
+    )
     assert metric_units()["proportion"]["max_value"] == "1"
     # Counts and hours stop at a billion a row: beyond, the marts' exact sums overflow.
     for unit in ("count", "hours"):
         assert (metric_units()[unit]["min_value"], metric_units()[unit]["max_value"]) == (
-            "0", "1000000000",
-        )  # fmt: skip
+            "0",
+            "1000000000",
+        )
 
 
 @pytest.mark.parametrize(
     ("row", "column", "found", "expected"),
     [
         # The hostile return: -660 neighbourhood officers (metric 24, a count).
-        (partner_row("24", "E23000021", "2025/26-Q1", "-660"), "value", "-660", "from 0 to 1000000000"),
+        (
+            partner_row("24", "E23000021", "2025/26-Q1", "-660"),
+            "value",
+            "-660",
+            "from 0 to 1000000000",
+        ),
         (partner_row("78", "E23000021", "2025/26-Q1", "187"), "value", "187", "from 0 to 100"),
-        (partner_row("14", "E23000021", "2025/26-Q1", "-3.5"), "value", "-3.5", "from 0 to 1000000000"),
+        (
+            partner_row("14", "E23000021", "2025/26-Q1", "-3.5"),
+            "value",
+            "-3.5",
+            "from 0 to 1000000000",
+        ),
         (partner_row("56", "Blaby", "2025/26-Q1", "1500"), "value", "1500", "from 0 to 1000"),
-        (partner_row("78", "E23000021", "2025/26-Q1", "50", "-5", "-10"), "numerator", "-5",
-         "from 0 to 1000000000"),
+        (
+            partner_row("78", "E23000021", "2025/26-Q1", "50", "-5", "-10"),
+            "numerator",
+            "-5",
+            "from 0 to 1000000000",
+        ),
         # Too large for the marts' exact sums, and numbers Python reads that are no figure.
-        (partner_row("24", "E23000021", "2025/26-Q1", "9000000000000000000"), "value",
-         "9000000000000000000", "from 0 to 1000000000"),
-        (partner_row("78", "E23000021", "2025/26-Q1", "50", "5", "1e10"), "denominator", "1e10",
-         "from 0 to 1000000000"),
+        (
+            partner_row("24", "E23000021", "2025/26-Q1", "9000000000000000000"),
+            "value",
+            "9000000000000000000",
+            "from 0 to 1000000000",
+        ),
+        (
+            partner_row("78", "E23000021", "2025/26-Q1", "50", "5", "1e10"),
+            "denominator",
+            "1e10",
+            "from 0 to 1000000000",
+        ),
         (partner_row("24", "E23000021", "2025/26-Q1", "inf"), "value", "inf", "a number in count"),
-        (partner_row("78", "E23000021", "2025/26-Q1", "nan"), "value", "nan",
-         "a number in percent"),
-        (partner_row("14", "E23000021", "2025/26-Q1", "1e400"), "value", "1e400",
-         "a number in hours"),
-        (partner_row("78", "E23000021", "2025/26-Q1", "50", "NaN", "10"), "numerator", "NaN",
-         "a number or empty"),
+        (
+            partner_row("78", "E23000021", "2025/26-Q1", "nan"),
+            "value",
+            "nan",
+            "a number in percent",
+        ),
+        (
+            partner_row("14", "E23000021", "2025/26-Q1", "1e400"),
+            "value",
+            "1e400",
+            "a number in hours",
+        ),
+        (
+            partner_row("78", "E23000021", "2025/26-Q1", "50", "NaN", "10"),
+            "numerator",
+            "NaN",
+            "a number or empty",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_partner_figure_outside_its_units_range_is_refused(
     con, tmp_path, row, column, found, expected
 ):
-    good = write(tmp_path / "partner-return-good.csv", RETURN_HEADER, [
-        partner_row("24", "E23000021", "2025/26-Q1", "660"),
-        partner_row("78", "E23000021", "2025/26-Q1", "0"),
-        partner_row("14", "E23000021", "2025/26-Q1", "0"),
-    ])  # fmt: skip
+    good = write(
+        tmp_path / "partner-return-good.csv",
+        RETURN_HEADER,
+        [
+            partner_row("24", "E23000021", "2025/26-Q1", "660"),
+            partner_row("78", "E23000021", "2025/26-Q1", "0"),
+            partner_row("14", "E23000021", "2025/26-Q1", "0"),
+        ],
+    )
     assert PartnerReturnFormat().stage(con, good, good.name) == 3
-    bad = write(tmp_path / "partner-return-bad.csv", RETURN_HEADER, [
-        partner_row("37", "Charnwood", "2025/26-Q1", "12"), row,
-    ])  # fmt: skip
+    bad = write(
+        tmp_path / "partner-return-bad.csv",
+        RETURN_HEADER,
+        [
+            partner_row("37", "Charnwood", "2025/26-Q1", "12"),
+            row,
+        ],
+    )
     assert_names(refusal(PartnerReturnFormat(), con, bad), bad.name, 3, column, found, expected)
 
 
 def test_a_csew_estimate_outside_0_100_is_refused(settings, con, tmp_path):
-    bad = write(tmp_path / "csew-2025-03.csv", CSEW_HEADER, [
-        ["Leicestershire Police", "2025-03", "confidence", "65.9", "62.1", "69.7", 600],
-        ["Leicestershire Police", "2025-03", "good_job", "47", "43", "101", 600],
-    ])  # fmt: skip
-    assert_names(refusal(CsewFormat(settings), con, bad), bad.name, 3, "ci_upper", "101",
-                 "from 0 to 100")  # fmt: skip
+    bad = write(
+        tmp_path / "csew-2025-03.csv",
+        CSEW_HEADER,
+        [
+            ["Leicestershire Police", "2025-03", "confidence", "65.9", "62.1", "69.7", 600],
+            ["Leicestershire Police", "2025-03", "good_job", "47", "43", "101", 600],
+        ],
+    )
+    assert_names(
+        refusal(CsewFormat(settings), con, bad), bad.name, 3, "ci_upper", "101", "from 0 to 100"
+    )
 
 
 def test_a_negative_stats19_count_is_refused(settings, con, tmp_path):
     header = "collision_index,collision_year,collision_ref_no,police_force,collision_severity,date,number_of_casualties"
     path = tmp_path / "dft-road-casualty-statistics-collision-2023.csv"
-    path.write_text(f"{header}\n2023330000001,2023,330000001,33,2,14/03/2023,1\n"
-                    "2023330000002,2023,330000002,33,3,15/03/2023,-2\n")  # fmt: skip
-    assert_names(refusal(Stats19Format("collision", settings), con, path), path.name, 3,
-                 "number_of_casualties", "-2", "from 0 to 1000000000")  # fmt: skip
+    path.write_text(
+        f"{header}\n2023330000001,2023,330000001,33,2,14/03/2023,1\n"
+        "2023330000002,2023,330000002,33,3,15/03/2023,-2\n"
+    )
+    assert_names(
+        refusal(Stats19Format("collision", settings), con, path),
+        path.name,
+        3,
+        "number_of_casualties",
+        "-2",
+        "from 0 to 1000000000",
+    )
 
 
 def test_a_stats19_count_too_large_to_sum_or_a_non_finite_decimal_is_refused(
@@ -140,14 +198,30 @@ def test_a_stats19_count_too_large_to_sum_or_a_non_finite_decimal_is_refused(
 ):
     header = "collision_index,collision_year,collision_ref_no,police_force,collision_severity,date,number_of_casualties,collision_adjusted_severity_serious"
     path = tmp_path / "dft-road-casualty-statistics-collision-2023.csv"
-    path.write_text(f"{header}\n2023330000001,2023,330000001,33,2,14/03/2023,1,0.5\n"
-                    "2023330000002,2023,330000002,33,3,15/03/2023,9000000000000000000,0\n")  # fmt: skip
-    assert_names(refusal(Stats19Format("collision", settings), con, path), path.name, 3,
-                 "number_of_casualties", "9000000000000000000", "from 0 to 1000000000")  # fmt: skip
-    path.write_text(f"{header}\n2023330000001,2023,330000001,33,2,14/03/2023,1,0.5\n"
-                    "2023330000002,2023,330000002,33,3,15/03/2023,1,nan\n")  # fmt: skip
-    assert_names(refusal(Stats19Format("collision", settings), con, path), path.name, 3,
-                 "collision_adjusted_severity_serious", "nan", "a number (decimal)")  # fmt: skip
+    path.write_text(
+        f"{header}\n2023330000001,2023,330000001,33,2,14/03/2023,1,0.5\n"
+        "2023330000002,2023,330000002,33,3,15/03/2023,9000000000000000000,0\n"
+    )
+    assert_names(
+        refusal(Stats19Format("collision", settings), con, path),
+        path.name,
+        3,
+        "number_of_casualties",
+        "9000000000000000000",
+        "from 0 to 1000000000",
+    )
+    path.write_text(
+        f"{header}\n2023330000001,2023,330000001,33,2,14/03/2023,1,0.5\n"
+        "2023330000002,2023,330000002,33,3,15/03/2023,1,nan\n"
+    )
+    assert_names(
+        refusal(Stats19Format("collision", settings), con, path),
+        path.name,
+        3,
+        "collision_adjusted_severity_serious",
+        "nan",
+        "a number (decimal)",
+    )
 
 
 def test_a_home_office_count_too_large_to_sum_is_refused(settings, con, tmp_path):
@@ -156,16 +230,34 @@ def test_a_home_office_count_too_large_to_sum_is_refused(settings, con, tmp_path
     rows = home_office_rows("2024/25", "1")
     rows[2][8] = "9000000000000000000"
     path = write(tmp_path / "prc-csp-huge.csv", HO_HEADER, rows)
-    assert_names(refusal(CspCrimeFormat(settings), con, path), path.name, 4,
-                 "number_of_offences", "9000000000000000000", "from 0 to 1000000000")  # fmt: skip
+    assert_names(
+        refusal(CspCrimeFormat(settings), con, path),
+        path.name,
+        4,
+        "number_of_offences",
+        "9000000000000000000",
+        "from 0 to 1000000000",
+    )
     rows[2][8] = "-3"
     path = write(tmp_path / "prc-csp-negative.csv", HO_HEADER, rows)
-    assert_names(refusal(CspCrimeFormat(settings), con, path), path.name, 4,
-                 "number_of_offences", "-3", "from 0 to 1000000000")  # fmt: skip
+    assert_names(
+        refusal(CspCrimeFormat(settings), con, path),
+        path.name,
+        4,
+        "number_of_offences",
+        "-3",
+        "from 0 to 1000000000",
+    )
     rows[2][8] = "[x]"
     path = write(tmp_path / "prc-csp-text.csv", HO_HEADER, rows)
-    assert_names(refusal(CspCrimeFormat(settings), con, path), path.name, 4,
-                 "number_of_offences", "[x]", "a whole number from 0 to 1000000000")  # fmt: skip
+    assert_names(
+        refusal(CspCrimeFormat(settings), con, path),
+        path.name,
+        4,
+        "number_of_offences",
+        "[x]",
+        "a whole number from 0 to 1000000000",
+    )
 
 
 @pytest.mark.parametrize(
@@ -180,13 +272,22 @@ def test_a_home_office_count_too_large_to_sum_is_refused(settings, con, tmp_path
 def test_a_csew_figure_out_of_range_or_not_finite_is_refused(
     settings, con, tmp_path, cells, column, found, expected
 ):
-    row = dict(zip(CSEW_HEADER, ["Leicestershire Police", "2025-03", "good_job", "47", "43",
-                                 "51", "600"], strict=True))  # fmt: skip
+    row = dict(
+        zip(
+            CSEW_HEADER,
+            ["Leicestershire Police", "2025-03", "good_job", "47", "43", "51", "600"],
+            strict=True,
+        )
+    )
     row.update(cells)
-    path = write(tmp_path / "csew-2025-03.csv", CSEW_HEADER, [
-        ["Leicestershire Police", "2025-03", "confidence", "65.9", "62.1", "69.7", 600],
-        list(row.values()),
-    ])  # fmt: skip
+    path = write(
+        tmp_path / "csew-2025-03.csv",
+        CSEW_HEADER,
+        [
+            ["Leicestershire Police", "2025-03", "confidence", "65.9", "62.1", "69.7", 600],
+            list(row.values()),
+        ],
+    )
     assert_names(refusal(CsewFormat(settings), con, path), path.name, 3, column, found, expected)
 
 
@@ -208,10 +309,28 @@ ONS_HEADER = ["Police Force Area", "Year ending", "Measure", "Estimate", "Standa
 def test_an_ons_estimate_or_standard_error_that_is_not_a_number_is_refused_by_its_column(
     settings, con, tmp_path, estimate, se, column, found
 ):
-    path = write(tmp_path / "csew-ons.csv", ONS_HEADER, [
-        ["Leicestershire", "Year ending March 2025", "Confidence in the local police", "65.9", "1.9", "600"],
-        ["Leicestershire", "Year ending March 2025", "Police do a good or excellent job", estimate, se, "600"],
-    ])  # fmt: skip
+    path = write(
+        tmp_path / "csew-ons.csv",
+        ONS_HEADER,
+        [
+            [
+                "Leicestershire",
+                "Year ending March 2025",
+                "Confidence in the local police",
+                "65.9",
+                "1.9",
+                "600",
+            ],
+            [
+                "Leicestershire",
+                "Year ending March 2025",
+                "Police do a good or excellent job",
+                estimate,
+                se,
+                "600",
+            ],
+        ],
+    )
     refused = refusal(CsewFormat(settings), con, path)
     assert (refused.row, refused.column, refused.found) == (3, column, found)
 
@@ -220,17 +339,37 @@ def test_an_ons_estimate_or_standard_error_that_is_not_a_number_is_refused_by_it
 
 
 def test_an_unknown_partner_area_or_metric_is_refused_by_name(con, tmp_path):
-    path = write(tmp_path / "partner-return-x.csv", RETURN_HEADER, [
-        partner_row("37", "Charnwood", "2025/26-Q1", "12"),
-        partner_row("37", "E07999999", "2025/26-Q1", "12"),
-    ])  # fmt: skip
-    assert_names(refusal(PartnerReturnFormat(), con, path), path.name, 3, "area", "E07999999",
-                 "the force or a local authority / CSP")  # fmt: skip
-    path = write(tmp_path / "partner-return-y.csv", RETURN_HEADER, [
-        partner_row("999", "Charnwood", "2025/26-Q1", "12"),
-    ])  # fmt: skip
-    assert_names(refusal(PartnerReturnFormat(), con, path), path.name, 2, "metric_id", "999",
-                 "a ref from the metric catalogue")  # fmt: skip
+    path = write(
+        tmp_path / "partner-return-x.csv",
+        RETURN_HEADER,
+        [
+            partner_row("37", "Charnwood", "2025/26-Q1", "12"),
+            partner_row("37", "E07999999", "2025/26-Q1", "12"),
+        ],
+    )
+    assert_names(
+        refusal(PartnerReturnFormat(), con, path),
+        path.name,
+        3,
+        "area",
+        "E07999999",
+        "the force or a local authority / CSP",
+    )
+    path = write(
+        tmp_path / "partner-return-y.csv",
+        RETURN_HEADER,
+        [
+            partner_row("999", "Charnwood", "2025/26-Q1", "12"),
+        ],
+    )
+    assert_names(
+        refusal(PartnerReturnFormat(), con, path),
+        path.name,
+        2,
+        "metric_id",
+        "999",
+        "a ref from the metric catalogue",
+    )
 
 
 def home_office_rows(year: str, quarter: str, csps=LLR_CSPS, count: str = "5") -> list[list[str]]:
@@ -243,8 +382,9 @@ def test_an_unknown_csp_in_the_home_office_table_is_refused_by_name(settings, co
     # and Blaby became 0 in a quarter that still counted as complete.
     rows = home_office_rows("2024/25", "1", [c if c != "Blaby" else "Atlantis" for c in LLR_CSPS])
     path = write(tmp_path / "prc-csp-atlantis.csv", HO_HEADER, rows)
-    assert_names(refusal(CspCrimeFormat(settings), con, path), path.name, 3, "csp_name",
-                 "Atlantis", "Blaby")  # fmt: skip
+    assert_names(
+        refusal(CspCrimeFormat(settings), con, path), path.name, 3, "csp_name", "Atlantis", "Blaby"
+    )
 
 
 def test_the_home_office_unassigned_row_and_other_forces_csps_load(settings, con, tmp_path):
@@ -260,17 +400,25 @@ def test_the_home_office_unassigned_row_and_other_forces_csps_load(settings, con
 def test_an_unknown_survey_area_code_is_refused_by_name(con, tmp_path):
     header = ["response_id", "response_date", "overall_satisfaction", "area_code", "comment"]
     name = "victim-survey-force-2025-04.csv"
-    good = write(tmp_path / name, header, [
-        ["F-1", "2025-04-01", "4", "E07000130", "fine"],
-        ["F-2", "2025-04-02", "5", "E22000164", ""],  # a CSP code
-        ["F-3", "2025-04-03", "5", "", ""],
-        ["F-4", "2025-04-03", "5", "Leicester", ""],  # a known name: loads, the suite warns
-    ])  # fmt: skip
+    good = write(
+        tmp_path / name,
+        header,
+        [
+            ["F-1", "2025-04-01", "4", "E07000130", "fine"],
+            ["F-2", "2025-04-02", "5", "E22000164", ""],  # a CSP code
+            ["F-3", "2025-04-03", "5", "", ""],
+            ["F-4", "2025-04-03", "5", "Leicester", ""],  # a known name: loads, the suite warns
+        ],
+    )
     assert VictimSurveyFormat().stage(con, good, name) == 4
-    bad = write(tmp_path / name, header, [
-        ["F-1", "2025-04-01", "4", "E07000130", "fine"],
-        ["F-2", "2025-04-02", "5", "E07999999", "a comment"],
-    ])  # fmt: skip
+    bad = write(
+        tmp_path / name,
+        header,
+        [
+            ["F-1", "2025-04-01", "4", "E07000130", "fine"],
+            ["F-2", "2025-04-02", "5", "E07999999", "a comment"],
+        ],
+    )
     refused = refusal(VictimSurveyFormat(), con, bad)
     assert_names(refused, name, 3, "area_code", "E07999999", "a local authority or CSP code")
     assert "a comment" not in str(refused)
@@ -280,22 +428,42 @@ def test_an_unknown_stats19_police_force_code_is_refused_by_name(settings, con, 
     header = "collision_index,collision_year,collision_ref_no,police_force,collision_severity,date"
     path = tmp_path / "dft-road-casualty-statistics-collision-2023.csv"
     # 99 is Police Scotland: a national file holds it, and it is known (not loaded).
-    path.write_text(f"{header}\n2023330000001,2023,330000001,33,2,14/03/2023\n"
-                    "2023990000002,2023,990000002,99,3,15/03/2023\n")  # fmt: skip
+    path.write_text(
+        f"{header}\n2023330000001,2023,330000001,33,2,14/03/2023\n"
+        "2023990000002,2023,990000002,99,3,15/03/2023\n"
+    )
     assert Stats19Format("collision", settings).stage(con, path, path.name) == 1
-    path.write_text(f"{header}\n2023330000001,2023,330000001,33,2,14/03/2023\n"
-                    "2023770000002,2023,770000002,77,3,15/03/2023\n")  # fmt: skip
-    assert_names(refusal(Stats19Format("collision", settings), con, path), path.name, 3,
-                 "police_force", "77", "seeds/forces.csv")  # fmt: skip
+    path.write_text(
+        f"{header}\n2023330000001,2023,330000001,33,2,14/03/2023\n"
+        "2023770000002,2023,770000002,77,3,15/03/2023\n"
+    )
+    assert_names(
+        refusal(Stats19Format("collision", settings), con, path),
+        path.name,
+        3,
+        "police_force",
+        "77",
+        "seeds/forces.csv",
+    )
 
 
 def test_an_unknown_csew_force_or_measure_is_refused_by_name(settings, con, tmp_path):
-    path = write(tmp_path / "csew-2025-03.csv", CSEW_HEADER, [
-        ["Leicestershire Police", "2025-03", "confidence", "65.9", "62.1", "69.7", 600],
-        ["Atlantis Constabulary", "2025-03", "confidence", "60", "56", "64", 500],
-    ])  # fmt: skip
-    assert_names(refusal(CsewFormat(settings), con, path), path.name, 3, "force",
-                 "Atlantis Constabulary", "a force name")  # fmt: skip
+    path = write(
+        tmp_path / "csew-2025-03.csv",
+        CSEW_HEADER,
+        [
+            ["Leicestershire Police", "2025-03", "confidence", "65.9", "62.1", "69.7", 600],
+            ["Atlantis Constabulary", "2025-03", "confidence", "60", "56", "64", 500],
+        ],
+    )
+    assert_names(
+        refusal(CsewFormat(settings), con, path),
+        path.name,
+        3,
+        "force",
+        "Atlantis Constabulary",
+        "a force name",
+    )
 
 
 # Repeated keys refused, naming the lines
@@ -303,36 +471,70 @@ def test_an_unknown_csew_force_or_measure_is_refused_by_name(settings, con, tmp_
 
 def test_a_repeated_partner_figure_is_refused_naming_its_lines(con, tmp_path):
     # Before, the last of the two silently won. "Blaby" and its code are the same area.
-    path = write(tmp_path / "partner-return-x.csv", RETURN_HEADER, [
-        partner_row("37", "Blaby", "2025/26-Q1", "12"),
-        partner_row("37", "Charnwood", "2025/26-Q1", "9"),
-        partner_row("37", "E07000129", "2025/26-Q1", "21"),
-    ])  # fmt: skip
+    path = write(
+        tmp_path / "partner-return-x.csv",
+        RETURN_HEADER,
+        [
+            partner_row("37", "Blaby", "2025/26-Q1", "12"),
+            partner_row("37", "Charnwood", "2025/26-Q1", "9"),
+            partner_row("37", "E07000129", "2025/26-Q1", "21"),
+        ],
+    )
     refused = refusal(PartnerReturnFormat(), con, path)
-    assert_names(refused, path.name, 2, "period", "37 x E07000129 x 2025/26-Q1",
-                 "one row per metric x area x period")  # fmt: skip
+    assert_names(
+        refused,
+        path.name,
+        2,
+        "period",
+        "37 x E07000129 x 2025/26-Q1",
+        "one row per metric x area x period",
+    )
     assert "lines 2 and 4" in refused.problem
 
 
 def test_a_repeated_survey_response_is_refused_naming_its_lines(con, tmp_path):
     name = "victim-survey-force-2025-04.csv"
-    path = write(tmp_path / name, ["response_id", "response_date", "overall_satisfaction"], [
-        ["F-1", "2025-04-01", "4"], ["F-2", "2025-04-01", "4"], ["F-1", "2025-04-02", "3"],
-        ["F-1", "2025-04-03", "3"],
-    ])  # fmt: skip
+    path = write(
+        tmp_path / name,
+        ["response_id", "response_date", "overall_satisfaction"],
+        [
+            ["F-1", "2025-04-01", "4"],
+            ["F-2", "2025-04-01", "4"],
+            ["F-1", "2025-04-02", "3"],
+            ["F-1", "2025-04-03", "3"],
+        ],
+    )
     refused = refusal(VictimSurveyFormat(), con, path)
     assert_names(refused, name, 2, "response_id", "F-1", "one row per response id")
     assert "lines 2, 4 and 5" in refused.problem
 
 
 def test_a_repeated_csew_estimate_is_refused_naming_its_lines(settings, con, tmp_path):
-    path = write(tmp_path / "csew-2025-03.csv", CSEW_HEADER, [
-        ["Leicestershire Police", "2025-03", "confidence", "65.9", "62.1", "69.7", 600],
-        ["Leicestershire Police", "Year ending March 2025", "confidence", "60", "56", "64", 500],
-    ])  # fmt: skip
+    path = write(
+        tmp_path / "csew-2025-03.csv",
+        CSEW_HEADER,
+        [
+            ["Leicestershire Police", "2025-03", "confidence", "65.9", "62.1", "69.7", 600],
+            [
+                "Leicestershire Police",
+                "Year ending March 2025",
+                "confidence",
+                "60",
+                "56",
+                "64",
+                500,
+            ],
+        ],
+    )
     refused = refusal(CsewFormat(settings), con, path)
-    assert_names(refused, path.name, 2, "measure", "leicestershire x 2025-03-01 x confidence",
-                 "one row per force x period x measure")  # fmt: skip
+    assert_names(
+        refused,
+        path.name,
+        2,
+        "measure",
+        "leicestershire x 2025-03-01 x confidence",
+        "one row per force x period x measure",
+    )
     assert "lines 2 and 3" in refused.problem
 
 
@@ -369,8 +571,14 @@ def test_a_home_office_quarter_short_of_a_csp_is_refused_naming_the_missing(
     ]
     path = write(tmp_path / "prc-csp-2024.csv", HO_HEADER, rows)
     refused = refusal(CspCrimeFormat(settings), con, path)
-    assert_names(refused, path.name, None, "csp_name", None,
-                 "every quarter to cover all 9 CSPs of Leicestershire")  # fmt: skip
+    assert_names(
+        refused,
+        path.name,
+        None,
+        "csp_name",
+        None,
+        "every quarter to cover all 9 CSPs of Leicestershire",
+    )
     assert refused.problem == (
         "2024/25 quarter 2 is incomplete: no rows for Leicestershire CSPs Blaby, Rutland"
     )
@@ -395,25 +603,42 @@ def test_a_home_office_quarter_without_a_configured_force_is_refused_and_wipes_n
     fmt = CspCrimeFormat(both)
     with duckdb.connect() as con:
         fmt.ensure_tables(con)
-        first = write(tmp_path / "prc-csp-first.csv", HO_HEADER, [
-            *home_office_rows("2024/25", "1"), *notts_rows("2024/25", "1"),
-        ])  # fmt: skip
+        first = write(
+            tmp_path / "prc-csp-first.csv",
+            HO_HEADER,
+            [
+                *home_office_rows("2024/25", "1"),
+                *notts_rows("2024/25", "1"),
+            ],
+        )
         fmt.stage(con, first, first.name)
         fmt.replace(con, first.name, "a" * 64)
         before = con.execute("select * from raw.home_office_csp_crime order by all").fetchall()
         assert {r[2] for r in before} == {"Leicestershire", "Nottinghamshire"}
 
-        only_notts = write(tmp_path / "prc-csp-notts.csv", HO_HEADER, [
-            *home_office_rows("2024/25", "2"), *notts_rows("2024/25", "2"),
-            *notts_rows("2024/25", "1"),
-        ])  # fmt: skip
+        only_notts = write(
+            tmp_path / "prc-csp-notts.csv",
+            HO_HEADER,
+            [
+                *home_office_rows("2024/25", "2"),
+                *notts_rows("2024/25", "2"),
+                *notts_rows("2024/25", "1"),
+            ],
+        )
         refused = refusal(fmt, con, only_notts)
-        assert_names(refused, only_notts.name, None, "force_name", None,
-                     "every quarter to hold rows for every configured force")  # fmt: skip
+        assert_names(
+            refused,
+            only_notts.name,
+            None,
+            "force_name",
+            None,
+            "every quarter to hold rows for every configured force",
+        )
         assert refused.problem == "2024/25 quarter 1 is incomplete: no rows for Leicestershire"
 
-        only_leics = write(tmp_path / "prc-csp-leics.csv", HO_HEADER,
-                           home_office_rows("2024/25", "1"))  # fmt: skip
+        only_leics = write(
+            tmp_path / "prc-csp-leics.csv", HO_HEADER, home_office_rows("2024/25", "1")
+        )
         refused = refusal(fmt, con, only_leics)
         assert refused.problem == "2024/25 quarter 1 is incomplete: no rows for Nottinghamshire"
         assert con.execute("select * from raw.home_office_csp_crime order by all").fetchall() == (
@@ -426,8 +651,14 @@ def test_a_home_office_quarter_that_is_not_1_to_4_is_refused_at_its_line(setting
     rows = home_office_rows("2024/25", "1")
     rows[4][1] = "Q1"
     path = write(tmp_path / "prc-csp-q1.csv", HO_HEADER, rows)
-    assert_names(refusal(CspCrimeFormat(settings), con, path), path.name, 6,
-                 "financial_quarter", "Q1", "1, 2, 3 or 4")  # fmt: skip
+    assert_names(
+        refusal(CspCrimeFormat(settings), con, path),
+        path.name,
+        6,
+        "financial_quarter",
+        "Q1",
+        "1, 2, 3 or 4",
+    )
     with pytest.raises(FileRefused) as early:  # as intake first asks it, for its quarters
         CspCrimeFormat(settings).partitions_of(LandedFile("home_office", path, "0" * 64))
     assert (early.value.row, early.value.column) == (6, "financial_quarter")
@@ -458,8 +689,13 @@ def test_a_refused_file_leaves_the_rows_loaded_before_unchanged(settings):
     )
     assert ("Blaby", "5") in [(r[3], r[8]) for r in before[0]]
 
-    write(table, HO_HEADER, home_office_rows(
-        "2024/25", "1", [c if c != "Blaby" else "Atlantis" for c in LLR_CSPS], "6"))  # fmt: skip
+    write(
+        table,
+        HO_HEADER,
+        home_office_rows(
+            "2024/25", "1", [c if c != "Blaby" else "Atlantis" for c in LLR_CSPS], "6"
+        ),
+    )
     write(ret, RETURN_HEADER, [partner_row("24", "E23000021", "2025/26-Q1", "-660")])
     refused = [*take(settings, *csp).refused, *take(settings, *partner).refused]
 

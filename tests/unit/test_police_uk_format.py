@@ -186,10 +186,13 @@ def test_outcomes_file_with_the_published_header_and_exact_duplicate_rows_loads_
         "LSOA name,Outcome type"
     )
     name = "2024-06-leicestershire-outcomes.csv"
-    row = ("ab12" * 16 + ",2024-06,Leicestershire Police,Leicestershire Police,-1.133,52.63,"
-           "On or near Granby Street,E01013649,Leicester 039C,Unable to prosecute suspect")  # fmt: skip
-    other = row.replace("ab12" * 16, "cd34" * 16).replace("Unable to prosecute suspect",
-                                                          "Offender given a caution")  # fmt: skip
+    row = (
+        "ab12" * 16 + ",2024-06,Leicestershire Police,Leicestershire Police,-1.133,52.63,"
+        "On or near Granby Street,E01013649,Leicester 039C,Unable to prosecute suspect"
+    )
+    other = row.replace("ab12" * 16, "cd34" * 16).replace(
+        "Unable to prosecute suspect", "Offender given a caution"
+    )
     path = tmp_path / name
     path.write_text("\n".join([",".join(OUTCOMES_HEADER), row, other, row]) + "\n", "utf-8")
     fmt = OutcomesFormat(("leicestershire",))

@@ -133,10 +133,21 @@ def population_by_area() -> dict[str, dict[int, int]]:
 # 2021 and 2022 from their own releases (Census 2021 based).
 @pytest.mark.parametrize(
     ("mid_year", "ons_total"),
-    [(2011, 1_018_387), (2012, 1_025_345), (2013, 1_033_339), (2014, 1_043_436),
-     (2015, 1_055_798), (2016, 1_068_928), (2017, 1_083_226), (2018, 1_093_183),
-     (2019, 1_100_306), (2020, 1_107_597), (2021, 1_119_971), (2022, 1_136_705)],
-)  # fmt: skip
+    [
+        (2011, 1_018_387),
+        (2012, 1_025_345),
+        (2013, 1_033_339),
+        (2014, 1_043_436),
+        (2015, 1_055_798),
+        (2016, 1_068_928),
+        (2017, 1_083_226),
+        (2018, 1_093_183),
+        (2019, 1_100_306),
+        (2020, 1_107_597),
+        (2021, 1_119_971),
+        (2022, 1_136_705),
+    ],
+)
 def test_population_totals_equal_the_ons_figures(mid_year, ons_total):
     rows = [r for r in read_seed("population") if int(r["mid_year"]) == mid_year]
     assert len(rows) == 9

@@ -38,8 +38,17 @@ HO_HEADER = [
 ]
 
 
-LLR_CSPS = ("Leicester", "Blaby", "Charnwood", "Harborough", "Hinckley and Bosworth", "Melton",
-            "North West Leicestershire", "Oadby and Wigston", "Rutland")  # fmt: skip
+LLR_CSPS = (
+    "Leicester",
+    "Blaby",
+    "Charnwood",
+    "Harborough",
+    "Hinckley and Bosworth",
+    "Melton",
+    "North West Leicestershire",
+    "Oadby and Wigston",
+    "Rutland",
+)
 
 
 def every_other_csp(year: str, quarter: str, but: tuple[str, ...]) -> list[list[str]]:
@@ -67,11 +76,33 @@ def con():
 
 
 def test_a_good_partner_return_loads_with_area_names_and_yes_no(con, tmp_path):
-    path = write(tmp_path / "partner-return-finance.csv", RETURN_HEADER, [
-        ["1", "Leicestershire Police force area", "2024/25", "yes", "", "", "Finance team", "2025-05-02"],
-        ["78", "E23000021", "2025/26-Q1", "87.5", "175", "200", "Victims team", "08/07/2025"],
-        ["37", "Charnwood", "2025/26-Q1", "12", "", "", "Treatment service", "2025-07-08T09:30:00"],
-    ])  # fmt: skip
+    path = write(
+        tmp_path / "partner-return-finance.csv",
+        RETURN_HEADER,
+        [
+            [
+                "1",
+                "Leicestershire Police force area",
+                "2024/25",
+                "yes",
+                "",
+                "",
+                "Finance team",
+                "2025-05-02",
+            ],
+            ["78", "E23000021", "2025/26-Q1", "87.5", "175", "200", "Victims team", "08/07/2025"],
+            [
+                "37",
+                "Charnwood",
+                "2025/26-Q1",
+                "12",
+                "",
+                "",
+                "Treatment service",
+                "2025-07-08T09:30:00",
+            ],
+        ],
+    )
     fmt = PartnerReturnFormat()
     assert fmt.stage(con, path, path.name) == 3
     fmt.replace(con, path.name, "a" * 64)
@@ -118,10 +149,22 @@ def test_csew_takes_the_force_and_its_peers_only(settings, tmp_path):
     fmt = CsewFormat(settings)
     con = duckdb.connect()
     fmt.ensure_tables(con)
-    good = write(tmp_path / "csew-2025-03.csv", CSEW_HEADER, [
-        ["Leicestershire Police", "2025-03", "confidence", "65.9", "62.1", "69.7", 600],
-        ["Nottinghamshire", "Year ending March 2025", "Police do a good or excellent job", "47", "43", "51", 580],
-    ])  # fmt: skip
+    good = write(
+        tmp_path / "csew-2025-03.csv",
+        CSEW_HEADER,
+        [
+            ["Leicestershire Police", "2025-03", "confidence", "65.9", "62.1", "69.7", 600],
+            [
+                "Nottinghamshire",
+                "Year ending March 2025",
+                "Police do a good or excellent job",
+                "47",
+                "43",
+                "51",
+                580,
+            ],
+        ],
+    )
     assert fmt.partitions_of(LandedFile("csew", good, "0" * 64)) == ("2025-03",)
     fmt.stage(con, good, good.name)
     fmt.replace(con, good.name, "a" * 64)
@@ -144,13 +187,27 @@ def test_home_office_table_keeps_configured_forces_by_quarter(settings, tmp_path
     fmt = CspCrimeFormat(settings)
     con = duckdb.connect()
     fmt.ensure_tables(con)
-    path = write(tmp_path / "prc-csp-2024.csv", HO_HEADER, [
-        ["2024/25", "4", "Leicestershire", "Charnwood", "Stalking", "VAP", "Stalking and harassment", "8Q", "1,204"],
-        ["2024/25", "1", "Leicestershire", "Blaby", "Murder", "VAP", "Homicide", "1", "0"],
-        ["2024/25", "1", "Nottinghamshire", "Ashfield", "Murder", "VAP", "Homicide", "1", "1"],
-        *every_other_csp("2024/25", "4", ("Charnwood",)),
-        *every_other_csp("2024/25", "1", ("Blaby",)),
-    ])  # fmt: skip
+    path = write(
+        tmp_path / "prc-csp-2024.csv",
+        HO_HEADER,
+        [
+            [
+                "2024/25",
+                "4",
+                "Leicestershire",
+                "Charnwood",
+                "Stalking",
+                "VAP",
+                "Stalking and harassment",
+                "8Q",
+                "1,204",
+            ],
+            ["2024/25", "1", "Leicestershire", "Blaby", "Murder", "VAP", "Homicide", "1", "0"],
+            ["2024/25", "1", "Nottinghamshire", "Ashfield", "Murder", "VAP", "Homicide", "1", "1"],
+            *every_other_csp("2024/25", "4", ("Charnwood",)),
+            *every_other_csp("2024/25", "1", ("Blaby",)),
+        ],
+    )
     assert fmt.partitions_of(LandedFile("home_office", path, "0" * 64)) == ("2024-04", "2025-01")
     assert fmt.stage(con, path, path.name) == 2 + 2 * 8
     fmt.replace(con, path.name, "a" * 64)
@@ -158,9 +215,13 @@ def test_home_office_table_keeps_configured_forces_by_quarter(settings, tmp_path
         "select csp_name, number_of_offences, partition_quarter::varchar from raw.home_office_csp_crime "
         "where csp_name in ('Blaby', 'Charnwood') and offence_code <> '8N' order by 1"
     ).fetchall() == [("Blaby", "0", "2024-04-01"), ("Charnwood", "1204", "2025-01-01")]
-    bad = write(tmp_path / "prc-csp-bad.csv", HO_HEADER, [
-        ["2024-25", "1", "Leicestershire", "Blaby", "Murder", "VAP", "Homicide", "1", "0"],
-    ])  # fmt: skip
+    bad = write(
+        tmp_path / "prc-csp-bad.csv",
+        HO_HEADER,
+        [
+            ["2024-25", "1", "Leicestershire", "Blaby", "Murder", "VAP", "Homicide", "1", "0"],
+        ],
+    )
     with pytest.raises(FileRefused) as refused:
         fmt.stage(con, bad, bad.name)
     assert (refused.value.row, refused.value.column) == (2, "financial_year")

@@ -94,9 +94,15 @@ HEADER = row(text_cell("a"), text_cell("b"))
 
 
 def test_an_ods_space_count_beyond_a_cell_is_refused_before_the_spaces_are_made(tmp_path):
-    path = write_ods(tmp_path / "spaces.ods", "Sheet1", HEADER + row(
-        text_cell("x"), text_cell('a<text:s text:c="10000000"/>b'),
-    ))  # fmt: skip
+    path = write_ods(
+        tmp_path / "spaces.ods",
+        "Sheet1",
+        HEADER
+        + row(
+            text_cell("x"),
+            text_cell('a<text:s text:c="10000000"/>b'),
+        ),
+    )
 
     refused = refused_reading(path)
 
@@ -106,9 +112,14 @@ def test_an_ods_space_count_beyond_a_cell_is_refused_before_the_spaces_are_made(
 
 
 def test_an_ods_cell_of_more_text_than_a_cell_holds_is_refused(tmp_path):
-    path = write_ods(tmp_path / "long.ods", "Sheet1", HEADER + row(
-        text_cell("x" * (MAX_CELL_CHARACTERS + 1)),
-    ))  # fmt: skip
+    path = write_ods(
+        tmp_path / "long.ods",
+        "Sheet1",
+        HEADER
+        + row(
+            text_cell("x" * (MAX_CELL_CHARACTERS + 1)),
+        ),
+    )
 
     refused = refused_reading(path)
 
@@ -119,10 +130,16 @@ def test_an_ods_cell_of_more_text_than_a_cell_holds_is_refused(tmp_path):
 def test_a_value_after_ten_million_repeated_empty_cells_is_refused_before_they_are_made(
     tmp_path,
 ):
-    path = write_ods(tmp_path / "wide.ods", "Sheet1", HEADER + row(
-        text_cell("x"), '<table:table-cell table:number-columns-repeated="10000000"/>',
-        text_cell("far"),
-    ))  # fmt: skip
+    path = write_ods(
+        tmp_path / "wide.ods",
+        "Sheet1",
+        HEADER
+        + row(
+            text_cell("x"),
+            '<table:table-cell table:number-columns-repeated="10000000"/>',
+            text_cell("far"),
+        ),
+    )
 
     refused = refused_reading(path)
 
@@ -133,17 +150,31 @@ def test_a_value_after_ten_million_repeated_empty_cells_is_refused_before_they_a
 
 def test_trailing_empty_cells_and_rows_past_the_last_column_and_row_are_not_refused(tmp_path):
     """LibreOffice pads every row and sheet this way: nothing is made of it."""
-    path = write_ods(tmp_path / "padded.ods", "Sheet1", HEADER + row(
-        text_cell("1"), '<table:table-cell table:number-columns-repeated="16384"/>',
-    ) + row('<table:table-cell table:number-columns-repeated="16384"/>', repeated=5_000_000))  # fmt: skip
+    path = write_ods(
+        tmp_path / "padded.ods",
+        "Sheet1",
+        HEADER
+        + row(
+            text_cell("1"),
+            '<table:table-cell table:number-columns-repeated="16384"/>',
+        )
+        + row('<table:table-cell table:number-columns-repeated="16384"/>', repeated=5_000_000),
+    )
 
     assert [(r.row, r.cells) for r in read(path)] == [(1, ("a", "b")), (2, ("1",))]
 
 
 def test_a_value_below_the_last_row_a_sheet_has_is_refused(tmp_path):
-    path = write_ods(tmp_path / "deep.ods", "Sheet1", HEADER + row(
-        "<table:table-cell/>", repeated=2_000_000,
-    ) + row(text_cell("deep")))  # fmt: skip
+    path = write_ods(
+        tmp_path / "deep.ods",
+        "Sheet1",
+        HEADER
+        + row(
+            "<table:table-cell/>",
+            repeated=2_000_000,
+        )
+        + row(text_cell("deep")),
+    )
 
     refused = refused_reading(path)
 
@@ -152,14 +183,33 @@ def test_a_value_below_the_last_row_a_sheet_has_is_refused(tmp_path):
 
 
 def test_a_home_office_workbook_bomb_is_refused_naming_file_sheet_and_row(settings, tmp_path):
-    path = write_ods(tmp_path / "prc-csp-bomb.ods", "2024_25", row(
-        *(text_cell(h) for h in ("Financial Year", "Financial Quarter", "Police Force",
-                                 "CSP Name", "Offence Description", "Offence Code",
-                                 "Offence Count")),
-    ) + row(
-        text_cell("2024/25"), text_cell("1"), text_cell("Leicestershire"), text_cell("Blaby"),
-        text_cell('Murder<text:s text:c="10000000"/>'), text_cell("1"), text_cell("1"),
-    ))  # fmt: skip
+    path = write_ods(
+        tmp_path / "prc-csp-bomb.ods",
+        "2024_25",
+        row(
+            *(
+                text_cell(h)
+                for h in (
+                    "Financial Year",
+                    "Financial Quarter",
+                    "Police Force",
+                    "CSP Name",
+                    "Offence Description",
+                    "Offence Code",
+                    "Offence Count",
+                )
+            ),
+        )
+        + row(
+            text_cell("2024/25"),
+            text_cell("1"),
+            text_cell("Leicestershire"),
+            text_cell("Blaby"),
+            text_cell('Murder<text:s text:c="10000000"/>'),
+            text_cell("1"),
+            text_cell("1"),
+        ),
+    )
 
     with at_most(SECONDS), duckdb.connect() as con, pytest.raises(FileRefused) as refused:
         CspCrimeFormat(settings).stage(con, path, path.name)
@@ -187,17 +237,29 @@ CONTENT_TYPES = (
 def write_xlsx(path: Path, dimension: str, rows_xml: str) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
-        archive.writestr("_rels/.rels", f'<Relationships xmlns="{PACKAGE}"><Relationship '
-                         f'Id="rId1" Type="{RELATIONS}/officeDocument" Target="xl/workbook.xml"/>'
-                         "</Relationships>")  # fmt: skip
-        archive.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}" xmlns:r="{RELATIONS}">'
-                         '<sheets><sheet name="Returns" sheetId="1" r:id="rId1"/></sheets>'
-                         "</workbook>")  # fmt: skip
-        archive.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{PACKAGE}">'
-                         f'<Relationship Id="rId1" Type="{RELATIONS}/worksheet" '
-                         'Target="worksheets/sheet1.xml"/></Relationships>')  # fmt: skip
-        archive.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{MAIN}"><dimension '
-                         f'ref="{dimension}"/><sheetData>{rows_xml}</sheetData></worksheet>')  # fmt: skip
+        archive.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{PACKAGE}"><Relationship '
+            f'Id="rId1" Type="{RELATIONS}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>",
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{MAIN}" xmlns:r="{RELATIONS}">'
+            '<sheets><sheet name="Returns" sheetId="1" r:id="rId1"/></sheets>'
+            "</workbook>",
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{PACKAGE}">'
+            f'<Relationship Id="rId1" Type="{RELATIONS}/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        archive.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<worksheet xmlns="{MAIN}"><dimension '
+            f'ref="{dimension}"/><sheetData>{rows_xml}</sheetData></worksheet>',
+        )
     return path
 
 
@@ -211,9 +273,13 @@ def xrow(number: int, *cells: str) -> str:
 
 def test_an_xlsx_declaring_every_cell_of_a_sheet_is_read_as_the_cells_it_has(tmp_path):
     """Each missing row before the last was made 16,384 cells wide (the dimension's)."""
-    path = write_xlsx(tmp_path / "declared.xlsx", "A1:XFD1048576",
-                      xrow(1, xcell("A1", "a"), xcell("B1", "b")) + xrow(2, xcell("A2", "1"))
-                      + xrow(MAX_ROWS, xcell(f"A{MAX_ROWS}", "end")))  # fmt: skip
+    path = write_xlsx(
+        tmp_path / "declared.xlsx",
+        "A1:XFD1048576",
+        xrow(1, xcell("A1", "a"), xcell("B1", "b"))
+        + xrow(2, xcell("A2", "1"))
+        + xrow(MAX_ROWS, xcell(f"A{MAX_ROWS}", "end")),
+    )
 
     assert [(r.row, r.cells) for r in read(path)] == [
         (1, ("a", "b")), (2, ("1",)), (MAX_ROWS, ("end",)),
@@ -221,8 +287,11 @@ def test_an_xlsx_declaring_every_cell_of_a_sheet_is_read_as_the_cells_it_has(tmp
 
 
 def test_an_xlsx_value_beyond_the_last_column_is_refused(tmp_path):
-    path = write_xlsx(tmp_path / "wide.xlsx", "A1:KN2",
-                      xrow(1, xcell("A1", "a")) + xrow(2, xcell("A2", "1"), xcell("KN2", "far")))  # fmt: skip
+    path = write_xlsx(
+        tmp_path / "wide.xlsx",
+        "A1:KN2",
+        xrow(1, xcell("A1", "a")) + xrow(2, xcell("A2", "1"), xcell("KN2", "far")),
+    )
 
     refused = refused_reading(path)
 
@@ -231,8 +300,11 @@ def test_an_xlsx_value_beyond_the_last_column_is_refused(tmp_path):
 
 
 def test_an_xlsx_row_numbered_past_the_last_row_is_refused_without_walking_to_it(tmp_path):
-    path = write_xlsx(tmp_path / "deep.xlsx", "A1:A2000000000",
-                      xrow(1, xcell("A1", "a")) + xrow(2_000_000_000, xcell("A2000000000", "x")))  # fmt: skip
+    path = write_xlsx(
+        tmp_path / "deep.xlsx",
+        "A1:A2000000000",
+        xrow(1, xcell("A1", "a")) + xrow(2_000_000_000, xcell("A2000000000", "x")),
+    )
 
     refused = refused_reading(path)
 
@@ -241,8 +313,11 @@ def test_an_xlsx_row_numbered_past_the_last_row_is_refused_without_walking_to_it
 
 
 def test_an_xlsx_cell_of_more_text_than_a_cell_holds_is_refused(tmp_path):
-    path = write_xlsx(tmp_path / "long.xlsx", "A1:A2",
-                      xrow(1, xcell("A1", "a")) + xrow(2, xcell("A2", "x" * 40_000)))  # fmt: skip
+    path = write_xlsx(
+        tmp_path / "long.xlsx",
+        "A1:A2",
+        xrow(1, xcell("A1", "a")) + xrow(2, xcell("A2", "x" * 40_000)),
+    )
 
     refused = refused_reading(path)
 
@@ -257,11 +332,13 @@ def test_a_partner_return_workbook_declaring_every_cell_loads(tmp_path):
               "submitted_by", "submitted_at"]  # fmt: skip
     values = ["24", "E23000021", "2025/26-Q1", "660", "", "", "Force HR", "2025-07-08"]
     letters = "ABCDEFGH"
-    path = write_xlsx(tmp_path / "partner-return-hr.xlsx", "A1:XFD1048576",
-                      xrow(1, *(xcell(f"{c}1", h) for c, h in zip(letters, header, strict=True)))
-                      + xrow(2, *(xcell(f"{c}2", v) for c, v in zip(letters, values, strict=True)
-                                  if v))
-                      + xrow(500_000, '<c r="A500000"/>'))  # an empty cell, formatted  # fmt: skip
+    path = write_xlsx(
+        tmp_path / "partner-return-hr.xlsx",
+        "A1:XFD1048576",
+        xrow(1, *(xcell(f"{c}1", h) for c, h in zip(letters, header, strict=True)))
+        + xrow(2, *(xcell(f"{c}2", v) for c, v in zip(letters, values, strict=True) if v))
+        + xrow(500_000, '<c r="A500000"/>'),
+    )  # an empty cell, formatted
 
     with at_most(SECONDS), duckdb.connect() as con:
         assert PartnerReturnFormat().stage(con, path, path.name) == 1

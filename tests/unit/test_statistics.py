@@ -21,10 +21,16 @@ def con(tmp_path_factory) -> duckdb.DuckDBPyConnection:
     path = tmp_path_factory.mktemp("stats") / "stats.duckdb"
     env = {**os.environ, "PCP_WAREHOUSE_PATH": str(path), "DO_NOT_TRACK": "1"}
     subprocess.run(
-        [str(PROJECT_ROOT / ".venv" / "bin" / "dbt"), "run-operation", "create_statistics_macros",
-         "--quiet"],
-        cwd=DBT_PROJECT_DIR, env=env, check=True,
-    )  # fmt: skip
+        [
+            str(PROJECT_ROOT / ".venv" / "bin" / "dbt"),
+            "run-operation",
+            "create_statistics_macros",
+            "--quiet",
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        check=True,
+    )
     connection = duckdb.connect(str(path))
     yield connection
     connection.close()
@@ -75,8 +81,9 @@ def test_poisson_z_rate_ratio_interval_and_p(con):
         phi = float(rng.choice([1.0, rng.uniform(1, 8), 0.5]))
         z, low, high = con.execute(
             "select pcp_poisson_z(?, ?, ?, ?, ?), pcp_poisson_ci(?, ?, ?, ?, ?, -1),"
-            " pcp_poisson_ci(?, ?, ?, ?, ?, 1)", [c1, e1, c2, e2, phi] * 3,
-        ).fetchone()  # fmt: skip
+            " pcp_poisson_ci(?, ?, ?, ?, ?, 1)",
+            [c1, e1, c2, e2, phi] * 3,
+        ).fetchone()
         se = math.sqrt(1 / c1 + 1 / c2) * math.sqrt(max(phi, 1.0))  # phi is floored at 1
         log_rr = math.log((c2 / e2) / (c1 / e1))
         assert z == pytest.approx(log_rr / se, rel=1e-12)

@@ -115,20 +115,47 @@ def test_a_casualty_without_its_collision_is_refused(settings, con, tmp_path):
     with pytest.raises(FileRefused) as refused:
         Stats19Format("casualty", settings).stage(con, casualties, casualties.name)
     assert (refused.value.row, refused.value.column, refused.value.found) == (
-        3, "collision_index", "2023330009999",
-    )  # fmt: skip
+        3,
+        "collision_index",
+        "2023330009999",
+    )
 
 
 @pytest.mark.parametrize(
     ("rows", "header", "column", "problem"),
     [
-        (["2023330000001,2023,330000001,33,2,14/03/2023"], "accident_index,accident_year,accident_reference,police_force,date,x", "collision_severity", "missing"),
-        (["2023330000001,2023,330000001,33,two,14/03/2023,E07000130,0.9"], OLD_COLLISION, "collision_severity", "text where a number"),
-        (["2023330000001,2023,330000001,33,2,31/02/2023,E07000130,0.9"], OLD_COLLISION, "date", "not a date"),
-        (["2023330000001,2023,330000001,33,2,14/03/2022,E07000130,0.9"], OLD_COLLISION, "date", "outside the months"),
-        (["2023170000001,2023,170000001,17,2,14/03/2023,E06000001,0.9"], OLD_COLLISION, None, "none for the configured forces"),
+        (
+            ["2023330000001,2023,330000001,33,2,14/03/2023"],
+            "accident_index,accident_year,accident_reference,police_force,date,x",
+            "collision_severity",
+            "missing",
+        ),
+        (
+            ["2023330000001,2023,330000001,33,two,14/03/2023,E07000130,0.9"],
+            OLD_COLLISION,
+            "collision_severity",
+            "text where a number",
+        ),
+        (
+            ["2023330000001,2023,330000001,33,2,31/02/2023,E07000130,0.9"],
+            OLD_COLLISION,
+            "date",
+            "not a date",
+        ),
+        (
+            ["2023330000001,2023,330000001,33,2,14/03/2022,E07000130,0.9"],
+            OLD_COLLISION,
+            "date",
+            "outside the months",
+        ),
+        (
+            ["2023170000001,2023,170000001,17,2,14/03/2023,E06000001,0.9"],
+            OLD_COLLISION,
+            None,
+            "none for the configured forces",
+        ),
     ],
-)  # fmt: skip
+)
 def test_structural_problems_are_refused_with_line_and_column(
     settings, con, tmp_path, rows, header, column, problem
 ):
@@ -142,25 +169,32 @@ def test_structural_problems_are_refused_with_line_and_column(
 
 def test_future_or_too_early_years_are_refused(settings):
     fmt = Stats19Format("collision", settings)
-    for name in ("dft-road-casualty-statistics-collision-2026.csv",
-                 "dft-road-casualty-statistics-collision-2009.csv"):  # fmt: skip
+    for name in (
+        "dft-road-casualty-statistics-collision-2026.csv",
+        "dft-road-casualty-statistics-collision-2009.csv",
+    ):
         with pytest.raises(FileRefused):
             fmt.partitions_of(LandedFile("stats19", Path(name), "0" * 64))
 
 
 def test_the_final_year_replaces_the_provisional_months(settings, con, tmp_path):
     provisional = write(
-        tmp_path / "dft-road-casualty-statistics-collision-provisional-mid-year-unvalidated-2023.csv",
+        tmp_path
+        / "dft-road-casualty-statistics-collision-provisional-mid-year-unvalidated-2023.csv",
         OLD_COLLISION,
-        ["2023330000001,2023,330000001,33,3,14/03/2023,E07000130,0.1",
-         "2023330000002,2023,330000002,33,3,20/05/2023,E07000130,0.1"],
-    )  # fmt: skip
+        [
+            "2023330000001,2023,330000001,33,3,14/03/2023,E07000130,0.1",
+            "2023330000002,2023,330000002,33,3,20/05/2023,E07000130,0.1",
+        ],
+    )
     final = write(
         tmp_path / "dft-road-casualty-statistics-collision-2023.csv",
         OLD_COLLISION,
-        ["2023330000001,2023,330000001,33,2,14/03/2023,E07000130,0.8",  # severity revised
-         "2023330000007,2023,330000007,33,3,02/10/2023,E07000130,0.1"],  # a late-reported one
-    )  # fmt: skip
+        [
+            "2023330000001,2023,330000001,33,2,14/03/2023,E07000130,0.8",  # severity revised
+            "2023330000007,2023,330000007,33,3,02/10/2023,E07000130,0.1",
+        ],  # a late-reported one
+    )
     fmt = Stats19Format("collision", settings)
     for path, replacing in ((provisional, False), (final, True)):
         fmt.stage(con, path, path.name)
@@ -178,11 +212,14 @@ def test_the_final_year_replaces_the_provisional_months(settings, con, tmp_path)
     ("name", "table", "span"),
     [
         ("dft-road-casualty-statistics-collision-last-5-years.csv", "collision", "last-5-years"),
-        ("dft-road-casualty-statistics-vehicle-1979-latest-published-year.csv", "vehicle",
-         "1979-latest-published-year"),
+        (
+            "dft-road-casualty-statistics-vehicle-1979-latest-published-year.csv",
+            "vehicle",
+            "1979-latest-published-year",
+        ),
         ("dft-road-casualty-statistics-casualty-last-5-years.csv", "casualty", "last-5-years"),
     ],
-)  # fmt: skip
+)
 def test_many_year_file_names_say_their_table_and_not_a_year(settings, name, table, span):
     parsed = parse_file_name(name)
     assert (parsed.table, parsed.year, parsed.span, parsed.months) == (table, None, span, ())
@@ -221,8 +258,12 @@ def test_a_many_year_file_duckdb_cannot_read_is_refused_saying_only_what_kind(
     kind of error it was, and where, as for every other CSV."""
     header = "collision_index,collision_year,collision_ref_no,police_force,collision_severity,date"
     good = [f"20233300{i:05d},2023,3300{i:05d},33,2,14/03/2023" for i in range(30_000)]
-    path = write(tmp_path / "dft-road-casualty-statistics-collision-last-5-years.csv", header,
-                 [*good, last_line], bom=False)  # fmt: skip
+    path = write(
+        tmp_path / "dft-road-casualty-statistics-collision-last-5-years.csv",
+        header,
+        [*good, last_line],
+        bom=False,
+    )
     landed = LandedFile("stats19", path, "0" * 64)
 
     with pytest.raises(FileRefused) as refused:

@@ -47,10 +47,13 @@ def load(con, path: Path, name: str) -> None:
 
 
 def test_csv_codes_and_comments_split_between_raw_and_restricted(con, tmp_path):
-    path = write_csv(tmp_path / NAME, [
-        ["F-1", "2025-04-03", 5, "Burglary", "E07000130", "PC Example-1 was great"],
-        ["F-2", "17/04/2025", "", "Theft", "", ""],
-    ])  # fmt: skip
+    path = write_csv(
+        tmp_path / NAME,
+        [
+            ["F-1", "2025-04-03", 5, "Burglary", "E07000130", "PC Example-1 was great"],
+            ["F-2", "17/04/2025", "", "Theft", "", ""],
+        ],
+    )
     load(con, path, NAME)
     assert con.execute(
         "select response_id, response_date, overall_satisfaction from raw.victim_survey_responses order by 1"

@@ -58,17 +58,28 @@ MEASURES = {
     "community_understanding": ("community_understanding", "police_understand_local_issues"),
 }
 COLUMNS = (
-    Column("force", aliases=("force_name", "police_force_area", "pfa", "police_force_area_name",
-                             "geography", "area_name")),
+    Column(
+        "force",
+        aliases=(
+            "force_name",
+            "police_force_area",
+            "pfa",
+            "police_force_area_name",
+            "geography",
+            "area_name",
+        ),
+    ),
     Column("period", aliases=("year_ending", "survey_year_ending", "time_period", "date")),
     Column("measure", aliases=("variable", "indicator", "question")),
     Column("estimate", aliases=("percentage", "value")),
     Column("ci_lower", aliases=("lower_ci", "lower"), required=False),
     Column("ci_upper", aliases=("upper_ci", "upper"), required=False),
     Column("standard_error", aliases=("standarderror", "se"), required=False),
-    Column("unweighted_n", aliases=("unweighted_base", "base", "n", "unweightedcount",
-                                    "unweighted_count")),
-)  # fmt: skip
+    Column(
+        "unweighted_n",
+        aliases=("unweighted_base", "base", "n", "unweightedcount", "unweighted_count"),
+    ),
+)
 Z_95 = 1.96  # a 95% interval from a standard error
 TABLE_DDL = """
 create schema if not exists raw;
@@ -85,8 +96,20 @@ create table if not exists raw.csew_force_estimates (
     loaded_at timestamptz not null default current_timestamp
 );
 """
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-          "september", "october", "november", "december")  # fmt: skip
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 STAGED = "_incoming_csew"
 
 
@@ -145,9 +168,11 @@ class CsewFormat:
 
     def partitions_of(self, landed: LandedFile) -> tuple[str, ...]:
         return partitions_in_content(
-            self.stage, landed.path, landed.name,
+            self.stage,
+            landed.path,
+            landed.name,
             f"select distinct strftime(period_end, '%Y-%m') from {STAGED} order by 1",
-        )  # fmt: skip
+        )
 
     def allowed_forces(self, on: date) -> set[str]:
         return {*self.settings.forces, *peer_forces(self.settings.home_force, on)}
@@ -217,8 +242,12 @@ class CsewFormat:
                     measure,
                 )
             if lower is None or upper is None:
-                refuse("ci_lower" if lower is None else "ci_upper", "no confidence interval",
-                       "ci_lower and ci_upper, or ONS's StandardError", None)  # fmt: skip
+                refuse(
+                    "ci_lower" if lower is None else "ci_upper",
+                    "no confidence interval",
+                    "ci_lower and ci_upper, or ONS's StandardError",
+                    None,
+                )
             numbers = []
             percent = unit_range("percent")
             for column, text in (("estimate", estimate), ("ci_lower", lower), ("ci_upper", upper)):
@@ -229,13 +258,21 @@ class CsewFormat:
                     refuse(column, "a percentage outside 0-100", percent.expected, text)
                 numbers.append(number)
             if not numbers[1] <= numbers[0] <= numbers[2]:
-                refuse("estimate", "the estimate is outside its confidence interval",
-                       "ci_lower <= estimate <= ci_upper", estimate)  # fmt: skip
+                refuse(
+                    "estimate",
+                    "the estimate is outside its confidence interval",
+                    "ci_lower <= estimate <= ci_upper",
+                    estimate,
+                )
             counts = unit_range("count")
             respondents = finite_number(str(n).replace(",", "")) if n is not None else None
             if respondents is None or not respondents.is_integer():
-                refuse("unweighted_n", "text where a count must be",
-                       f"a whole number {counts.expected}", n)  # fmt: skip
+                refuse(
+                    "unweighted_n",
+                    "text where a count must be",
+                    f"a whole number {counts.expected}",
+                    n,
+                )
             if respondents <= 0:
                 refuse("unweighted_n", "no respondents", "a count above 0", n)
             if not counts.holds(respondents):
@@ -258,9 +295,12 @@ class CsewFormat:
         )
         con.executemany(f"insert into {STAGED} values (?, ?, ?, ?, ?, ?, ?, ?)", clean)
         refuse_repeated_keys(
-            con, STAGED, file_name, ("force_slug", "period_end", "measure"),
+            con,
+            STAGED,
+            file_name,
+            ("force_slug", "period_end", "measure"),
             "force x period x measure",
-        )  # fmt: skip
+        )
         return len(clean)
 
     @staticmethod
@@ -273,16 +313,23 @@ class CsewFormat:
         ):
             if number is None:
                 raise FileRefused(
-                    file_name=file_name, row=line, column=column,
-                    problem="text where a number must be", expected=expected, found=text,
-                )  # fmt: skip
+                    file_name=file_name,
+                    row=line,
+                    column=column,
+                    problem="text where a number must be",
+                    expected=expected,
+                    found=text,
+                )
         assert centre is not None and error is not None
         if error < 0:
             raise FileRefused(
-                file_name=file_name, row=line, column="standard_error",
-                problem="a negative standard error", expected="a standard error of 0 or more",
+                file_name=file_name,
+                row=line,
+                column="standard_error",
+                problem="a negative standard error",
+                expected="a standard error of 0 or more",
                 found=se,
-            )  # fmt: skip
+            )
         return (
             str(max(0.0, round(centre - Z_95 * error, 6))),
             str(min(100.0, round(centre + Z_95 * error, 6))),

@@ -105,9 +105,11 @@ class CspCrimeFormat:
     def partitions_of(self, landed: LandedFile) -> tuple[str, ...]:
         """The quarters in the file (it has to be read: one file spans many quarters)."""
         return partitions_in_content(
-            self.stage, landed.path, landed.name,
+            self.stage,
+            landed.path,
+            landed.name,
             f"select distinct strftime({QUARTER_START_SQL}, '%Y-%m') from {STAGED} order by 1",
-        )  # fmt: skip
+        )
 
     def stage(self, con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> int:
         workbook = Path(file_name).suffix.lower() in SPREADSHEET_SUFFIXES
@@ -193,15 +195,20 @@ class CspCrimeFormat:
         check_rules(con, "_delivered_csp", file_name, checks, parameters=[counts.low, counts.high])
         today = date.today()
         future = first_bad(
-            con, "_delivered_csp",
-            f"{QUARTER_START_SQL} + interval 3 month > date '{today:%Y-%m-01}'", "financial_year",
-        )  # fmt: skip
+            con,
+            "_delivered_csp",
+            f"{QUARTER_START_SQL} + interval 3 month > date '{today:%Y-%m-01}'",
+            "financial_year",
+        )
         if future:
             raise FileRefused(
-                file_name=file_name, row=future[0], column="financial_quarter",
+                file_name=file_name,
+                row=future[0],
+                column="financial_quarter",
                 problem="a quarter that has not ended yet",
-                expected=f"quarters ending before {today:%Y-%m}", found=future[1],
-            )  # fmt: skip
+                expected=f"quarters ending before {today:%Y-%m}",
+                found=future[1],
+            )
 
     def _check_forces(self, con: duckdb.DuckDBPyConnection, file_name: str) -> None:
         """Every quarter the file holds has rows for every configured force: ``replace``
@@ -219,13 +226,15 @@ class CspCrimeFormat:
         for year, quarter, missing in short:
             if missing:
                 raise FileRefused(
-                    file_name=file_name, column="force_name",
+                    file_name=file_name,
+                    column="force_name",
                     problem=f"{year} quarter {quarter} is incomplete: no rows for "
                     f"{', '.join(missing)}",
                     expected="every quarter to hold rows for every configured force ("
-                    + ", ".join(self.force_names) + ", PCP_FORCES): a quarter replaces "
+                    + ", ".join(self.force_names)
+                    + ", PCP_FORCES): a quarter replaces "
                     "all their rows",
-                )  # fmt: skip
+                )
 
     def _check_csps(self, con: duckdb.DuckDBPyConnection, file_name: str) -> None:
         """Every CSP of a configured force is one the areas seed knows (or the Home Office's
@@ -235,11 +244,16 @@ class CspCrimeFormat:
         for force, csps in self.csps.items():
             known = [*csps, f"Unassigned {force}"]
             refuse_unknown(
-                con, STAGED, file_name, "csp_name", known,
+                con,
+                STAGED,
+                file_name,
+                "csp_name",
+                known,
                 problem=f"not a Community Safety Partnership of {force}",
                 expected=f"one of {', '.join(csps)} (seeds/areas.csv)",
-                where="force_name = ?", where_params=[force],
-            )  # fmt: skip
+                where="force_name = ?",
+                where_params=[force],
+            )
             short = con.execute(
                 f"""
                 select financial_year, financial_quarter,
@@ -252,12 +266,13 @@ class CspCrimeFormat:
             for year, quarter, missing in short:
                 if missing:
                     raise FileRefused(
-                        file_name=file_name, column="csp_name",
+                        file_name=file_name,
+                        column="csp_name",
                         problem=f"{year} quarter {quarter} is incomplete: no rows for {force} "
                         f"CSP{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
                         expected=f"every quarter to cover all {len(csps)} CSPs of {force} "
                         "(seeds/areas.csv)",
-                    )  # fmt: skip
+                    )
 
     def staged_rows(self, file_name: str) -> StagedRows:
         """The configured forces' staged rows, as ``replace`` writes them."""

@@ -54,14 +54,16 @@ def _positions(
     for column in columns:
         if column.name not in found and column.required:
             raise FileRefused(
-                file_name=in_sheet, row=row, column=column.name,
+                file_name=in_sheet,
+                row=row,
+                column=column.name,
                 problem=f"column '{column.name}' is missing from the sheet's header row",
                 expected="the Home Office header on the sheet's first row: Financial Year, "
                 "Financial Quarter, Police Force (or Force Name), CSP Name, Offence Description, "
                 "Offence Group, Offence Subgroup, Offence Code, Offence Count (or Number of "
                 "Offences)",
                 found=", ".join(cell for cell in header if cell),
-            )  # fmt: skip
+            )
     return found
 
 
@@ -77,8 +79,16 @@ def year_sheets_as_csv(
     how many rows were written. The CSV belongs to this module (kept for the next call on the
     same file, deleted at exit): the caller must not change or delete it."""
     stat = os.stat(path)
-    key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, file_name,
-           tuple(c.name for c in columns), force_column, tuple(forces))  # fmt: skip
+    key = (
+        stat.st_dev,
+        stat.st_ino,
+        stat.st_size,
+        stat.st_mtime_ns,
+        file_name,
+        tuple(c.name for c in columns),
+        force_column,
+        tuple(forces),
+    )
     if key in _last and _last[key][0].exists():
         return _last[key]
     _forget()

@@ -133,9 +133,14 @@ class PartnerReturnFormat:
 
             def refuse(column: str, problem: str, expected: str, found: object, line=line):
                 raise FileRefused.at_cell(
-                    file_name, line, column, problem, expected, found,
+                    file_name,
+                    line,
+                    column,
+                    problem,
+                    expected,
+                    found,
                     restricted=column in restricted_columns(COLUMNS),
-                )  # fmt: skip
+                )
 
             metric_id = (metric_id or "").strip()
             metric = catalogue.get(metric_id)
@@ -206,11 +211,17 @@ class PartnerReturnFormat:
             num, den = _number(numerator), _number(denominator)
             if (numerator and num is None) or (denominator and den is None):
                 bad_column = "numerator" if numerator and num is None else "denominator"
-                refuse(bad_column, "text where a count must be", "a number or empty",
-                       numerator if bad_column == "numerator" else denominator)  # fmt: skip
+                refuse(
+                    bad_column,
+                    "text where a count must be",
+                    "a number or empty",
+                    numerator if bad_column == "numerator" else denominator,
+                )
             counts = unit_range("count")
-            for column, number, cell in (("numerator", num, numerator),
-                                         ("denominator", den, denominator)):  # fmt: skip
+            for column, number, cell in (
+                ("numerator", num, numerator),
+                ("denominator", den, denominator),
+            ):
                 if number is not None and not counts.holds(number):
                     refuse(column, "a count outside the range of its unit", counts.expected, cell)
             if num is not None and den is not None:
@@ -237,8 +248,20 @@ class PartnerReturnFormat:
             submitted = _timestamp(at)
             if submitted is None:
                 refuse("submitted_at", "not a date", "YYYY-MM-DD or an ISO date-time", at)
-            clean.append((metric_id.strip(), area_code, period.strip(), kind, text, num, den,
-                          by.strip(), submitted, line))  # fmt: skip
+            clean.append(
+                (
+                    metric_id.strip(),
+                    area_code,
+                    period.strip(),
+                    kind,
+                    text,
+                    num,
+                    den,
+                    by.strip(),
+                    submitted,
+                    line,
+                )
+            )
         con.execute(
             f"create or replace temp table {STAGED} (metric_id varchar, area_code varchar, "
             "period varchar, period_type varchar, value varchar, numerator double, "
@@ -248,9 +271,12 @@ class PartnerReturnFormat:
         # Two figures for one metric, area and period in one file: which one counts would be
         # a guess (areas compared by code, so "Blaby" and "E07000129" are the same area).
         refuse_repeated_keys(
-            con, STAGED, file_name, ("metric_id", "area_code", "period"),
+            con,
+            STAGED,
+            file_name,
+            ("metric_id", "area_code", "period"),
             "metric x area x period",
-        )  # fmt: skip
+        )
         return rows
 
     def staged_rows(self, file_name: str) -> StagedRows:

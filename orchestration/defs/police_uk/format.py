@@ -211,8 +211,14 @@ def row_rules(
          "a row belongs to a different force from the file name", f"'{falls_within}' on every row"),
     ]  # fmt: skip
     if "Outcome type" in header:
-        rules.append(('"Crime ID" is null', "Crime ID", "an outcome without its crime",
-                      "a Crime ID on every outcome row"))  # fmt: skip
+        rules.append(
+            (
+                '"Crime ID" is null',
+                "Crime ID",
+                "an outcome without its crime",
+                "a Crime ID on every outcome row",
+            )
+        )
     return rules
 
 
@@ -244,9 +250,13 @@ def stage_police_uk_file(
     falls_within = force_name(expected.force)
     rules = row_rules(header, expected.month, falls_within)
     check_rules(
-        con, "_incoming_street", display_name, rules, line="rowid + 2",
+        con,
+        "_incoming_street",
+        display_name,
+        rules,
+        line="rowid + 2",
         parameters=[expected.month, falls_within],
-    )  # fmt: skip
+    )
     return rows
 
 
@@ -340,9 +350,11 @@ def stage_police_uk_batch(
     force_of_file = "$2[file_index::bigint + 1]"
     rules = row_rules(header, "", "", month_of_file, force_of_file)
     found = check_rules_by_file(
-        con, BATCH_TABLE, rules,
+        con,
+        BATCH_TABLE,
+        rules,
         [[e.month for _, _, e in candidates], [force_name(e.force) for _, _, e in candidates]],
-    )  # fmt: skip
+    )
     passed = [
         (candidates[index][1], index, rows)
         for index, rows in sorted(found.items())

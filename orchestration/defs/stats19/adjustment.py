@@ -130,17 +130,20 @@ class Stats19AdjustmentFormat(Stats19Format):
                     "from read_csv(?, header = true, auto_detect = false, delim = ',', "
                     "quote = '\"', escape = '\"', columns = ?)",
                     [
-                        list(self.force_codes), self._first_year(), str(one_line),
+                        list(self.force_codes),
+                        self._first_year(),
+                        str(one_line),
                         dict.fromkeys(positional, "VARCHAR"),
                     ],
-                ).fetchone()  # fmt: skip
+                ).fetchone()
         except duckdb.Error:
             # DuckDB's message quotes the line it stopped at: it is not repeated.
             raise FileRefused(
-                file_name=file_name, problem="the CSV cannot be parsed",
+                file_name=file_name,
+                problem="the CSV cannot be parsed",
                 expected="the DfT CSV: a header line, then the same number of comma-separated "
                 "fields on every line",
-            ) from None  # fmt: skip
+            ) from None
         finally:
             for copy in {readable, one_line} - {path}:
                 copy.unlink(missing_ok=True)
@@ -159,16 +162,19 @@ class Stats19AdjustmentFormat(Stats19Format):
     @staticmethod
     def _empty(file_name: str) -> FileRefused:
         return FileRefused(
-            file_name=file_name, row=1, problem="the file is empty",
+            file_name=file_name,
+            row=1,
+            problem="the file is empty",
             expected="a header line followed by one line per row",
-        )  # fmt: skip
+        )
 
     @staticmethod
     def _no_rows(file_name: str) -> FileRefused:
         return FileRefused(
-            file_name=file_name, problem="the file has a header but no data rows",
+            file_name=file_name,
+            problem="the file has a header but no data rows",
             expected="one row per adjusted casualty or collision",
-        )  # fmt: skip
+        )
 
     def stage(self, con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> int:
         readable = utf8_copy(path)
@@ -202,9 +208,12 @@ class Stats19AdjustmentFormat(Stats19Format):
             )
         self._check_probabilities(con, file_name)
         refuse_repeated_keys(
-            con, "_stats19_placed", file_name, self.key,
+            con,
+            "_stats19_placed",
+            file_name,
+            self.key,
             what=f"{self.of} ({' and '.join(self.key)})",
-        )  # fmt: skip
+        )
         return mine
 
     def _check_probabilities(self, con: duckdb.DuckDBPyConnection, file_name: str) -> None:
@@ -222,10 +231,13 @@ class Stats19AdjustmentFormat(Stats19Format):
             if found:
                 line, value = found[0]
                 raise FileRefused.at_cell(
-                    file_name, line, column,
+                    file_name,
+                    line,
+                    column,
                     problem="an adjusted-severity probability that is not a number from 0 to 1",
-                    expected=share.expected, value="" if value is None else value,
-                )  # fmt: skip
+                    expected=share.expected,
+                    value="" if value is None else value,
+                )
         found = con.execute(
             f"""
             select source_line, {self.serious}, {self.slight} from _stats19_placed
@@ -242,11 +254,13 @@ class Stats19AdjustmentFormat(Stats19Format):
         if found:
             line, serious, slight = found[0]
             raise FileRefused(
-                file_name=file_name, row=line, column=self.serious,
+                file_name=file_name,
+                row=line,
+                column=self.serious,
                 problem="the adjusted serious and slight probabilities do not add up to 1",
                 expected=f"serious + slight = 1 (within {SUM_TOLERANCE}), or both 0 (fatal)",
                 found=f"{serious} + {slight}",
-            )  # fmt: skip
+            )
 
     def staged_rows(self, file_name: str) -> StagedRows:
         return StagedRows(

@@ -237,11 +237,13 @@ def _resolve_columns(header: list[str], table: Table, file_name: str) -> dict[st
     for canonical in table.required:
         if canonical not in found:
             raise FileRefused(
-                file_name=file_name, row=1, column=canonical,
+                file_name=file_name,
+                row=1,
+                column=canonical,
                 problem=f"column '{canonical}' is missing",
                 expected=f"the DfT {table.name} columns, including one of "
                 + " / ".join(ALIASES[canonical]),
-            )  # fmt: skip
+            )
     return found
 
 
@@ -331,9 +333,11 @@ class Stats19Format:
         except duckdb.Error as error:  # its message quotes the file: only its kind is said
             message = str(error)
             raise FileRefused(
-                file_name=file_name, row=csv_error_line(message), problem=csv_problem(message),
+                file_name=file_name,
+                row=csv_error_line(message),
+                problem=csv_problem(message),
                 expected="the DfT CSV: a header line, then comma-separated fields",
-            ) from None  # fmt: skip
+            ) from None
         finally:
             if readable != path:
                 readable.unlink(missing_ok=True)
@@ -360,9 +364,11 @@ class Stats19Format:
             header = _header(readable)
             if not header or header == [""]:
                 raise FileRefused(
-                    file_name=file_name, row=1, problem="the file is empty",
+                    file_name=file_name,
+                    row=1,
+                    problem="the file is empty",
                     expected="a header line followed by one line per row",
-                )  # fmt: skip
+                )
             columns = _resolve_columns(header, self.spec, file_name)
             self._read(con, readable, file_name, header, columns)
         finally:
@@ -371,9 +377,10 @@ class Stats19Format:
         total = con.execute("select count(*) from _incoming_stats19").fetchall()[0][0]
         if total == 0:
             raise FileRefused(
-                file_name=file_name, problem="the file has a header but no data rows",
+                file_name=file_name,
+                problem="the file has a header but no data rows",
                 expected="the year's rows",
-            )  # fmt: skip
+            )
         self._check_numbers(con, file_name)
         self._check_plausible(con, file_name)
         # A file of many years keeps the years from the history start (see partitions_of).
@@ -437,11 +444,13 @@ class Stats19Format:
             )
             if bad:
                 raise FileRefused(
-                    file_name=file_name, row=bad[0], column=column,
+                    file_name=file_name,
+                    row=bad[0],
+                    column=column,
                     problem="text where a number must be",
                     expected=f"a number ({'whole' if kind == 'integer' else 'decimal'})",
                     found=bad[1],
-                )  # fmt: skip
+                )
 
     def _check_plausible(self, con, file_name: str) -> None:
         """A collision's force is one STATS19 knows (every row, not only the configured
@@ -450,23 +459,33 @@ class Stats19Format:
         if self.spec.name != "collision":
             return
         refuse_unknown(
-            con, "_incoming_stats19", file_name, "police_force", stats19_police_forces(),
+            con,
+            "_incoming_stats19",
+            file_name,
+            "police_force",
+            stats19_police_forces(),
             problem="not a STATS19 police force code",
             expected="a code of seeds/forces.csv or seeds/stats19_other_police_forces.csv "
             "(DfT data guide), e.g. 33 for Leicestershire",
-        )  # fmt: skip
+        )
         counts = unit_range("count")
         for column in ("number_of_vehicles", "number_of_casualties"):
             bad = first_bad(
-                con, "_incoming_stats19", f"try_cast({column} as double) not between $1 and $2",
-                column, [counts.low, counts.high],
-            )  # fmt: skip
+                con,
+                "_incoming_stats19",
+                f"try_cast({column} as double) not between $1 and $2",
+                column,
+                [counts.low, counts.high],
+            )
             if bad:
                 raise FileRefused(
-                    file_name=file_name, row=bad[0], column=column,
+                    file_name=file_name,
+                    row=bad[0],
+                    column=column,
                     problem="a count outside the range of its unit",
-                    expected=counts.expected, found=bad[1],
-                )  # fmt: skip
+                    expected=counts.expected,
+                    found=bad[1],
+                )
 
     def _place_in_months(
         self, con, parsed: Stats19FileName, months: tuple[str, ...], file_name: str
@@ -476,10 +495,13 @@ class Stats19Format:
             bad = first_bad(con, "_stats19_mine", "try_strptime(date, '%d/%m/%Y') is null", "date")
             if bad:
                 raise FileRefused(
-                    file_name=file_name, row=bad[0], column="date",
+                    file_name=file_name,
+                    row=bad[0],
+                    column="date",
                     problem="a collision date that is not a date",
-                    expected="dd/mm/yyyy", found=bad[1],
-                )  # fmt: skip
+                    expected="dd/mm/yyyy",
+                    found=bad[1],
+                )
             con.execute(
                 "create or replace temp table _stats19_placed as select *, "
                 "cast(date_trunc('month', strptime(date, '%d/%m/%Y')) as date) as partition_month "
@@ -515,12 +537,14 @@ class Stats19Format:
             orphan = first_bad(con, "_stats19_placed", "partition_month is null", "collision_index")
             if orphan:
                 raise FileRefused(
-                    file_name=file_name, row=orphan[0], column="collision_index",
+                    file_name=file_name,
+                    row=orphan[0],
+                    column="collision_index",
                     problem=f"a {self.spec.name} row whose collision is not in the collision data",
                     expected=f"a collision_index present in the {orphan_year(months)} "
                     "collision file",
                     found=orphan[1],
-                )  # fmt: skip
+                )
         bad = first_bad(
             con,
             "_stats19_placed",
@@ -530,11 +554,13 @@ class Stats19Format:
         )
         if bad:
             raise FileRefused(
-                file_name=file_name, row=bad[0], column="date",
+                file_name=file_name,
+                row=bad[0],
+                column="date",
                 problem="a row's month is outside the months the file name covers",
                 expected=f"months {months[0]}..{months[-1]}",
                 found=str(bad[1])[:7],
-            )  # fmt: skip
+            )
 
     def staged_rows(self, file_name: str) -> StagedRows:
         """The configured forces' rows ``stage`` placed in their months, as ``replace`` writes

@@ -146,15 +146,19 @@ class VictimSurveyFormat:
         today = date.today()
         if parsed.month_start >= date(today.year, today.month, 1):
             raise FileRefused(
-                file_name=landed.name, problem="the file is for a month that has not ended yet",
-                expected=f"a month before {today:%Y-%m}", found=parsed.month,
-            )  # fmt: skip
+                file_name=landed.name,
+                problem="the file is for a month that has not ended yet",
+                expected=f"a month before {today:%Y-%m}",
+                found=parsed.month,
+            )
         if parsed.month < self.history_start:
             raise FileRefused(
-                file_name=landed.name, problem="the month is before the warehouse's history start",
+                file_name=landed.name,
+                problem="the month is before the warehouse's history start",
                 expected=f"a month from {self.history_start} (PCP_HISTORY_START; set it earlier "
-                "to keep older months)", found=parsed.month,
-            )  # fmt: skip
+                "to keep older months)",
+                found=parsed.month,
+            )
         return (parsed.month,)
 
     def stage(self, con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> int:
@@ -175,18 +179,26 @@ class VictimSurveyFormat:
              f"at most {COMMENT_MAX:,} characters (an unclosed quote can swallow lines)"),
         ]  # fmt: skip
         check_rules(
-            con, "_incoming_survey", file_name, checks,
-            restricted=restricted_columns(COLUMNS), parameters=[parsed.month],
-        )  # fmt: skip
+            con,
+            "_incoming_survey",
+            file_name,
+            checks,
+            restricted=restricted_columns(COLUMNS),
+            parameters=[parsed.month],
+        )
         refuse_repeated_keys(con, "_incoming_survey", file_name, ("response_id",), "response id")
         # An area the warehouse does not know would count nowhere; a known name where a code
         # belongs loads (the suite warns).
         refuse_unknown(
-            con, "_incoming_survey", file_name, "area_code", known_area_words(),
+            con,
+            "_incoming_survey",
+            file_name,
+            "area_code",
+            known_area_words(),
             problem="not an area of this warehouse",
             expected="a local authority or CSP code of the force area (seeds/areas.csv), "
             "e.g. E07000130, or blank",
-        )  # fmt: skip
+        )
         return rows
 
     def staged_rows(self, file_name: str) -> StagedRows:
