@@ -10,7 +10,7 @@ with
 quarter_ends as (
 
     select distinct quarter_start, quarter_end, fy_end, fq_label, fy_label
-    from {{ ref('dim_month') }}
+    from {{ ref('int_calendar_months') }}
 
 ),
 
@@ -49,7 +49,7 @@ deadlines as (
 metrics as (
 
     select metrics.*, publication.lag_months, publication.where_to_supply
-    from {{ ref('dim_metric') }} as metrics
+    from {{ ref('int_metric_catalogue') }} as metrics
     inner join {{ ref('source_publication') }} as publication
         on publication.source = metrics.source
     where metrics.tier = 'Headline'

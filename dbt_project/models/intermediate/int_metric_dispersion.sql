@@ -12,7 +12,7 @@ series as (
 
     select series.*
     from {{ ref('int_metric_series') }} as series
-    inner join {{ ref('dim_metric') }} as metrics on metrics.metric_id = series.metric_id
+    inner join {{ ref('int_metric_catalogue') }} as metrics on metrics.metric_id = series.metric_id
     where metrics.comparison = 'poisson'
 
 ),
@@ -20,7 +20,7 @@ series as (
 quarter_ends as (
 
     select month_start as end_month, month_end as period_end
-    from {{ ref('dim_month') }}
+    from {{ ref('int_calendar_months') }}
     where fiscal_month in (3, 6, 9, 12)
 
 ),

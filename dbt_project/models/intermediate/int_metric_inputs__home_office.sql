@@ -30,7 +30,7 @@ mapping as (
 
 local_authorities as (
 
-    select area_code, csp_code from {{ ref('dim_area') }} where area_type = 'local_authority'
+    select area_code, csp_code from {{ ref('int_areas') }} where area_type = 'local_authority'
 
 )
 

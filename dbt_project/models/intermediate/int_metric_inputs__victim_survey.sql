@@ -19,7 +19,7 @@ measures as (
 
 force as (
 
-    select area_code from {{ ref('dim_area') }} where area_type = 'force'
+    select area_code from {{ ref('int_areas') }} where area_type = 'force'
 
 )
 

@@ -9,7 +9,7 @@ available as (
 
     select metric_id, first_available_on, max(period_end) as period_end
     from {{ ref('fct_metric_period') }}
-    where area_code = (select area_code from {{ ref('dim_area') }} where area_type = 'force')
+    where area_code = (select area_code from {{ ref('int_areas') }} where area_type = 'force')
         and data_status in ('complete', 'restricted')
         and first_available_on is not null
     group by all
@@ -25,4 +25,4 @@ select
         rows between unbounded preceding and current row
     ) as reached_end
 from available
-inner join {{ ref('dim_metric') }} as metrics on metrics.metric_id = available.metric_id
+inner join {{ ref('int_metric_catalogue') }} as metrics on metrics.metric_id = available.metric_id

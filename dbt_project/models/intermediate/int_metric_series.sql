@@ -37,7 +37,7 @@ inputs as (
 
 catalogue as (
 
-    select metric_id, source, unit from {{ ref('dim_metric') }}
+    select metric_id, source, unit from {{ ref('int_metric_catalogue') }}
 
 ),
 
@@ -122,7 +122,7 @@ delivered as (
 areas as (
 
     select area_code, case when area_type = 'force' then 'force' else 'members' end as area_level
-    from {{ ref('dim_area') }}
+    from {{ ref('int_areas') }}
 
 ),
 
@@ -155,7 +155,7 @@ force_totals as (
            {{ exact_sum('numerator') }} as numerator,
            {{ exact_sum('denominator') }} as denominator
     from dense
-    cross join (select area_code from {{ ref('dim_area') }} where area_type = 'force') as force
+    cross join (select area_code from {{ ref('int_areas') }} where area_type = 'force') as force
     where dense.area_code <> force.area_code
     group by all
 

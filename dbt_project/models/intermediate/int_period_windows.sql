@@ -7,7 +7,7 @@ with
 
 calendar as (
 
-    select * from {{ ref('dim_month') }}
+    select * from {{ ref('int_calendar_months') }}
 
 ),
 

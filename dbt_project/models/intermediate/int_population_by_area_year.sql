@@ -10,7 +10,7 @@ population as (
 
 force as (
 
-    select area_code from {{ ref('dim_area') }} where area_type = 'force'
+    select area_code from {{ ref('int_areas') }} where area_type = 'force'
 
 )
 
