@@ -1,0 +1,211 @@
+"""The dbt project reads as staging -> intermediate -> marts, and every node is documented.
+
+Read from the manifest `dbt parse` writes (no warehouse needed). Each test lists every
+offender, so one run shows all there is to fix. That the documented columns are exactly the
+columns each model builds is checked against a built warehouse in
+tests/integration/test_documented_columns.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import PurePosixPath
+
+import pytest
+import yaml
+
+from orchestration.dbt_manifest import ensure_dbt_manifest
+from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR
+
+PROJECT = "pcp_warehouse"
+LAYERS = ("staging", "intermediate", "marts")
+# What each layer may read: nothing reads a layer after its own (no edge backwards), and only
+# staging reads the raw sources.
+MAY_READ = {
+    "staging": {"source", "seed", "staging"},
+    "intermediate": {"seed", "staging", "intermediate"},
+    "marts": {"seed", "staging", "intermediate", "marts"},
+}
+# What dbt reads of a column entry. Anything else is usually a description cut short at a comma
+# in a one-line `{name: x, description: a, b}`: YAML reads "b" as a key, and dbt keeps only "a".
+COLUMN_KEYS = {
+    *("name", "description", "data_type", "data_tests", "tests", "constraints"),
+    *("meta", "tags", "quote", "config", "granularity"),
+}
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return json.loads(ensure_dbt_manifest().read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def models(manifest) -> dict[str, dict]:
+    found = {
+        node["name"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["package_name"] == PROJECT
+    }
+    assert found, "the manifest holds no model of the project"
+    return found
+
+
+def layer(node: dict) -> str:
+    """The layer a node belongs to: its kind for sources and seeds, else its models/ folder."""
+    if node["resource_type"] in ("source", "seed"):
+        return node["resource_type"]
+    return PurePosixPath(node["original_file_path"]).parts[1]
+
+
+def patch_file(node: dict) -> str | None:
+    """The yml that documents a node, relative to the dbt project (dbt prefixes the package)."""
+    patch = node.get("patch_path")
+    return patch.split("://", 1)[1] if patch else None
+
+
+def report(offenders: list[str], what: str) -> str:
+    return f"{len(offenders)} {what}:\n  " + "\n  ".join(offenders)
+
+
+def test_every_model_lives_in_a_layer(models):
+    offenders = [
+        f"{name}: {node['original_file_path']}"
+        for name, node in sorted(models.items())
+        if layer(node) not in LAYERS
+    ]
+    assert not offenders, report(offenders, f"models outside models/{{{','.join(LAYERS)}}}/")
+
+
+def test_no_model_reads_a_later_layer(manifest, models):
+    every_node = {**manifest["nodes"], **manifest["sources"]}
+    offenders = []
+    for name, node in sorted(models.items()):
+        allowed = MAY_READ.get(layer(node), set())
+        for parent_id in node["depends_on"]["nodes"]:
+            parent = every_node[parent_id]
+            if layer(parent) not in allowed:
+                offenders.append(
+                    f"{name} ({layer(node)}) reads {parent['name']} ({layer(parent)}); "
+                    f"{layer(node)} may read only {', '.join(sorted(allowed))}"
+                )
+    assert not offenders, report(offenders, "edges against staging -> intermediate -> marts")
+
+
+def test_staging_models_are_views_and_marts_are_contracted_tables(models):
+    offenders = []
+    for name, node in sorted(models.items()):
+        config = node["config"]
+        if layer(node) == "staging" and config["materialized"] != "view":
+            offenders.append(f"{name}: staging, materialized as {config['materialized']}")
+        if layer(node) == "marts":
+            if config["materialized"] != "table":
+                offenders.append(f"{name}: a mart, materialized as {config['materialized']}")
+            if not config["contract"]["enforced"]:
+                offenders.append(f"{name}: a mart without contract: {{enforced: true}}")
+    assert not offenders, report(offenders, "models materialized against their layer")
+
+
+def test_every_model_has_its_own_yml_beside_its_sql(models):
+    offenders = []
+    for name, node in sorted(models.items()):
+        expected = str(PurePosixPath(node["original_file_path"]).with_suffix(".yml"))
+        actual = patch_file(node)
+        if actual != expected:
+            offenders.append(f"{name}: documented in {actual or 'no yml'}, expected {expected}")
+    assert not offenders, report(offenders, "models not documented in a yml beside their sql")
+
+
+def test_unit_tests_sit_beside_their_model(manifest, models):
+    """In the model's own yml, or in a `_*_unit_tests.yml` file of the model's folder."""
+    offenders = []
+    for test in sorted(manifest["unit_tests"].values(), key=lambda test: test["name"]):
+        model = models[test["model"]]
+        model_sql = PurePosixPath(model["original_file_path"])
+        test_file = PurePosixPath(test["original_file_path"])
+        beside = test_file == model_sql.with_suffix(".yml") or (
+            test_file.parent == model_sql.parent
+            and test_file.name.startswith("_")
+            and test_file.name.endswith("_unit_tests.yml")
+        )
+        if not beside:
+            offenders.append(f"{test['name']} (of {test['model']}) is in {test_file}")
+    assert not offenders, report(offenders, "unit tests away from their model")
+
+
+def test_every_model_and_every_documented_column_has_a_description(models):
+    offenders = []
+    for name, node in sorted(models.items()):
+        if not node["description"].strip():
+            offenders.append(f"{name}: no description")
+        if not node["columns"]:
+            offenders.append(f"{name}: no column documented")
+        offenders += [
+            f"{name}.{column}: no description"
+            for column, spec in node["columns"].items()
+            if not spec["description"].strip()
+        ]
+    assert not offenders, report(offenders, "models or columns without a description")
+
+
+def test_model_descriptions_state_the_grain(models):
+    offenders = [
+        name for name, node in sorted(models.items()) if "grain" not in node["description"].lower()
+    ]
+    assert not offenders, report(offenders, "model descriptions that do not name the grain")
+
+
+def test_contracted_models_give_every_column_its_type(models):
+    offenders = [
+        f"{name}.{column}: no data_type"
+        for name, node in sorted(models.items())
+        if node["config"]["contract"]["enforced"]
+        for column, spec in node["columns"].items()
+        if not spec.get("data_type")
+    ]
+    assert not offenders, report(offenders, "contracted columns without a data_type")
+
+
+def test_every_seed_and_every_seed_column_is_described(manifest):
+    seeds = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "seed" and node["package_name"] == PROJECT
+    ]
+    assert seeds, "the manifest holds no seed"
+    offenders = []
+    for seed in sorted(seeds, key=lambda seed: seed["name"]):
+        name = seed["name"]
+        if not seed["description"].strip():
+            offenders.append(f"{name}: no description")
+        with (SEEDS_DIR / f"{name}.csv").open(newline="", encoding="utf-8") as handle:
+            header = next(csv.reader(handle))
+        documented = seed["columns"]
+        offenders += [
+            f"{name}.{column}: not documented in {patch_file(seed)}"
+            for column in header
+            if column not in documented or not documented[column]["description"].strip()
+        ]
+        offenders += [
+            f"{name}.{column}: documented but not a column of {name}.csv"
+            for column in documented
+            if column not in header
+        ]
+    assert not offenders, report(offenders, "seeds or seed columns without a description")
+
+
+def test_no_column_entry_has_a_key_dbt_does_not_read():
+    offenders = []
+    for path in sorted(
+        [*DBT_PROJECT_DIR.joinpath("models").rglob("*.yml"), *SEEDS_DIR.glob("*.yml")]
+    ):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for node in [*document.get("models", []), *document.get("seeds", [])]:
+            for column in node.get("columns", []):
+                offenders += [
+                    f"{path.name}: {node['name']}.{column.get('name')}: unknown key {key!r} "
+                    "(quote a description that holds a comma)"
+                    for key in column
+                    if key not in COLUMN_KEYS
+                ]
+    assert not offenders, report(offenders, "column entries dbt would read only in part")
