@@ -38,7 +38,10 @@ select
     cast(latest_yes_no as varchar) as latest_yes_no,
     cast(round(pct_change, 1) as double) as pct_change,
     cast(direction as varchar) as direction,
-    cast(round(p, 4) as double) as p_value,
+    -- Two significant figures, as the reason sentence prints it (p = 0.000012, not 0.0).
+    cast(
+        case when p > 0 then round(p, 1 - cast(floor(log10(p)) as integer)) else p end as double
+    ) as p_value,
     cast(significance as varchar) as significance,
     cast(rag as varchar) as rag,
     cast(rag_reason as varchar) as rag_reason,
