@@ -90,8 +90,9 @@ latest_annual as (
 ),
 
 -- Otherwise the latest is the newest complete figure of the metric's type that a source with
--- its usual publication lag (source_publication seed) can have reached by the quarter end: a
--- lagging source shows its latest period, labelled, rather than a gap.
+-- its usual publication lag (source_publication seed) can have reached by the quarter end, or
+-- up to var latest_period_grace_months (a quarter) older: a lagging source shows its latest
+-- period, labelled, rather than a gap.
 latest_available as (
 
     select frame.reporting_quarter, frame.metric_id, max(facts.period_end) as period_end
@@ -102,7 +103,8 @@ latest_available as (
         on facts.metric_id = frame.metric_id
         and facts.period_type = frame.latest_period_type
         and facts.period_end <= frame.quarter_end
-        and facts.period_end > frame.quarter_end - to_months(publication.lag_months + 3)
+        and facts.period_end > frame.quarter_end
+            - to_months(publication.lag_months + {{ var('latest_period_grace_months') }})
         and facts.data_status in ('complete', 'restricted')
     where frame.latest_period_type <> 'FY'
     group by all
