@@ -168,8 +168,7 @@ evaluated as (
         figure.recent_periods,
         len(list_filter(figure.months_delivered_on, lambda day: day <= days.as_of)) as months_in,
         reach.reached_end,
-        last_day(date_trunc('month', days.as_of) - to_months(days.lag_months))
-            as expected_end_now,
+        {{ expected_reach('days.as_of', 'days.lag_months') }} as expected_end_now,
         refusals.refused_at,
         refusals.refused_on,
         refusals.reason as refusal_reason,
