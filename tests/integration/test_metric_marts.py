@@ -182,7 +182,8 @@ def rederived(row: dict) -> tuple[float | None, float | None, str]:
     elif (
         row["baseline_value"] is None
         or test is None
-        or (test.startswith("poisson") and c1 + c2 < 10)
+        # small numbers: fewer than 10 events in BOTH periods (README, "How RAG is decided")
+        or (test.startswith("poisson") and max(c1, c2) < 10)
         or (
             test == "two_proportion"
             and min(row["baseline_denominator"], row["latest_denominator"]) < 100

@@ -164,7 +164,7 @@ INTEGER_SUMS = {
         "else outcome_counts.out_of_court end",  # count(*) filter
         "outcome_counts.crimes",  # count(*)
     ],
-    "fct_metric_period": ["case series.grain when 'month' then 1 else 3 end"],
+    "int_metric_periods": ["case series.grain when 'month' then 1 else 3 end"],
     "mart_csp_crime": ["monthly_grid.crime_count"],  # count(*), 0 where none
 }
 ORDER_DEPENDENT_AGGREGATES = re.compile(

@@ -3,7 +3,7 @@ CSP, force or metric, a repeated key, and a Home Office quarter short of a CSP e
 file, naming the file, line, column, what was found and what was expected; the good file
 beside it loads; and a refused file leaves what was loaded before exactly as it was.
 (The 10x rule, "loaded but suspect", is a dbt unit test: a_figure_ten_times_off_its_recent_range
-_is_suspect in dbt_project/models/marts/_fct_metric_period_unit_tests.yml.)
+_is_suspect in dbt_project/models/intermediate/_int_metric_periods_unit_tests.yml.)
 Real DuckDB, real files, real Great Expectations where a rule lives in a suite."""
 
 from __future__ import annotations

@@ -81,9 +81,8 @@ required as (
             deadlines.quarter_end,
             (
                 select max(quarter_end) from quarter_ends
-                where quarter_end <= last_day(
-                    date_trunc('month', deadlines.data_deadline) - to_months(metrics.lag_months)
-                )
+                where quarter_end
+                    <= {{ expected_reach('deadlines.data_deadline', 'metrics.lag_months') }}
             )
         ) as reachable_end
     from deadlines

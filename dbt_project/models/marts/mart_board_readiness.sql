@@ -11,7 +11,7 @@
 --   suspect     it is in, but a delivery of its source was refused in the var
 --               refusal_window_days (45) days to as_of and no accepted delivery of the same
 --               dataset had followed by as_of; or its last monthly count is far outside its
---               previous 24 months (those delivered by as_of, at their current values: the
+--               previous var suspect_volume_months (24) months (those delivered by as_of, at their current values: the
 --               warehouse keeps every file, not every version's rows); or the figure itself
 --               is far outside its own recent range (fct_metric_period.is_suspect)
 --   late        not in, and the source had reached less far by as_of than its usual lag says
@@ -113,7 +113,7 @@ series as (
 
 ),
 
--- The needed month's count against the 24 months before it that had been delivered by as_of.
+-- The needed month's count against the var suspect_volume_months months before it that had been delivered by as_of.
 -- Mean and sample standard deviation in two passes over exact sums (macros/exact_sums.sql),
 -- not avg()/stddev_samp() of doubles, whose last bits depend on the order threads add in:
 -- a count near the suspect threshold must get the same status on every build.
@@ -129,7 +129,8 @@ previous_counts as (
     from days
     inner join series
         on series.metric_id = days.metric_id
-        and series.period_start >= date_trunc('month', days.required_end) - interval 24 month
+        and series.period_start
+            >= date_trunc('month', days.required_end) - to_months({{ var('suspect_volume_months') }})
         and series.period_start < date_trunc('month', days.required_end)
         and series.delivered_on <= days.as_of
     window trailing_window as (partition by days.board_date, days.metric_id, days.as_of)
@@ -167,8 +168,7 @@ evaluated as (
         figure.recent_periods,
         len(list_filter(figure.months_delivered_on, lambda day: day <= days.as_of)) as months_in,
         reach.reached_end,
-        last_day(date_trunc('month', days.as_of) - to_months(days.lag_months))
-            as expected_end_now,
+        {{ expected_reach('days.as_of', 'days.lag_months') }} as expected_end_now,
         refusals.refused_at,
         refusals.refused_on,
         refusals.reason as refusal_reason,
@@ -210,7 +210,7 @@ labelled as (
             and reached_end is not null
             and reached_end < least(expected_end_now, required_end) as source_behind,
         coalesce(
-            trailing_months >= 12 and trailing_sd > 0
+            trailing_months >= {{ var('suspect_volume_min_months') }} and trailing_sd > 0
                 and abs(last_month_count - trailing_mean)
                     > {{ var('suspect_volume_sd') }} * trailing_sd,
             false

@@ -2,7 +2,8 @@
 -- far): grain board_date x source. The period end the board needs from the source is the
 -- latest required_period_end over the board's headline metrics of that source
 -- (int_board_required_periods); how far the source has reached is the latest over its metrics
--- (int_metric_reach; for partner returns, the latest period any return covers). A source is
+-- (int_metric_reach as of the build, the one place reach is computed; for partner returns,
+-- the latest period any return covers). A source is
 -- complete when it has reached what the board needs; a board when every source is. One
 -- partner return not supplied while others are in does not make partner_return incomplete:
 -- that metric shows as missing in mart_board_readiness, which is what the board would see.
@@ -16,9 +17,9 @@ requirements as (
 
 reach as (
 
-    select metric_id, max(reached_end) as reached_end
+    select metric_id, reached_end
     from {{ ref('int_metric_reach') }}
-    group by all
+    where is_current
 
 ),
 
