@@ -11,6 +11,7 @@ from datetime import date
 
 import dagster as dg
 
+from orchestration.lib.ownership import owners_for
 from orchestration.lib.resources import RunProcess
 from orchestration.readiness.alert_log import read_failing_channels
 from orchestration.readiness.evaluate import NotPublished, boards_open_for_evaluation
@@ -30,10 +31,24 @@ READINESS_KEY = dg.AssetKey(["alerts", "board_readiness_alerts"])
         "that are not ready (at most once a day), a 'now ready' when one arrives, and a summary "
         "to the chair; the alert log is $PCP_DATA_DIR/alerts.duckdb."
     ),
-    owners=["team:data-engineering"],
+    owners=owners_for("readiness"),
     check_specs=[
-        dg.AssetCheckSpec("board_metrics_ready", asset=READINESS_KEY),
-        dg.AssetCheckSpec("alert_channels_delivered", asset=READINESS_KEY),
+        dg.AssetCheckSpec(
+            "board_metrics_ready",
+            asset=READINESS_KEY,
+            description=(
+                "Warns (never fails the run) when a headline metric is not ready for a board in "
+                "its readiness window: missing, late or suspect, each listed with its reason."
+            ),
+        ),
+        dg.AssetCheckSpec(
+            "alert_channels_delivered",
+            asset=READINESS_KEY,
+            description=(
+                "Warns when an alert channel (email, Teams, Slack) did not take its messages, "
+                "in this run or earlier; a failed message is retried at the next evaluation."
+            ),
+        ),
     ],
 )
 def board_readiness_alerts(context: dg.AssetExecutionContext, run_process: RunProcess):
