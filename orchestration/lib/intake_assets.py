@@ -24,7 +24,6 @@ import dagster as dg
 from orchestration.landing.files import list_landed
 from orchestration.landing.intake import AuditedFile, IntakeResult, SourceFormat, take_in
 from orchestration.landing.names import shown
-from orchestration.lib.ownership import owners_for
 from orchestration.lib.resources import WarehouseWriter
 from orchestration.quality.audit import DatasetSuite
 from orchestration.settings import Settings, load_settings
@@ -204,7 +203,7 @@ def intake_asset(
         backfill_policy=dg.BackfillPolicy.single_run() if partitions_def else None,
         group_name=group,
         kinds={"duckdb"},
-        owners=owners_for(group),
+        owners=["team:data-engineering"],
         description=description,
         deps=list(deps),
         check_specs=intake_check_specs(key, suite),

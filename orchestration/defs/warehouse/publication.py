@@ -7,7 +7,6 @@ import dagster as dg
 from orchestration.database import connect
 from orchestration.defs.warehouse.dbt_assets import warehouse_dbt_models
 from orchestration.file_modes import secure_data_dir
-from orchestration.lib.ownership import owners_for
 from orchestration.lib.resources import WarehouseWriter
 from orchestration.publication.board_snapshots import freeze_due_boards
 from orchestration.publication.build_state import latest_build, mark_published
@@ -21,7 +20,7 @@ MART_KEYS = [key for key in warehouse_dbt_models.keys if key.path[0] == "marts"]
     key=["published", "marts"],
     deps=MART_KEYS,
     group_name="published",
-    owners=owners_for("published"),
+    owners=["team:data-engineering"],
     description=(
         "The marts and board snapshots of the last full, successful build, copied to "
         "$PCP_DATA_DIR/published/marts.duckdb (and Parquet in published/parquet/) in one "

@@ -11,7 +11,6 @@ from datetime import date
 
 import dagster as dg
 
-from orchestration.lib.ownership import owners_for
 from orchestration.lib.resources import RunProcess
 from orchestration.readiness.alert_log import read_failing_channels
 from orchestration.readiness.evaluate import NotPublished, boards_open_for_evaluation
@@ -31,7 +30,7 @@ READINESS_KEY = dg.AssetKey(["alerts", "board_readiness_alerts"])
         "that are not ready (at most once a day), a 'now ready' when one arrives, and a summary "
         "to the chair; the alert log is $PCP_DATA_DIR/alerts.duckdb."
     ),
-    owners=owners_for("readiness"),
+    owners=["team:data-engineering"],
     check_specs=[
         dg.AssetCheckSpec(
             "board_metrics_ready",
