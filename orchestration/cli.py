@@ -313,7 +313,11 @@ def status(wait_seconds: float) -> None:
 
 @main.command()
 @click.option(
-    "--board", "board", type=IsoDate(), required=True, help="The delivery board's date, YYYY-MM-DD."
+    "--board",
+    "board_date",
+    type=IsoDate(),
+    required=True,
+    help="The delivery board's date, YYYY-MM-DD.",
 )
 @click.option(
     "--as-of",
@@ -324,7 +328,7 @@ def status(wait_seconds: float) -> None:
     "(default: today, or the board date once it has passed).",
 )
 @click.option("--send", is_flag=True, help="Send the alerts (email, Teams, Slack or outbox).")
-def readiness(board: date, as_of: date | None, send: bool) -> None:
+def readiness(board_date: date, as_of: date | None, send: bool) -> None:
     """Which headline metrics are not ready for a board; with --send, tell their leads.
 
     Reads the published marts (so it works during a refresh). Exit status 0 when every metric
@@ -335,7 +339,6 @@ def readiness(board: date, as_of: date | None, send: bool) -> None:
     from orchestration.readiness.run import evaluate_board
 
     settings = _settings()
-    board_date = board
     try:
         tracked = find_board(settings, board_date)
         day, note = tracked.as_of(as_of, date.today())
@@ -375,7 +378,7 @@ def readiness(board: date, as_of: date | None, send: bool) -> None:
 @main.command()
 @click.option("--quarter", required=True, help="Reporting quarter, e.g. 2025/26-Q1, or 'latest'.")
 @click.option("--public", is_flag=True, help="The public edition: restricted figures withheld.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
 def pack(quarter: str, public: bool, out_dir: Path) -> None:
     """Write the quarter's board pack (HTML, PDF, XLSX) from the published marts."""
     from orchestration.pack.pack import write_pack
@@ -390,6 +393,8 @@ def pack(quarter: str, public: bool, out_dir: Path) -> None:
         check_quarter(published, quarter)
     except LookupError as error:
         raise click.UsageError(str(error)) from None
+    if out_dir.exists() and not out_dir.is_dir():
+        raise click.UsageError(f"--out {out_dir}: a file, not a folder to write the pack into")
     try:
         files = write_pack(published, quarter, public, out_dir, settings.file_group)
     except LookupError as error:

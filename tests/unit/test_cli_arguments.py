@@ -87,10 +87,6 @@ BAD_ARGUMENTS = [
         "'{tmp}/a-file/landing/police_uk'",
     ),
     (
-        ["pack", "--quarter", "latest", "--out", "{tmp}/a-file"],
-        "Error: Invalid value for '--out': Directory '{tmp}/a-file' is a file.",
-    ),
-    (
         ["status", "--wait", "-1"],
         "Error: Invalid value for '--wait': -1.0 is not in the range x>=0.",
     ),
@@ -216,3 +212,14 @@ def test_pcp_status_shows_home_office_quarters_as_financial_quarters(tmp_path):
     block = done.stdout.split("(raw.home_office_csp_crime)")[1]
     loaded = next(line for line in block.splitlines() if "loaded" in line)
     assert loaded.split(": ", 1)[1] == "2024/25-Q1..2025/26-Q2 (6 quarters)"
+
+
+def test_pack_refuses_a_file_as_its_out_folder(tmp_path):
+    published_dashboard(tmp_path, HELD)
+    (tmp_path / "a-file").write_text("not a folder\n")
+    done = pcp(tmp_path, "pack", "--quarter", "latest", "--out", str(tmp_path / "a-file"))
+    assert done.returncode == 2
+    assert error_line(done) == (
+        f"Error: --out {tmp_path}/a-file: a file, not a folder to write the pack into"
+    )
+    assert (tmp_path / "a-file").read_text() == "not a folder\n"
