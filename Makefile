@@ -92,7 +92,9 @@ browser:
 dev: setup
 	$(BIN)/python -m orchestration.instance
 	# umask 027: the webserver and daemon write run history private too (orchestration/file_modes.py).
-	umask 027 && $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	# `dg dev` with a workspace file runs the same services as `dagster dev`, which it supersedes
+	# (that one warns so at every start).
+	umask 027 && $(BIN)/dg dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 # dbt docs against the warehouse `make run` built (catalog needs the tables to exist).
 docs: setup

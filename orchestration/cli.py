@@ -6,8 +6,10 @@ Each verb is thin and calls the module that does the work.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import click
@@ -43,7 +45,37 @@ def _wait_for_writer(settings: Settings, wait: float) -> None:
         time.sleep(0.5)
 
 
-@click.group(help="PCP Warehouse: Police and Crime Plan performance data.")
+class IsoDate(click.ParamType):
+    """A day as YYYY-MM-DD; anything else is a usage error naming the form (exit status 2)."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx) -> date:
+        if isinstance(value, date):
+            return value
+        problem = "expected a date as YYYY-MM-DD (e.g. 2025-11-05)"
+        # Only this form: fromisoformat would also take 20251105 or 2025-W45-3.
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError as error:  # e.g. "month must be in 1..12"
+                problem = f"{error}; {problem}"
+        self.fail(f"{value!r}: {problem}", param, ctx)
+
+
+class PcpGroup(click.Group):
+    """The verbs, with a setting the environment gets wrong (PCP_FORCES, PCP_HISTORY_START, ...)
+    reported as one line naming it, wherever it is first read, not as a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SettingsError as error:
+            raise click.UsageError(str(error)) from None
+
+
+@click.group(cls=PcpGroup, help="PCP Warehouse: Police and Crime Plan performance data.")
+@click.version_option(package_name="pcp-warehouse", prog_name="pcp")
 def main() -> None:
     from orchestration.file_modes import restrict_new_files
 
@@ -54,7 +86,7 @@ def main() -> None:
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(path_type=Path),
+    type=click.Path(file_okay=False, path_type=Path),
     required=True,
     help="Landing folder to write into (files go to OUT/<source>/).",
 )
@@ -83,6 +115,8 @@ def demo_data(out_dir: Path, start: str, end: str, seed: int, withhold: bool) ->
         written = write_demo_data(out_dir, start=start, end=end, seed=seed, withhold=withhold)
     except MonthRangeError as error:
         raise click.UsageError(str(error)) from None
+    except OSError as error:  # a folder that cannot be made or written
+        raise click.UsageError(f"--out {out_dir}: cannot write there: {error}") from None
     if withhold:
         click.echo(
             f"Withheld partner-return metrics {', '.join(WITHHELD_METRICS)} for the latest "
@@ -206,8 +240,6 @@ def _refresh(
 @wait_option
 def status(wait_seconds: float) -> None:
     """Per dataset: partitions loaded, rows, last refresh, refused files and why."""
-    from datetime import date
-
     from orchestration.landing.names import shown
     from orchestration.status import (
         compact_months,
@@ -280,37 +312,36 @@ def status(wait_seconds: float) -> None:
 
 
 @main.command()
-@click.option("--board", "board", required=True, help="The delivery board's date, YYYY-MM-DD.")
+@click.option(
+    "--board",
+    "board_date",
+    type=IsoDate(),
+    required=True,
+    help="The delivery board's date, YYYY-MM-DD.",
+)
 @click.option(
     "--as-of",
     "as_of",
+    type=IsoDate(),
     default=None,
     help="Evaluate as it stood on this day: only files delivered by then count "
     "(default: today, or the board date once it has passed).",
 )
 @click.option("--send", is_flag=True, help="Send the alerts (email, Teams, Slack or outbox).")
-def readiness(board: str, as_of: str | None, send: bool) -> None:
+def readiness(board_date: date, as_of: date | None, send: bool) -> None:
     """Which headline metrics are not ready for a board; with --send, tell their leads.
 
     Reads the published marts (so it works during a refresh). Exit status 0 when every metric
     is ready (or restricted), 1 when any is missing, late or suspect, 2 when the board, the day
     or the published marts cannot be found.
     """
-    from datetime import date
-
     from orchestration.readiness.evaluate import find_board
     from orchestration.readiness.run import evaluate_board
 
     settings = _settings()
     try:
-        board_date = date.fromisoformat(board)
-        requested = date.fromisoformat(as_of) if as_of else None
-    except ValueError as error:
-        click.echo(f"Dates are YYYY-MM-DD: {error}", err=True)
-        sys.exit(2)
-    try:
         tracked = find_board(settings, board_date)
-        day, note = tracked.as_of(requested, date.today())
+        day, note = tracked.as_of(as_of, date.today())
         if note:
             click.echo(note)
         evaluation = evaluate_board(settings, board_date, day, send)
@@ -351,12 +382,19 @@ def readiness(board: str, as_of: str | None, send: bool) -> None:
 def pack(quarter: str, public: bool, out_dir: Path) -> None:
     """Write the quarter's board pack (HTML, PDF, XLSX) from the published marts."""
     from orchestration.pack.pack import write_pack
+    from orchestration.pack.quarters import check_quarter
 
     settings = _settings()
     published = settings.published_dir / "marts.duckdb"
     if not published.exists():
         click.echo(f"No published marts at {published}: run `pcp refresh` first.", err=True)
         sys.exit(2)
+    try:  # a quarter the dashboard does not hold is refused naming those it does
+        check_quarter(published, quarter)
+    except LookupError as error:
+        raise click.UsageError(str(error)) from None
+    if out_dir.exists() and not out_dir.is_dir():
+        raise click.UsageError(f"--out {out_dir}: a file, not a folder to write the pack into")
     try:
         files = write_pack(published, quarter, public, out_dir, settings.file_group)
     except LookupError as error:

@@ -35,8 +35,8 @@ def intake_job(cadence: str):
     names = ", ".join(s.key.path[-1] for s in sources)
     return dg.define_asset_job(
         name=intake_job_name(cadence),
+        # Partitioned as its assets are (Dagster infers it; naming it too is deprecated).
         selection=dg.AssetSelection.assets(*[s.key for s in sources]),
-        partitions_def=PARTITIONS_BY_CADENCE[cadence],
         description=(
             f"Take in the {cadence} sources' new files ({names}) and run their checks. The "
             "warehouse is built and published afterwards, once, by the build_warehouse job."

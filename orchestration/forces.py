@@ -10,7 +10,7 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 
-from orchestration.settings import SEEDS_DIR, Settings
+from orchestration.settings import SEEDS_DIR, Settings, SettingsError
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def configured_forces(settings: Settings) -> list[Force]:
     known = all_forces()
     unknown = [slug for slug in settings.forces if slug not in known]
     if unknown:
-        raise ValueError(
+        raise SettingsError(
             f"PCP_FORCES names unknown force(s) {', '.join(unknown)}: use police.uk slugs "
             f"from seeds/forces.csv, e.g. {', '.join(list(known)[:3])}"
         )

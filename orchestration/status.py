@@ -9,7 +9,7 @@ from datetime import date, datetime
 from orchestration.database import connect, table_exists
 from orchestration.landing.files import landed_names, scan_landing
 from orchestration.landing.names import shown
-from orchestration.lib.partitions import contiguous_ranges
+from orchestration.lib.partitions import contiguous_ranges, financial_quarter
 from orchestration.publication.build_state import Build, latest_build, reason_to_build
 from orchestration.settings import Settings
 
@@ -30,7 +30,9 @@ class DatasetStatus:
 
 
 def compact_months(keys: list[str], step: int = 1) -> str:
-    """'2019-04..2025-09 (78 months)', or the spans when there are gaps.
+    """'2019-04..2025-09 (78 months)', or the spans when there are gaps; quarterly keys
+    (``step`` 3, keyed by a quarter's first month) as financial quarters,
+    '2019/20-Q1..2025/26-Q2 (26 quarters)'.
 
     Keys that are not months (a partner return's file) are counted, not spanned.
     """
@@ -40,7 +42,14 @@ def compact_months(keys: list[str], step: int = 1) -> str:
         return "none"
     parts = []
     if months:
-        spans = [a if a == b else f"{a}..{b}" for a, b in contiguous_ranges(months, step)]
+        # Financial quarters are keyed by their first month (Jan/Apr/Jul/Oct); survey years
+        # (CSEW) by the month they end, which stays a month.
+        quarter_keys = step == 3 and all(int(k[5:]) % 3 == 1 for k in months)
+        label = financial_quarter if quarter_keys else str
+        spans = [
+            label(a) if a == b else f"{label(a)}..{label(b)}"
+            for a, b in contiguous_ranges(months, step)
+        ]
         unit = "quarters" if step == 3 else "months"
         parts.append(f"{', '.join(spans)} ({len(months)} {unit})")
     if others:

@@ -44,6 +44,13 @@ def partitions_by_cadence(history_start: str) -> dict[str, dg.PartitionsDefiniti
 PARTITIONS_BY_CADENCE = partitions_by_cadence(load_settings().history_start)
 
 
+def financial_quarter(key: str) -> str:
+    """A quarterly partition key as its financial quarter: "2025-07" -> "2025/26-Q2"."""
+    index = month_index(key) - 3  # months since the April that starts quarter 1 of year 0
+    year, quarter = index // 12, (index % 12) // 3 + 1
+    return f"{year}/{(year + 1) % 100:02d}-Q{quarter}"
+
+
 def contiguous_ranges(keys: list[str], step: int = 1) -> list[tuple[str, str]]:
     """Group 'YYYY-MM' keys into runs of consecutive partitions (``step`` months apart)."""
     ranges: list[tuple[str, str]] = []

@@ -5,6 +5,7 @@ import dagster as dg
 
 from orchestration.defs.warehouse.build import build_warehouse_job, warehouse_build_sensor
 from orchestration.defs.warehouse.dbt_assets import dbt_resource, warehouse_dbt_models
+from orchestration.defs.warehouse.file_manifest import FILE_MANIFEST
 from orchestration.defs.warehouse.publication import published_marts
 from orchestration.defs.warehouse.readiness import (
     board_readiness_alerts,
@@ -14,7 +15,7 @@ from orchestration.defs.warehouse.readiness import (
 from orchestration.lib.resources import RunProcess, WarehouseWriter
 
 defs = dg.Definitions(
-    assets=[warehouse_dbt_models, published_marts, board_readiness_alerts],
+    assets=[FILE_MANIFEST, warehouse_dbt_models, published_marts, board_readiness_alerts],
     jobs=[build_warehouse_job, board_readiness_job],
     schedules=[board_readiness_schedule],
     sensors=[warehouse_build_sensor],

@@ -5,6 +5,7 @@ ends, so a build that a crash interrupted, or that failed, is built again by the
 """
 
 import importlib.metadata
+import re
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -18,10 +19,13 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.asset_utils import get_node
+from dagster_shared.record import replace
 from packaging import version
 
 from orchestration.database import connect
 from orchestration.defs.warehouse.dbt_test_results import DbtTestResults, with_test_results
+from orchestration.lib.ownership import owners_for
 from orchestration.lib.resources import WarehouseWriter
 from orchestration.lib.runs import TRIGGER_TAG
 from orchestration.pause_points import pause_point
@@ -38,7 +42,10 @@ _LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": 
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """Asset keys are the warehouse's own names (schema, table); groups follow the dbt layer."""
+    """Asset keys are the warehouse's own names (schema, table); groups follow the dbt layer;
+    owners come from orchestration/lib/ownership.py; descriptions from each model's yml (none
+    there leaves none here, so the ownership test names the model rather than Dagster's
+    "dbt model x" stand-in); a dbt test, when reported as a check, says what it asserts."""
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -48,14 +55,53 @@ class WarehouseTranslator(DagsterDbtTranslator):
         if props["resource_type"] == "source":
             return spec
         if props["resource_type"] == "seed":
-            return spec.replace_attributes(
-                key=dg.AssetKey(["reference", props["name"]]), group_name="reference"
-            )
-        layer = props["fqn"][1] if len(props["fqn"]) > 2 else "marts"
+            key, group = dg.AssetKey(["reference", props["name"]]), "reference"
+        else:
+            layer = props["fqn"][1] if len(props["fqn"]) > 2 else "marts"
+            key = dg.AssetKey([props["schema"], props["name"]])
+            group = _LAYER_GROUPS.get(layer, "marts")
         return spec.replace_attributes(
-            key=dg.AssetKey([props["schema"], props["name"]]),
-            group_name=_LAYER_GROUPS.get(layer, "marts"),
+            key=key,
+            group_name=group,
+            owners=owners_for(group, props["name"]),
+            description=spec.description if props.get("description", "").strip() else None,
         )
+
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> dg.AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return replace(spec, description=dbt_test_description(get_node(manifest, unique_id)))
+
+
+def dbt_test_description(test: Mapping[str, Any]) -> str:
+    """What a dbt test asserts, in words, from its name, column and arguments (the generic
+    tests carry no description of their own)."""
+    if test.get("description", "").strip():
+        return test["description"].strip()
+    meta = test.get("test_metadata") or {}
+    kind, kwargs = meta.get("name"), meta.get("kwargs") or {}
+    column = test.get("column_name") or kwargs.get("column_name")
+    if kind == "not_null" and column:
+        return f"{column} is never null."
+    if kind == "unique" and column:
+        return f"{column} is unique: no two rows share a value."
+    if kind == "accepted_values" and column:
+        values = ", ".join(str(v) for v in kwargs.get("values") or [])
+        return f"{column} holds only the accepted values: {values}."
+    if kind == "relationships" and column:
+        target = re.sub(r"ref\(['\"](\w+)['\"]\)", r"\1", str(kwargs.get("to", "")))
+        return f"Every {column} is found in {target}.{kwargs.get('field')}."
+    if kind:
+        on = f" on {column}" if column else ""
+        return f"dbt test {kind}{on} ({test['name']}) passes."
+    return f"dbt data test {test['name']} ({test.get('original_file_path', '')}) returns no rows."
 
 
 # dbt's unit tests prove the models' logic on fixed inputs: they change only when the code does,

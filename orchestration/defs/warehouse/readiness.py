@@ -32,8 +32,22 @@ READINESS_KEY = dg.AssetKey(["alerts", "board_readiness_alerts"])
     ),
     owners=["team:data-engineering"],
     check_specs=[
-        dg.AssetCheckSpec("board_metrics_ready", asset=READINESS_KEY),
-        dg.AssetCheckSpec("alert_channels_delivered", asset=READINESS_KEY),
+        dg.AssetCheckSpec(
+            "board_metrics_ready",
+            asset=READINESS_KEY,
+            description=(
+                "Warns (never fails the run) when a headline metric is not ready for a board in "
+                "its readiness window: missing, late or suspect, each listed with its reason."
+            ),
+        ),
+        dg.AssetCheckSpec(
+            "alert_channels_delivered",
+            asset=READINESS_KEY,
+            description=(
+                "Warns when an alert channel (email, Teams, Slack) did not take its messages, "
+                "in this run or earlier; a failed message is retried at the next evaluation."
+            ),
+        ),
     ],
 )
 def board_readiness_alerts(context: dg.AssetExecutionContext, run_process: RunProcess):
