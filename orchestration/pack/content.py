@@ -62,6 +62,8 @@ class PackContent:
     # Where the figures come from: the frozen snapshot of a board already held (what it
     # saw), or None for today's marts (`pcp pack --live`, or no board held yet).
     snapshot: dict | None = None
+    # With --live, the board already held (if any) whose snapshot is not shown.
+    held_board: dict | None = None
     # Data vintage for the cover: the latest month each source had reached, and when the
     # figures were built.
     vintage: list[dict] = field(default_factory=list)
@@ -90,8 +92,8 @@ def read_content(published: Path, quarter: str, public: bool, live: bool = False
     (its frozen snapshot) unless ``live`` asks for today's figures."""
     with duckdb.connect(str(published), read_only=True) as con:
         content = PackContent(quarter, public)
-        if not live:
-            content.snapshot = _board_snapshot(con, quarter)
+        held = _board_snapshot(con, quarter)
+        content.snapshot, content.held_board = (held, None) if not live else (None, held)
         if content.snapshot:
             content.dashboard = _rows(
                 con,

@@ -155,6 +155,7 @@ def render_html(content: PackContent, pages: dict[str, int] | None = None) -> st
         quarter=content.quarter,
         board_date=content.board_date,
         snapshot=content.snapshot,
+        held_board=content.held_board,
         built_at=content.built_at,
         vintage=[
             {**v, "source_name": SOURCE_NAMES.get(v["source"], v["source"])}

@@ -169,6 +169,12 @@ def _about_sheet(sheet: Worksheet, content: PackContent) -> None:
             f"frozen snapshot {content.snapshot['snapshot_name']}. `pcp pack --live` gives "
             "today's figures."
         )
+    elif content.held_board:
+        where = (
+            "Today's figures (--live), not what the delivery board of "
+            f"{content.held_board['board_date']:%d %B %Y} saw (its snapshot "
+            f"{content.held_board['snapshot_name']})."
+        )
     else:
         where = "Today's figures, from the marts as last refreshed."
     sheet.append(["Figures", where])
