@@ -335,6 +335,11 @@ def test_the_printed_dashboard_fits_its_pages(packs):
                 trend = next(w for w in words if w[0] == "Trend")
                 assert trend[3] < width - 20
         assert dashboard_pages >= 2, "the dashboard spans landscape pages with their headings"
+        # Rows of at most three lines: longer reasons are numbered notes under the table.
+        printed = pdf_dashboard_cells(files.pdf)
+        assert len(printed) == 39
+        assert [r["Metric"] for r in printed if r["lines"] > 3] == []
+        assert max(r["lines"] for r in printed) >= 2  # the count is of lines, not of rows
 
 
 def flat(text: str) -> str:
@@ -348,7 +353,8 @@ DASHBOARD_HEADINGS = ("Ref", "Metric", "Target", "Baseline", "Latest", "Dir.", "
 def pdf_dashboard_cells(path: Path) -> list[dict[str, str]]:
     """The printed dashboard's rows, read from the PDF's word boxes: each column is the band
     from its heading to the next heading; each row starts at its RAG label (cells are
-    top-aligned). Returns, per row in print order, each column's text."""
+    top-aligned). Returns, per row in print order, each column's text and the number of
+    lines of its tallest cell."""
     rows = []
     for words in pdf_words(path):
         heads: dict[str, tuple] = {}
@@ -361,21 +367,31 @@ def pdf_dashboard_cells(path: Path) -> list[dict[str, str]]:
         order = [*DASHBOARD_HEADINGS, "Significance", "Trend"]
         # A cell's text starts a few points left of its heading when its padding is smaller.
         bands = [(name, heads[name][1] - 6) for name in order]
-        stop = min((w[2] for w in words if w[0] == "Notes:"), default=10_000)
-        body = [w for w in words if header_foot < w[2] < stop and not w[0].startswith("Page")]
+        # The table ends at the notes under it, or at the page's footer ("Page n of N").
+        stop = min(w[2] - 1 for w in words if w[0] in ("Notes:", "Page"))
+        body = [w for w in words if header_foot < w[2] < stop]
+        # A delivery strategy's heading row starts in the Ref column with a word, not a number.
+        metric_at = heads["Metric"][1] - 6
+        headings = {round(w[4]) for w in body if w[1] < metric_at and not w[0].isdigit()}
+        body = [w for w in body if round(w[4]) not in headings]
         rag_at = dict(bands)["RAG"]
         tops = sorted(
             w[2] for w in body if w[0] in ("GREEN", "AMBER", "RED", "GREY") and w[1] >= rag_at
         )
         page_rows = [{name: [] for name in order} for _ in tops]
+        baselines = [{name: set() for name in order} for _ in tops]
         # Reading order: line by line (a line's words share a baseline), left to right.
-        for word, x0, y0, _, _ in sorted(body, key=lambda w: (round(w[4]), w[1])):
+        for word, x0, y0, _, y1 in sorted(body, key=lambda w: (round(w[4]), w[1])):
             row = max((i for i, top in enumerate(tops) if y0 >= top - 3), default=None)
             if row is None:
                 continue
             name = next((n for n, left in reversed(bands) if x0 >= left), "Ref")
             page_rows[row][name].append(word)
-        rows += [{k: " ".join(v) for k, v in r.items()} for r in page_rows]
+            baselines[row][name].add(round(y1))
+        for cells, lines in zip(page_rows, baselines, strict=True):
+            rows.append({k: " ".join(v) for k, v in cells.items()})
+            # The tallest text cell's lines (the trend chart's axis labels are not lines).
+            rows[-1]["lines"] = max(len(v) for k, v in lines.items() if k != "Trend")
     return rows
 
 
