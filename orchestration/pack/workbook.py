@@ -17,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from orchestration.pack import display
 from orchestration.pack.content import PackContent
 from orchestration.pack.render import SOURCE_NAMES, lead_names, significance_words
+from orchestration.reference import source_publication
 
 RAG_FILLS = {"red": "B5121B", "amber": "F9A825", "green": "2E7D32", "grey": "9E9E9E"}
 RAG_FONTS = {"red": "FFFFFF", "amber": "000000", "green": "FFFFFF", "grey": "000000"}
@@ -137,6 +138,8 @@ def caveats(metric: dict) -> str:
         said.append("Not rated: nothing behind the figure to test a change against.")
     if metric.get("csew"):
         said.append("A survey estimate: compare with its published 95% interval.")
+    if published := source_publication().get(metric.get("source") or ""):
+        said.append(f"Publication: {published['note']}.")
     return " ".join(said)
 
 

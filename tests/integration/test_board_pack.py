@@ -497,6 +497,8 @@ def test_the_workbook_is_laid_out_for_analysts(packs):
     names = {lead["name"] for lead in board_leads()}
     assert all(r["Owner"] in names for r in rows), {r["Owner"] for r in rows}
     assert all(r["Formula"] for r in rows)
+    # Each source's publication lag (seeds/source_publication.csv) is a caveat of its metrics.
+    assert sum("Publication:" in (r["Caveats"] or "") for r in rows) > 30
 
 
 def test_the_cover_and_summary_say_where_the_figures_come_from(packs, demo):
