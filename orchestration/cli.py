@@ -379,7 +379,13 @@ def readiness(board_date: date, as_of: date | None, send: bool) -> None:
 @click.option("--quarter", required=True, help="Reporting quarter, e.g. 2025/26-Q1, or 'latest'.")
 @click.option("--public", is_flag=True, help="The public edition: restricted figures withheld.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
-def pack(quarter: str, public: bool, out_dir: Path) -> None:
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Today's figures, even for a quarter whose board has been held (by default such a "
+    "pack shows what that board saw: its frozen snapshot).",
+)
+def pack(quarter: str, public: bool, out_dir: Path, live: bool) -> None:
     """Write the quarter's board pack (HTML, PDF, XLSX) from the published marts."""
     from orchestration.pack.pack import write_pack
     from orchestration.pack.quarters import check_quarter
@@ -396,7 +402,7 @@ def pack(quarter: str, public: bool, out_dir: Path) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise click.UsageError(f"--out {out_dir}: a file, not a folder to write the pack into")
     try:
-        files = write_pack(published, quarter, public, out_dir, settings.file_group)
+        files = write_pack(published, quarter, public, out_dir, settings.file_group, live=live)
     except LookupError as error:
         click.echo(str(error), err=True)
         sys.exit(2)

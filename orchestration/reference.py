@@ -99,6 +99,12 @@ def survey_measures(source: str) -> dict[str, str]:
     return {r["metric_id"]: r[key] for r in rows if r["source"] == source}
 
 
+@cache
+def source_publication() -> dict[str, dict[str, str]]:
+    """source -> its usual publication lag and note (seeds/source_publication.csv)."""
+    return {row["source"]: row for row in _read("source_publication")}
+
+
 def board_leads() -> list[dict[str, str]]:
     """The board leads and the chair (seeds/board_leads.csv)."""
     return _read("board_leads")

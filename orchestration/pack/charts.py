@@ -30,12 +30,14 @@ def _svg(figure, title: str, description: str) -> str:
 def trend(points: list[tuple[date, float]], baseline: tuple[date, date] | None, name: str) -> str:
     dates = [d for d, _ in points]
     values = [v for _, v in points]
-    figure, axes = plt.subplots(figsize=(2.6, 0.8), dpi=96)
+    # Three text lines tall: a dashboard row stays within three lines.
+    figure, axes = plt.subplots(figsize=(1.9, 0.42), dpi=96)
     if baseline:
         axes.axvspan(baseline[0], baseline[1], color="#e6e6e6", label="baseline year")
     axes.plot(dates, values, color="#1f3b73", linewidth=1.2)
     axes.set_xticks([])
-    axes.tick_params(axis="y", labelsize=6)
+    axes.tick_params(axis="y", labelsize=5, length=2, pad=1)
+    axes.locator_params(axis="y", nbins=2)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     low, high = min(values), max(values)

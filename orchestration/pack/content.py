@@ -4,7 +4,7 @@ removed here, once, so no renderer can leak them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -45,32 +45,6 @@ FIGURE_COLUMNS = (
     "latest_population",
     "baseline_population",
 )
-WORKBOOK_COLUMNS = (
-    "reporting_quarter",
-    "ref_number",
-    "delivery_strategy",
-    "metric_name",
-    "target_expectation",
-    "baseline_period",
-    "baseline_value",
-    "baseline_yes_no",
-    "baseline_count",
-    "latest_period",
-    "latest_value",
-    "latest_yes_no",
-    "latest_count",
-    "abs_change",
-    "pct_change",
-    "direction",
-    "significance",
-    "p",
-    "rag",
-    "rag_reason",
-    "data_status",
-    "restricted",
-    "peer_mean",
-    "force_position",
-)
 
 
 @dataclass
@@ -85,6 +59,26 @@ class PackContent:
     csew: dict[str, list[dict]] = field(default_factory=dict)
     readiness: list[dict] = field(default_factory=list)
     board_date: date | None = None
+    # Where the figures come from: the frozen snapshot of a board already held (what it
+    # saw), or None for today's marts (`pcp pack --live`, or no board held yet).
+    snapshot: dict | None = None
+    # With --live, the board already held (if any) whose snapshot is not shown.
+    held_board: dict | None = None
+    # Data vintage for the cover: the latest month each source had reached, and when the
+    # figures were built.
+    vintage: list[dict] = field(default_factory=list)
+    built_at: datetime | None = None
+    # The previous board's frozen rows (metric_id -> row) and its date, for "what changed".
+    previous: dict[str, dict] = field(default_factory=dict)
+    previous_board: date | None = None
+    # The metric catalogue as the marts hold it (dim_metric), for the workbook's definitions.
+    definitions: list[dict] = field(default_factory=list)
+
+    @property
+    def rating_columns(self) -> tuple[str, str]:
+        """The board sees every metric's rating (restricted ones too, marked as such); the
+        public edition the published rating. Both are mart columns: nothing is re-rated."""
+        return ("rag", "rag_reason") if self.public else ("rag_internal", "rag_internal_reason")
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
@@ -93,17 +87,52 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def read_content(published: Path, quarter: str, public: bool) -> PackContent:
+def read_content(published: Path, quarter: str, public: bool, live: bool = False) -> PackContent:
+    """The quarter's pack. Once its board has been held the pack shows what that board saw
+    (its frozen snapshot) unless ``live`` asks for today's figures."""
     with duckdb.connect(str(published), read_only=True) as con:
         content = PackContent(quarter, public)
-        content.dashboard = _rows(
-            con,
-            "select * from mart_delivery_dashboard where reporting_quarter = ? "
-            "order by display_order",
-            [quarter],
-        )
+        held = _board_snapshot(con, quarter)
+        content.snapshot, content.held_board = (held, None) if not live else (None, held)
+        if content.snapshot:
+            content.dashboard = _rows(
+                con,
+                "select * from snapshots.board_dashboard where snapshot_name = ? "
+                "order by display_order",
+                [content.snapshot["snapshot_name"]],
+            )
+            content.vintage = _rows(
+                con,
+                "select source, latest_month, required_period_end "
+                "from snapshots.board_snapshot_sources where snapshot_name = ? order by source",
+                [content.snapshot["snapshot_name"]],
+            )
+            content.built_at = content.snapshot["built_at"]
+        else:
+            content.dashboard = _rows(
+                con,
+                "select * from mart_delivery_dashboard where reporting_quarter = ? "
+                "order by display_order",
+                [quarter],
+            )
+            if _has(con, "mart_board_source_status"):
+                content.vintage = _rows(
+                    con,
+                    "select source, latest_month, required_period_end "
+                    "from mart_board_source_status where reporting_quarter = ? "
+                    "and board_date = (select max(board_date) from mart_board_source_status "
+                    "where reporting_quarter = ?) order by source",
+                    [quarter, quarter],
+                )
+            # The published file is written whole and swapped in at the end of a refresh:
+            # its time is when these figures were built.
+            content.built_at = datetime.fromtimestamp(published.stat().st_mtime, UTC)
         if not content.dashboard:
             raise LookupError(f"no dashboard rows for {quarter} in {published}")
+        content.previous_board, content.previous = _previous_board(
+            con, content.dashboard[0]["reporting_quarter_end"]
+        )
+        content.definitions = _rows(con, "select * from dim_metric order by display_order")
         quarter_end = content.dashboard[0]["reporting_quarter_end"]
         bounds = con.execute(
             "select min(fy_start), max(fy_end) from dim_month where fy_label = "
@@ -174,23 +203,57 @@ def read_content(published: Path, quarter: str, public: bool) -> PackContent:
     return redact(content) if public else content
 
 
-def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+def _board_snapshot(con: duckdb.DuckDBPyConnection, quarter: str) -> dict | None:
+    """The last frozen board of the quarter (snapshots.board_snapshots), if one was held."""
+    if not _has(con, "board_snapshots", "snapshots"):
+        return None
+    rows = _rows(
+        con,
+        "select snapshot_name, board_date, frozen_at, built_at from snapshots.board_snapshots "
+        "where reporting_quarter = ? order by board_date desc limit 1",
+        [quarter],
+    )
+    return rows[0] if rows else None
+
+
+def _previous_board(
+    con: duckdb.DuckDBPyConnection, quarter_end: date
+) -> tuple[date | None, dict[str, dict]]:
+    """What the last board before this quarter saw: its date and its rows by metric."""
+    if not _has(con, "board_snapshots", "snapshots"):
+        return None, {}
+    found = con.execute(
+        "select snapshot_name, board_date from snapshots.board_snapshots as boards "
+        "where (select any_value(reporting_quarter_end) from snapshots.board_dashboard as rows "
+        "where rows.snapshot_name = boards.snapshot_name) < ? "
+        "order by board_date desc limit 1",
+        [quarter_end],
+    ).fetchall()
+    if not found:
+        return None, {}
+    name, board_date = found[0]
+    rows = _rows(con, "select * from snapshots.board_dashboard where snapshot_name = ?", [name])
+    return board_date, {row["metric_id"]: row for row in rows}
+
+
+def _has(con: duckdb.DuckDBPyConnection, table: str, schema: str = "main") -> bool:
     return (
         con.execute(
-            "select count(*) from duckdb_tables() where table_name = ?", [table]
-        ).fetchone()[0]
+            "select count(*) from duckdb_tables() where table_name = ? and schema_name = ?",
+            [table, schema],
+        ).fetchall()[0][0]
         > 0
     )
 
 
 def redact(content: PackContent) -> PackContent:
-    """The public pack: a restricted metric keeps its name and 'restricted', nothing else."""
+    """The public pack: a restricted metric keeps its name, the mart's public rating (grey)
+    and reason, and 'restricted'; nothing else."""
     restricted = {row["metric_id"] for row in content.dashboard if row["restricted"]}
-    for row in content.dashboard:
-        if row["metric_id"] in restricted:
+    for row in [*content.dashboard, *content.previous.values()]:
+        if row["metric_id"] in restricted or row["restricted"]:
             for column in FIGURE_COLUMNS:
                 row[column] = None
-            row["rag"], row["rag_reason"] = "grey", "Restricted: not published."
             row["data_status"] = RESTRICTED
     for metric_id in restricted:
         content.trends.pop(metric_id, None)

@@ -1,4 +1,5 @@
-"""The pack's files: HTML, the same as PDF (headless Chromium prints it), and an XLSX table."""
+"""The pack's PDF: the HTML printed by headless Chromium; the contents' page numbers read back
+from the printed PDF (pdftotext) so they are the pages the reader turns to."""
 
 from __future__ import annotations
 
@@ -6,10 +7,16 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
-from orchestration.pack.content import WORKBOOK_COLUMNS, PackContent
+# The contents entries (the section's id) and the heading line that starts each section.
+SECTION_HEADINGS = {
+    "summary": "Executive summary",
+    "how-to-read": "How to read this",
+    "dashboard": "Dashboard",
+    "csp": "Community Safety Partnerships:",
+    "long-term": "Long-term trend",
+    "csew": "Crime Survey (CSEW) measures against peer forces",
+    "readiness": "Readiness: what is missing and who owns it",
+}
 
 
 def chromium() -> str | None:
@@ -39,14 +46,23 @@ def write_pdf(html: Path, pdf: Path) -> None:
     )
 
 
-def write_xlsx(content: PackContent, path: Path) -> None:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = f"Dashboard {content.quarter.replace('/', '-')}"
-    sheet.append(list(WORKBOOK_COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in content.dashboard:
-        sheet.append([row[c] for c in WORKBOOK_COLUMNS])
-    sheet.freeze_panes = "A2"
-    workbook.save(path)
+def section_pages(pdf: Path) -> dict[str, int]:
+    """The page each section starts on, found by its heading in the PDF's text; {} without
+    pdftotext (the contents then lists sections without page numbers)."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        return {}
+    text = subprocess.run(
+        [tool, str(pdf), "-"], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    pages: dict[str, int] = {}
+    # Page 1 is the cover, whose contents list names every section.
+    for number, page in enumerate(text.split("\f")[1:], start=2):
+        lines = [line.strip() for line in page.splitlines()]
+        for section, heading in SECTION_HEADINGS.items():
+            if section not in pages and any(
+                line == heading or (heading.endswith(":") and line.startswith(heading))
+                for line in lines
+            ):
+                pages[section] = number
+    return pages

@@ -1,48 +1,70 @@
-"""The pack as one self-contained HTML file: inline CSS, inline SVG charts, no network."""
+"""The pack as one self-contained HTML file: inline CSS, inline SVG charts, no network.
+
+Every figure, rating, reason and significance word is a mart column, written with the one
+display rule of ``display``; nothing is rated or tested here."""
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import groupby
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from orchestration.pack import charts
+from orchestration.pack import charts, display
 from orchestration.pack.content import PackContent
+from orchestration.reference import board_leads
 
 TEMPLATES = Path(__file__).parent / "templates"
 DIRECTIONS = {"↑": "up", "↓": "down", "↔": "no change"}
+RAGS = ("red", "amber", "green", "grey")
+# A reason longer than this would run a row past three lines: it goes to a numbered note
+# under the table, and the row says which.
+NOTE_AFTER = 110
+SOURCE_NAMES = {
+    "police_uk": "police.uk street crime and outcomes",
+    "stats19": "DfT STATS19 road casualties",
+    "victim_survey": "Victim survey",
+    "csp": "Community Safety Partnership returns",
+    "csew": "Crime Survey for England and Wales",
+    "home_office_csp": "Home Office recorded crime (CSP)",
+    "partner_return": "Partner returns",
+}
 
 
-def figure_text(value, yes_no, count, period, unit) -> str:
-    """'7.60 per 1,000 (8,639), R12 to 2025-06': the value, the count beside it, its period."""
+def figure_text(value, yes_no, count, unit) -> str:
+    """'7.60 per 1,000 (8,639)': the value and the count beside it, each written as the
+    mart's reasons write them (its period is printed on the line below)."""
     if yes_no:
         shown = yes_no
     elif value is None:
         return "-"
     elif unit == "rate_per_1000":
-        shown = f"{value:,.2f} per 1,000" if value >= 0.1 else f"{value:.2g} per 1,000"
-    elif unit == "percent":
-        shown = f"{value:.1f}%"
+        shown = f"{display.number(value)} per 1,000"
+    elif unit in ("percent", "proportion"):
+        shown = f"{display.number(value)}%"
     else:
-        shown = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-    if count is not None and unit in ("rate_per_1000", "percent"):
+        shown = display.number(value)
+    if count is not None and unit in ("rate_per_1000", "percent", "proportion"):
         shown += f" ({count:,.0f})"
-    return f"{shown}, {period}" if period else shown
+    return shown
 
 
 def significance_words(row: dict) -> str:
-    if row["p"] is None:
-        return "not tested"
-    if row["rag"] == "grey":  # tested, but too few events or responses to judge
-        return "not judged (small numbers)"
-    if row["p"] < 0.05:
-        return f"a real change (p = {row['p']:.2g})"
-    return f"within expected variation (p = {row['p']:.2g})"
+    """The mart's ``significance`` column, as it is (the same words in every format); a
+    restricted metric's, withheld from the public edition, says so."""
+    return row["significance"] if row["significance"] is not None else "restricted"
 
 
-def render_html(content: PackContent) -> str:
-    rows = []
+def lead_names() -> dict[str, str]:
+    """Board lead key -> the person's name (seeds/board_leads.csv)."""
+    return {lead["lead_key"]: lead["name"] for lead in board_leads()}
+
+
+def dashboard_view(content: PackContent) -> tuple[list[dict], list[dict]]:
+    """The dashboard rows as printed, and the notes holding reasons too long for a row."""
+    rag_column, reason_column = content.rating_columns
+    rows, notes = [], []
     for row in content.dashboard:
         view = dict(row)
         for side in ("baseline", "latest"):
@@ -50,15 +72,19 @@ def render_html(content: PackContent) -> str:
                 row[f"{side}_value"],
                 row[f"{side}_yes_no"],
                 row[f"{side}_count"],
-                row[f"{side}_period"],
                 row["unit"],
             )
         if row["data_status"] == "restricted" and content.public:
             view["baseline_text"] = view["latest_text"] = "restricted"
-        if not content.public and row["restricted"]:
-            # The board sees the judgement the public edition withholds, marked as restricted.
-            view["rag"] = row["rag_internal"]
-            view["rag_reason"] = f"(Restricted: not for publication.) {row['rag_internal_reason']}"
+        view["rating"] = row[rag_column] or "grey"
+        reason = row[reason_column] or ""
+        # The board edition shows restricted ratings: each is marked, never silently public.
+        view["restricted_mark"] = bool(row["restricted"]) and not content.public
+        if len(reason) > NOTE_AFTER:
+            notes.append({"number": len(notes) + 1, "metric": row["metric_name"], "text": reason})
+            view["reason_text"], view["note"] = "", len(notes)
+        else:
+            view["reason_text"], view["note"] = reason, None
         view["direction_words"] = DIRECTIONS.get(row["direction"] or "", "not shown")
         view["significance_words"] = significance_words(row)
         points = content.trends.get(row["metric_id"])
@@ -68,7 +94,27 @@ def render_html(content: PackContent) -> str:
             else '<span class="muted">no monthly series</span>'
         )
         rows.append(view)
+    return rows, notes
+
+
+def changes_since_last_board(content: PackContent) -> list[dict]:
+    """Metrics whose rating differs from what the previous board saw (its snapshot)."""
+    rag_column = content.rating_columns[0]
+    changed = []
+    for row in content.dashboard:
+        before = content.previous.get(row["metric_id"])
+        was = (before or {}).get(rag_column) or "not shown"
+        now = row[rag_column] or "grey"
+        if was != now:
+            changed.append({"metric": row["metric_name"], "was": was, "now": now})
+    return changed
+
+
+def render_html(content: PackContent, pages: dict[str, int] | None = None) -> str:
+    """The pack's HTML; ``pages`` (section id -> page) numbers the contents once printed."""
+    rows, notes = dashboard_view(content)
     by_strategy = [(k, list(g)) for k, g in groupby(rows, key=lambda r: r["delivery_strategy"])]
+    counts = Counter(r["rating"] for r in rows)
     csp_table = [
         {**r, "crimes_text": f"{r['crimes']:,}",
          "year_ago_text": "-" if r["year_ago"] is None else f"{r['year_ago']:,}",
@@ -87,15 +133,17 @@ def render_html(content: PackContent) -> str:
             {
                 "name": names.get(metric_id, metric_id),
                 "svg": charts.peers(group, names.get(metric_id, metric_id)),
-                "peer_mean": "-" if peer_mean is None else f"{peer_mean:.1f}%",
+                "peer_mean": "-" if peer_mean is None else f"{display.number(peer_mean)}%",
                 "position": f"{home['peer_rank']} of {home['group_size']}" if home else "-",
             }
         )
+    leads = lead_names()
+    readiness = [{**r, "owner_name": leads.get(r["owner"], r["owner"])} for r in content.readiness]
     baseline_label = content.dashboard[0]["baseline_period"] if content.dashboard else ""
     edition = (
         "Public edition: restricted figures are withheld"
         if content.public
-        else ("Board edition: includes restricted figures, not for publication")
+        else "Board edition: includes restricted figures, not for publication"
     )
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"])
@@ -103,12 +151,26 @@ def render_html(content: PackContent) -> str:
     return environment.get_template("pack.html.j2").render(
         title=f"Police and Crime Plan delivery dashboard, {content.quarter}",
         edition=edition,
+        public=content.public,
         quarter=content.quarter,
         board_date=content.board_date,
+        snapshot=content.snapshot,
+        held_board=content.held_board,
+        built_at=content.built_at,
+        vintage=[
+            {**v, "source_name": SOURCE_NAMES.get(v["source"], v["source"])}
+            for v in content.vintage
+        ],
+        rag_counts=[(rag, counts.get(rag, 0)) for rag in RAGS],
+        metric_count=len(rows),
+        previous_board=content.previous_board,
+        changes=changes_since_last_board(content) if content.previous_board else [],
         baseline_label=baseline_label if "/" in (baseline_label or "") else "2024/25",
         by_strategy=by_strategy,
+        notes=notes,
         csp_table=csp_table,
         long_term_svg=charts.long_term(content.long_term) if content.long_term else "",
         csew=csew,
-        readiness=content.readiness,
+        readiness=readiness,
+        pages=pages or {},
     )

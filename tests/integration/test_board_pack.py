@@ -1,7 +1,8 @@
 """The board pack from the demo warehouse's published marts: both editions in all three formats;
 the public one holds no restricted value in any file (HTML bytes, PDF text via pdftotext, XLSX
-cells via openpyxl); the workbook equals the mart; the page rendered in headless Chromium has
-one row per metric with its RAG label. A screenshot of the first page is kept under data/."""
+cells via openpyxl); the three formats agree row by row with the mart; the workbook is laid out
+for analysts; the PDF's pages are A4, numbered, and nothing runs off them; a pack for a held
+board shows its snapshot. A screenshot of the first page is kept under data/."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from orchestration.pack.content import FIGURE_COLUMNS, WORKBOOK_COLUMNS
+from orchestration.pack import display
 from orchestration.pack.outputs import chromium, chromium_args
 from orchestration.pack.pack import write_pack
 from orchestration.pack.render import figure_text
+from orchestration.pack.workbook import HEADERS
+from orchestration.reference import board_leads
 from orchestration.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
@@ -58,6 +61,19 @@ def packs(demo, tmp_path_factory):
     return board, public, mart
 
 
+def board_rows(published: Path) -> list[dict]:
+    """What the 2025/26-Q1 board saw: its frozen snapshot (the pack's default for a held
+    board)."""
+    with duckdb.connect(str(published), read_only=True) as con:
+        cursor = con.execute(
+            "select * from snapshots.board_dashboard where reporting_quarter = ? "
+            "order by display_order",
+            [QUARTER],
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def restricted_tokens(mart: list[dict]) -> list[str]:
     """Every way a restricted figure could be written in a pack."""
     tokens = []
@@ -66,10 +82,8 @@ def restricted_tokens(mart: list[dict]) -> list[str]:
             value = row[f"{side}_value"]
             if value is None:
                 continue
-            tokens.append(
-                figure_text(value, None, row[f"{side}_count"], row[f"{side}_period"], row["unit"])
-            )
-            tokens += [f"{value:,.0f}", f"{value:.1f}", repr(value)]
+            tokens.append(figure_text(value, None, row[f"{side}_count"], row["unit"]))
+            tokens += [f"{value:,.0f}", f"{value:.1f}", display.number(value), repr(value)]
     assert tokens, "the demo dashboard should hold restricted figures"
     return sorted(set(tokens))
 
@@ -115,31 +129,85 @@ def test_the_public_pack_holds_no_restricted_value_in_any_file(packs):
     restricted_names = {r["metric_name"] for r in mart if r["restricted"]}
     cells = xlsx_cells(public.xlsx)
     header, rows = cells[0], cells[1:]
-    figures = [header.index(c) for c in FIGURE_COLUMNS if c in header]
+    figures = [header.index(c) for c in WORKBOOK_FIGURES]
     for row in rows:
-        if row[header.index("metric_name")] in restricted_names:
+        if row[header.index("Metric")] in restricted_names:
             assert all(row[i] is None for i in figures), row
-            assert row[header.index("data_status")] == "restricted"
+            assert row[header.index("Data status")] == "restricted"
+            assert row[header.index("RAG")] == "grey"
     values = {r[f"{s}_value"] for r in mart if r["restricted"] for s in ("baseline", "latest")}
     restricted_values = {v for v in values if v is not None}
     assert restricted_ids  # the demo has restricted metrics to hide
     for row in rows:
-        if row[header.index("metric_name")] in restricted_names:
+        if row[header.index("Metric")] in restricted_names:
             assert not restricted_values & set(row)
 
 
-def test_the_workbook_equals_the_mart(packs):
-    board, _, mart = packs
+# The workbook's columns that carry a restricted metric's figures.
+WORKBOOK_FIGURES = (
+    "Baseline",
+    "Baseline count",
+    "Latest",
+    "Latest count",
+    "Change",
+    "Change %",
+    "p-value",
+    "Peer mean",
+    "Force position",
+)
+# Workbook header -> the mart column it holds (the board edition's rating is rag_internal).
+WORKBOOK_MART = {
+    "Reporting quarter": "reporting_quarter",
+    "Ref": "ref_number",
+    "Delivery strategy": "delivery_strategy",
+    "Metric": "metric_name",
+    "Target": "target_expectation",
+    "Baseline period": "baseline_period",
+    "Baseline count": "baseline_count",
+    "Latest period": "latest_period",
+    "Latest count": "latest_count",
+    "Change": "abs_change",
+    "Change %": "pct_change",
+    "Direction": "direction",
+    "Significance": "significance",
+    "p-value": "p",
+    "RAG": "rag_internal",
+    "Why (RAG reason)": "rag_internal_reason",
+    "Data status": "data_status",
+    "Peer mean": "peer_mean",
+    "Force position": "force_position",
+}
+
+
+def test_the_workbook_equals_the_mart(packs, demo):
+    """Each cell is the mart's value (the board's snapshot for a held board): formats round
+    for display, the cells do not. Restricted metrics carry the board's rating, as in the PDF."""
+    board, _, _ = packs
+    snapshot = board_rows(demo[0].published_dir / "marts.duckdb")
     cells = xlsx_cells(board.xlsx)
-    assert tuple(cells[0]) == WORKBOOK_COLUMNS
-    assert len(cells) - 1 == len(mart) == 39
-    for row, expected in zip(cells[1:], mart, strict=True):
-        for column, value in zip(WORKBOOK_COLUMNS, row, strict=True):
+    assert tuple(cells[0]) == HEADERS
+    assert len(cells) - 1 == len(snapshot) == 39
+    restricted = 0
+    for row, expected in zip(cells[1:], snapshot, strict=True):
+        got = dict(zip(HEADERS, row, strict=True))
+        for header, column in WORKBOOK_MART.items():
             want = expected[column]
             if isinstance(want, float):
-                assert value == pytest.approx(want, rel=1e-12), (expected["metric_id"], column)
+                assert got[header] == pytest.approx(want, rel=1e-12), (
+                    expected["metric_id"],
+                    header,
+                )
             else:
-                assert value == want, (expected["metric_id"], column)
+                assert got[header] == want, (expected["metric_id"], header)
+        for side in ("Baseline", "Latest"):
+            key = side.lower()
+            want = expected[f"{key}_value"]
+            want = expected[f"{key}_yes_no"] if want is None else want
+            assert got[side] == pytest.approx(want) if isinstance(want, float) else want
+        assert got["Restricted"] == ("Yes" if expected["restricted"] else "No")
+        if expected["restricted"] and expected["rag_internal"] != expected["rag"]:
+            restricted += 1
+    assert restricted, "the demo has a restricted metric whose board rating is not grey"
 
 
 class DashboardRows(HTMLParser):
@@ -200,33 +268,284 @@ def test_the_packs_peer_means_are_the_marts_column(packs):
     out nothing of its own."""
     board, _, mart = packs
     html = board.html.read_text(encoding="utf-8")
-    printed = re.findall(r"Peer mean ([0-9.]+)%", html)
-    want = [f"{r['peer_mean']:.1f}" for r in mart if r["peer_mean"] is not None]
+    printed = re.findall(r"Peer mean ([0-9.,]+)%", html)
+    want = [display.number(r["peer_mean"]) for r in mart if r["peer_mean"] is not None]
     assert want, "the demo dashboard has CSEW metrics with a peer mean"
     assert sorted(printed) == sorted(want)
 
 
-def test_the_printed_dashboard_fits_its_pages(packs):
-    """Ten columns did not fit a portrait page: the trend column was cut off at the edge. The
-    PDF is landscape and every column heading is printed whole."""
-    board, _, _ = packs
+def pdf_pages(path: Path) -> list[tuple[float, float]]:
+    """Each page's (width, height) in points."""
     tool = need(shutil.which("pdfinfo"), "pdfinfo")
-    info = subprocess.run([tool, str(board.pdf)], capture_output=True, text=True, check=True)
-    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info.stdout).groups())
-    assert width > height
-    first_page = subprocess.run(
-        [
-            need(shutil.which("pdftotext"), "pdftotext"),
-            "-f",
-            "1",
-            "-l",
-            "1",
-            "-layout",
-            str(board.pdf),
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+    info = subprocess.run(
+        [tool, "-f", "1", "-l", "999", str(path)], capture_output=True, text=True, check=True
     ).stdout
-    assert "Trend (36" in first_page and "Significance" in first_page
+    return [
+        (float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)
+    ]
+
+
+def pdf_words(path: Path) -> list[list[tuple[str, float, float, float, float]]]:
+    """Each page's words with their boxes (xMin, yMin, xMax, yMax), from pdftotext -bbox."""
+    tool = need(shutil.which("pdftotext"), "pdftotext")
+    xml = subprocess.run(
+        [tool, "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = []
+    for page in xml.split("<page ")[1:]:
+        pages.append(
+            [
+                (word, float(x0), float(y0), float(x1), float(y1))
+                for x0, y0, x1, y1, word in re.findall(
+                    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                    r'yMax="([\d.]+)">([^<]*)</word>',
+                    page,
+                )
+            ]
+        )
+    return pages
+
+
+A4 = (595.0, 842.0)  # points, portrait
+
+
+def test_the_printed_dashboard_fits_its_pages(packs):
+    """The PDF was US Letter and cut the Trend column off every dashboard page. Every page is
+    A4 (the dashboard's landscape), numbered "Page n of N"; on every dashboard page each
+    column's heading is printed whole and no word (the last column's included) runs past the
+    page's right edge or below its foot."""
+    for files in packs[:2]:
+        sizes = pdf_pages(files.pdf)
+        pages = pdf_words(files.pdf)
+        assert len(sizes) == len(pages) > 4
+        dashboard_pages = 0
+        for number, ((width, height), words) in enumerate(zip(sizes, pages, strict=True), 1):
+            assert sorted((round(width), round(height))) == sorted(A4), (number, width, height)
+            text = " ".join(w[0] for w in words)
+            assert f"Page {number} of {len(pages)}" in text, number
+            for word, x0, y0, x1, y1 in words:
+                assert x0 >= 0 and y0 >= 0, (number, word)
+                assert x1 <= width - 20 and y1 <= height - 10, (number, word, x1, y1)
+            if "Significance" in text and "Trend" in text and "(36" in text:
+                dashboard_pages += 1
+                assert width > height, f"dashboard page {number} is not landscape"
+                for heading in ("Ref", "Metric", "Target", "Baseline", "Latest", "Dir.", "RAG"):
+                    assert heading in text.split(), (number, heading)
+                # The last column holds each row's trend chart, whose axis labels are text.
+                trend = next(w for w in words if w[0] == "Trend")
+                assert trend[3] < width - 20
+        assert dashboard_pages >= 2, "the dashboard spans landscape pages with their headings"
+        # Rows of at most three lines: longer reasons are numbered notes under the table.
+        printed = pdf_dashboard_cells(files.pdf)
+        assert len(printed) == 39
+        assert [r["Metric"] for r in printed if r["lines"] > 3] == []
+        assert max(r["lines"] for r in printed) >= 2  # the count is of lines, not of rows
+
+
+def flat(text: str) -> str:
+    """Text without whitespace: a cell wrapped over lines reads the same."""
+    return re.sub(r"\s+", "", text)
+
+
+DASHBOARD_HEADINGS = ("Ref", "Metric", "Target", "Baseline", "Latest", "Dir.", "RAG", "Why")
+
+
+def pdf_dashboard_cells(path: Path) -> list[dict[str, str]]:
+    """The printed dashboard's rows, read from the PDF's word boxes: each column is the band
+    from its heading to the next heading; each row starts at its RAG label (cells are
+    top-aligned). Returns, per row in print order, each column's text and the number of
+    lines of its tallest cell."""
+    rows = []
+    for words in pdf_words(path):
+        heads: dict[str, tuple] = {}
+        for word in sorted(words, key=lambda w: w[2]):  # the first line holding each heading
+            if word[0] in (*DASHBOARD_HEADINGS, "Significance", "Trend"):
+                heads.setdefault(word[0], word)
+        if not {"Significance", "Trend", "RAG"} <= heads.keys():
+            continue
+        header_foot = heads["RAG"][4]
+        order = [*DASHBOARD_HEADINGS, "Significance", "Trend"]
+        # A cell's text starts a few points left of its heading when its padding is smaller.
+        bands = [(name, heads[name][1] - 6) for name in order]
+        # The table ends at the notes under it, or at the page's footer ("Page n of N").
+        stop = min(w[2] - 1 for w in words if w[0] in ("Notes:", "Page"))
+        body = [w for w in words if header_foot < w[2] < stop]
+        # A delivery strategy's heading row starts in the Ref column with a word, not a number.
+        metric_at = heads["Metric"][1] - 6
+        headings = {round(w[4]) for w in body if w[1] < metric_at and not w[0].isdigit()}
+        body = [w for w in body if round(w[4]) not in headings]
+        rag_at = dict(bands)["RAG"]
+        tops = sorted(
+            w[2] for w in body if w[0] in ("GREEN", "AMBER", "RED", "GREY") and w[1] >= rag_at
+        )
+        page_rows = [{name: [] for name in order} for _ in tops]
+        baselines = [{name: set() for name in order} for _ in tops]
+        # Reading order: line by line (a line's words share a baseline), left to right.
+        for word, x0, y0, _, y1 in sorted(body, key=lambda w: (round(w[4]), w[1])):
+            row = max((i for i, top in enumerate(tops) if y0 >= top - 3), default=None)
+            if row is None:
+                continue
+            name = next((n for n, left in reversed(bands) if x0 >= left), "Ref")
+            page_rows[row][name].append(word)
+            baselines[row][name].add(round(y1))
+        for cells, lines in zip(page_rows, baselines, strict=True):
+            rows.append({k: " ".join(v) for k, v in cells.items()})
+            # The tallest text cell's lines (the trend chart's axis labels are not lines).
+            rows[-1]["lines"] = max(len(v) for k, v in lines.items() if k != "Trend")
+    return rows
+
+
+def test_the_three_formats_agree_row_by_row_with_the_mart(packs, demo):
+    """For each metric, in order: its RAG, latest, baseline and significance wording in the
+    HTML, the PDF's text and the workbook are the snapshot's columns, written with one
+    precision (the value column and the reason agree)."""
+    board, _, _ = packs
+    rows = board_rows(demo[0].published_dir / "marts.duckdb")
+    html = board.html.read_text(encoding="utf-8")
+    html_rows = re.findall(r'<tr class="metric-row".*?</tr>', html, flags=re.S)
+    printed_rows = pdf_dashboard_cells(board.pdf)
+    pdf_rows = iter(printed_rows)
+    cells = xlsx_cells(board.xlsx)
+    book = [dict(zip(cells[0], row, strict=True)) for row in cells[1:]]
+    assert len(html_rows) == len(book) == len(printed_rows) == len(rows)
+    checked = 0
+    for row, html_row, book_row in zip(rows, html_rows, book, strict=True):
+        latest = figure_text(
+            row["latest_value"],
+            row["latest_yes_no"],
+            row["latest_count"],
+            row["unit"],
+        )
+        baseline = figure_text(
+            row["baseline_value"],
+            row["baseline_yes_no"],
+            row["baseline_count"],
+            row["unit"],
+        )
+        rag, significance = row["rag_internal"], row["significance"]
+        # HTML
+        assert f'data-metric="{row["metric_id"]}"' in html_row
+        assert f">{rag.upper()}</span>" in html_row, row["metric_id"]
+        for side, shown in (("baseline", baseline), ("latest", latest)):
+            assert f'<span class="figure">{shown}</span>' in html_row, (row["metric_id"], shown)
+            assert f'<span class="period">{row[f"{side}_period"] or ""}</span>' in html_row
+        assert f'<td class="significance">{significance}</td>' in html_row
+        # The PDF, read cell by cell from the printed page.
+        printed = next(pdf_rows)
+        assert flat(printed["RAG"]) == rag.upper(), (row["metric_id"], printed)
+        assert flat(printed["Significance"]) == flat(significance), (row["metric_id"], printed)
+        for side, shown in (("Baseline", baseline), ("Latest", latest)):
+            period = row[f"{side.lower()}_period"] or ""
+            assert flat(printed[side]) == flat(shown + period), (row["metric_id"], printed)
+        # The workbook
+        assert book_row["RAG"] == rag and book_row["Significance"] == significance
+        assert book_row["Why (RAG reason)"] == row["rag_internal_reason"]
+        # One precision: the figures in a reason are written as the value columns write them,
+        # and the workbook's number format shows the same digits.
+        number = r"(\d{1,3}(?:,\d{3})*(?:\.\d+)?)"
+        written = re.search(rf": {number} to {number}", row["rag_internal_reason"] or "")
+        if written and row["latest_value"] is not None:
+            checked += 1
+            assert written.group(1) == display.number(row["baseline_value"])
+            assert written.group(2) == display.number(row["latest_value"])
+            assert latest.startswith(written.group(2)), (latest, written.group(2))
+        fmt = display.excel_format(row["latest_value"], row["unit"])
+        if row["latest_value"] is not None and "E" not in fmt:
+            places = len(fmt.split(".")[1].split('"')[0]) if "." in fmt else 0
+            assert f"{row['latest_value']:,.{places}f}" == display.number(row["latest_value"])
+    assert checked > 10, "the demo has rated rows whose reasons give their figures"
+
+
+def test_the_workbook_is_laid_out_for_analysts(packs):
+    """Headers in words, a unit column, number formats (percentages with %, counts with
+    thousands separators), widths, frozen header, filter, RAG as text on its colour, and a
+    Definitions sheet from the catalogue with owners by name."""
+    board, _, mart = packs
+    book = load_workbook(board.xlsx)
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    assert not [h for h in headers if "_" in h or h == h.lower() != "p-value"], headers
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == sheet.dimensions
+    for letter in ("D", "S"):  # Metric, Why
+        assert sheet.column_dimensions[letter].width >= 40
+    column = {h: i for i, h in enumerate(headers)}
+    by_metric = {r["metric_id"]: r for r in mart}
+    units = set()
+    for cells, row in zip(sheet.iter_rows(min_row=2), mart, strict=True):
+        unit = cells[column["Unit"]].value
+        units.add(unit)
+        assert unit == display.UNIT_WORDS[row["unit"]]
+        latest = cells[column["Latest"]]
+        if isinstance(latest.value, float) and row["unit"] == "percent":
+            assert latest.number_format.endswith('"%"'), latest.number_format
+        if row["latest_count"] is not None:
+            assert cells[column["Latest count"]].number_format == "#,##0"
+        rag = cells[column["RAG"]]
+        assert rag.value in ("red", "amber", "green", "grey")
+        assert rag.fill.fgColor.rgb.endswith(
+            {"red": "B5121B", "amber": "F9A825", "green": "2E7D32", "grey": "9E9E9E"}[rag.value]
+        )
+        assert by_metric[row["metric_id"]]
+    assert {"per 1,000", "%", "count"} <= units
+    definitions = book["Definitions"]
+    header = [c.value for c in definitions[1]]
+    for wanted in ("Metric", "Source", "Formula", "Polarity", "Owner", "Caveats"):
+        assert wanted in header
+    rows = [dict(zip(header, r, strict=True)) for r in definitions.iter_rows(2, values_only=True)]
+    assert [r["Metric"] for r in rows] == [r["metric_name"] for r in mart]
+    names = {lead["name"] for lead in board_leads()}
+    assert all(r["Owner"] in names for r in rows), {r["Owner"] for r in rows}
+    assert all(r["Formula"] for r in rows)
+    # Each source's publication lag (seeds/source_publication.csv) is a caveat of its metrics.
+    assert sum("Publication:" in (r["Caveats"] or "") for r in rows) > 30
+
+
+def test_the_cover_and_summary_say_where_the_figures_come_from(packs, demo):
+    """The cover gives the data vintage and says the held board's snapshot is shown; the
+    executive summary comes first, counts the ratings as the board saw them and names the
+    owners of what is missing (names, not ids)."""
+    board, _, _ = packs
+    rows = board_rows(demo[0].published_dir / "marts.duckdb")
+    pages = pdf_text(board.pdf).split("\f")
+    cover, summary = flat(pages[0]), flat(pages[1])
+    assert flat("frozen snapshot (board-2025-07-30") in cover
+    assert flat("Latest month loaded") in cover and flat("Contents") in cover
+    assert flat("Executive summary") in cover and flat("Dashboard page") in cover
+    assert summary.startswith(flat("Executive summary")) or flat("Executive summary") in summary
+    for rag in ("red", "amber", "green", "grey"):
+        count = sum(r["rag_internal"] == rag for r in rows)
+        assert flat(f"{rag.upper()} {count}") in summary, rag
+    html = board.html.read_text(encoding="utf-8")
+    assert "lead_" not in html
+    readiness = re.search(r'<ul id="readiness-summary">(.*?)</ul>', html, flags=re.S)
+    if readiness:
+        assert any(lead["name"] in readiness.group(1) for lead in board_leads())
+
+
+def test_a_held_boards_pack_shows_its_snapshot_and_live_shows_today(demo, tmp_path):
+    """A pack for a quarter whose board was held reads that board's snapshot, not the marts
+    rebuilt since; `--live` reads today's marts. The snapshot is altered in a copy of the
+    published file so the two differ."""
+    need(chromium(), "Chromium")
+    published = tmp_path / "marts.duckdb"
+    shutil.copy(demo[0].published_dir / "marts.duckdb", published)
+    with duckdb.connect(str(published)) as con:
+        ((metric, rag),) = con.execute(
+            "select metric_id, rag_internal from snapshots.board_dashboard "
+            "where reporting_quarter = ? and rag_internal <> 'red' "
+            "order by display_order limit 1",
+            [QUARTER],
+        ).fetchall()
+        con.execute(
+            "update snapshots.board_dashboard set rag_internal = 'red' "
+            "where reporting_quarter = ? and metric_id = ?",
+            [QUARTER, metric],
+        )
+    held = write_pack(published, QUARTER, False, tmp_path / "held")
+    live = write_pack(published, QUARTER, False, tmp_path / "live", live=True)
+    pattern = rf'data-metric="{metric}".*?class="rag rag-(\w+)"'
+    assert re.search(pattern, held.html.read_text(), flags=re.S).group(1) == "red"
+    assert re.search(pattern, live.html.read_text(), flags=re.S).group(1) == rag
+    assert "frozen snapshot" in held.html.read_text()
+    assert "Today's figures" in live.html.read_text()
