@@ -160,14 +160,11 @@ def read_content(published: Path, quarter: str, public: bool, live: bool = False
         content.csp_table = _rows(
             con,
             """
-            select csp_name, sum(crime_count) as crimes, sum(year_ago_crime_count) as year_ago,
-                   sum(crime_count) - sum(year_ago_crime_count) as change,
-                   case when sum(year_ago_crime_count) >= 10 then 100.0 * (sum(crime_count)
-                        - sum(year_ago_crime_count)) / sum(year_ago_crime_count) end as change_pct
-            from mart_csp_crime
+            select csp_name, crime_count as crimes, year_ago_crime_count as year_ago,
+                   change_count as change, change_pct
+            from mart_csp_crime_totals
             where period_type = 'quarter' and period_label = ?
-              and crime_type <> 'Anti-social behaviour'
-            group by csp_name order by csp_name
+            order by csp_name
             """,
             [quarter],
         )

@@ -274,6 +274,36 @@ def test_the_packs_peer_means_are_the_marts_column(packs):
     assert sorted(printed) == sorted(want)
 
 
+def test_the_packs_csp_table_is_the_marts_rows(packs, demo):
+    """The CSP table prints mart_csp_crime_totals as it is: counts, year-ago counts and the
+    percent change (blank under the small-numbers rule) all come from the mart."""
+    board, _, _ = packs
+    with duckdb.connect(str(demo[0].published_dir / "marts.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "select csp_name, crime_count, year_ago_crime_count, change_pct "
+            "from mart_csp_crime_totals where period_type = 'quarter' and period_label = ? "
+            "order by csp_name",
+            [QUARTER],
+        ).fetchall()
+    assert len(rows) >= 9, "every CSP of the demo has a row"
+    html = board.html.read_text(encoding="utf-8")
+    printed = re.findall(
+        r'<tr><th scope="row">([^<]+)</th><td class="num">([^<]+)</td><td class="num">([^<]+)'
+        r'</td><td class="num">[^<]+</td><td class="num">([^<]+)</td></tr>',
+        html,
+    )
+    want = [
+        (
+            name,
+            f"{crimes:,}",
+            "-" if year_ago is None else f"{year_ago:,}",
+            "-" if pct is None else f"{pct:+.1f}%",
+        )
+        for name, crimes, year_ago, pct in rows
+    ]
+    assert printed == want
+
+
 def pdf_pages(path: Path) -> list[tuple[float, float]]:
     """Each page's (width, height) in points."""
     tool = need(shutil.which("pdfinfo"), "pdfinfo")

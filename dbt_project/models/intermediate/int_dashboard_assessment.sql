@@ -91,11 +91,7 @@ judged as (
     select
         *,
         latest_value - baseline_value as abs_change,
-        case
-            when baseline_count >= {{ var('min_count_for_percent_change') }}
-                and baseline_value <> 0
-                then 100.0 * (latest_value - baseline_value) / baseline_value
-        end as pct_change,
+        {{ percent_change('latest_value', 'baseline_value', 'baseline_count') }} as pct_change,
         case
             when latest_value is not null and baseline_value is not null then
                 case when latest_value > baseline_value then '↑'

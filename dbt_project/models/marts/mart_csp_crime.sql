@@ -116,13 +116,9 @@ select
     cast(year_ago_period_label as varchar) as year_ago_period_label,
     cast(year_ago_crime_count as bigint) as year_ago_crime_count,
     cast(crime_count - year_ago_crime_count as bigint) as change_count,
-    -- Small numbers make big percentages: no percent change on fewer than
-    -- {{ var('min_count_for_percent_change') }} crimes a year earlier.
     cast(
-        case
-            when year_ago_crime_count >= {{ var('min_count_for_percent_change') }}
-                then 100.0 * (crime_count - year_ago_crime_count) / year_ago_crime_count
-        end as double
+        {{ percent_change('crime_count', 'year_ago_crime_count', 'year_ago_crime_count') }}
+        as double
     ) as change_pct,
     coalesce(year_ago_is_complete and months_loaded = months_in_period, false)
         as is_like_for_like
