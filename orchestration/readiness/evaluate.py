@@ -16,8 +16,6 @@ from pathlib import Path
 from orchestration.database import connect
 from orchestration.settings import Settings
 
-NOT_READY = ("missing", "late", "suspect")
-
 
 class NotPublished(LookupError):
     """No published marts yet: nothing has been built."""
@@ -38,10 +36,8 @@ class MetricReadiness:
     reason: str
     needed: str | None
     status_since: date | None
-
-    @property
-    def ready(self) -> bool:
-        return self.status not in NOT_READY
+    # The mart's is_ready: whether a status counts as ready is decided there, not here.
+    ready: bool
 
 
 @dataclass(frozen=True)
@@ -114,7 +110,7 @@ def board_readiness(settings: Settings, board_date: date, as_of: date) -> list[M
             """
             select board_date, reporting_quarter, data_deadline, metric_id, metric_name,
                    delivery_strategy, owner, source, status, period_needed, reason, needed,
-                   status_since
+                   status_since, is_ready
             from mart_board_readiness
             where board_date = ? and as_of = ?
             order by delivery_strategy, metric_id

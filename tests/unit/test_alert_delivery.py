@@ -52,6 +52,7 @@ def metric(metric_id: str, owner: str, status: str = "missing") -> MetricReadine
         "no return yet",
         None,
         None,
+        status == "ready",
     )
 
 

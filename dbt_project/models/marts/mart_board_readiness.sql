@@ -248,6 +248,8 @@ select
     cast(owner as varchar) as owner,
     cast(source as varchar) as source,
     cast(status as varchar) as status,
+    -- The one place 'ready for the board' is decided: everything but missing, late, suspect.
+    status in ('ready', 'restricted') as is_ready,
     cast(period_needed as varchar) as period_needed,
     cast(
         case status
