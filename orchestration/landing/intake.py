@@ -39,10 +39,11 @@ import duckdb
 
 from orchestration.database import connect
 from orchestration.landing import manifest
-from orchestration.landing.archive import archive_copy, quarantine, quarantine_entry
+from orchestration.landing.archive import archive_copy
 from orchestration.landing.faults import is_our_fault
 from orchestration.landing.files import NOT_REGULAR, REGULAR_EXPECTED, LandedFile, is_regular
 from orchestration.landing.refusal import FileNotReady, FileRefused
+from orchestration.landing.refuse import refuse
 from orchestration.landing.staged import StagedRows
 from orchestration.pause_points import pause_point
 from orchestration.settings import Settings
@@ -206,30 +207,17 @@ def _refuse(
     delivery: manifest.Delivery,
     landed: LandedFile,
     refusal: FileRefused,
-) -> RefusedFile:
-    try:
-        if is_regular(landed.path):
-            kept = quarantine(
-                settings.quarantine_dir, delivery.source, landed.path, landed.sha256, refusal
+    result: IntakeResult | PendingWork,
+) -> None:
+    """Refuse one file (landing/refuse.py) and list it in ``result``; a file gone since it was
+    surveyed is skipped."""
+    refused = refuse(con, settings.quarantine_dir, delivery, landed.path, landed.sha256, refusal)
+    if refused is not None:
+        result.refused.append(
+            RefusedFile(
+                landed.name, delivery.partition_keys, refused.reason, refused.quarantine_path
             )
-        else:  # swapped for a link or a pipe since it was surveyed: renamed, never opened
-            kept, refusal = quarantine_entry(
-                settings.quarantine_dir, delivery.source, landed.path, refusal
-            )
-        target = str(kept)
-    except OSError as error:  # refused all the same: the file stays in landing, and says why
-        target = ""
-        refusal = FileRefused(
-            file_name=refusal.file_name,
-            problem=f"{refusal.problem} (left in landing: it could not be moved to quarantine, "
-            f"{type(error).__name__})",
-            expected=refusal.expected,
-            row=refusal.row,
-            column=refusal.column,
-            found=refusal.found,
         )
-    manifest.record_refused(con, delivery, target, str(refusal))
-    return RefusedFile(landed.name, delivery.partition_keys, str(refusal), target)
 
 
 # What could not be done with a file when an error no check foresaw stopped it.
@@ -306,7 +294,7 @@ def survey_landing(
                 refusal = _as_refusal(error, landed)
                 if refusal is not None:
                     delivery = manifest.Delivery.of(fmt.dataset, landed, run_id)
-                    work.refused.append(_refuse(con, settings, delivery, landed, refusal))
+                    _refuse(con, settings, delivery, landed, refusal, work)
     return work
 
 
@@ -380,8 +368,7 @@ def _take_one(
             AuditedFile(landed.name, delivery.partition_keys, outcome, not outcome.errors)
         )
         if outcome.errors:
-            refusal = outcome.refusal(landed.name)
-            result.refused.append(_refuse(con, settings, delivery, landed, refusal))
+            _refuse(con, settings, delivery, landed, outcome.refusal(landed.name), result)
             return
     archived = _archived(con, settings, fmt, landed, delivery, result)
     if archived is None:
@@ -411,7 +398,7 @@ def _refuse_for(
     """Refuse one file for an error met while taking it in (``_as_refusal``)."""
     refusal = _as_refusal(error, landed, problem)
     if refusal is not None:
-        result.refused.append(_refuse(con, settings, delivery, landed, refusal))
+        _refuse(con, settings, delivery, landed, refusal, result)
 
 
 def _archived(
@@ -589,8 +576,7 @@ def _audit_batch(
             AuditedFile(landed.name, delivery.partition_keys, outcome, not outcome.errors)
         )
         if outcome.errors:
-            refusal = outcome.refusal(landed.name)
-            result.refused.append(_refuse(con, settings, delivery, landed, refusal))
+            _refuse(con, settings, delivery, landed, outcome.refusal(landed.name), result)
         else:
             passing.append((landed, delivery))
     return passing
