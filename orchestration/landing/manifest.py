@@ -116,67 +116,6 @@ def is_known_accepted(con: duckdb.DuckDBPyConnection, source: str, sha256: str) 
     return bool(rows)
 
 
-def has_loaded(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> bool:
-    """Whether any of the delivery's partitions already hold an accepted file's rows."""
-    rows = con.execute(
-        """
-        select 1 from ops.file_manifest
-        where source = ? and scope = ? and status = 'loaded' and list_has_any(partition_keys, ?)
-        limit 1
-        """,
-        [delivery.source, delivery.scope, list(delivery.partition_keys)],
-    ).fetchall()
-    return bool(rows)
-
-
-def record_accepted(
-    con: duckdb.DuckDBPyConnection, delivery: Delivery, row_count: int, archive_path: str
-) -> int:
-    """Mark earlier versions of the same partitions superseded and add this one as loaded.
-
-    Call inside the transaction that replaces the partitions' rows. Returns the new version.
-    """
-    keys = list(delivery.partition_keys)
-    previous = con.execute(
-        """
-        select coalesce(max(version), 0) from ops.file_manifest
-        where source = ? and scope = ? and status <> 'refused' and list_has_any(partition_keys, ?)
-        """,
-        [delivery.source, delivery.scope, keys],
-    ).fetchall()[0][0]
-    con.execute(
-        """
-        update ops.file_manifest set status = 'superseded'
-        where source = ? and scope = ? and status = 'loaded' and list_has_any(partition_keys, ?)
-        """,
-        [delivery.source, delivery.scope, keys],
-    )
-    version = int(previous) + 1
-    con.execute(
-        """
-        insert into ops.file_manifest (delivery_id, source, original_name, sha256, received_at,
-            partition_keys, row_count, status, version, archive_path, quarantine_path, reason,
-            run_id, scope, taken_in_at)
-        values (?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, null, null, ?, ?, ?)
-        """,
-        [
-            delivery.delivery_id,
-            delivery.source,
-            delivery.original_name,
-            delivery.sha256,
-            delivery.received_at,
-            keys,
-            row_count,
-            version,
-            archive_path,
-            delivery.run_id,
-            delivery.scope,
-            delivery.taken_in_at,
-        ],
-    )
-    return version
-
-
 def accepted_sha256s(con: duckdb.DuckDBPyConnection, source: str | None = None) -> set[str]:
     """Every sha256 accepted before for the source (None: any source): ``is_known_accepted``
     for many files. Empty when nothing has been taken in yet (works read-only)."""
@@ -206,8 +145,9 @@ def _delivery_params(deliveries: Sequence[Delivery]) -> dict[str, object]:
     }
 
 
-def has_loaded_many(con: duckdb.DuckDBPyConnection, deliveries: Sequence[Delivery]) -> list[bool]:
-    """``has_loaded`` of each delivery of one source, in one query."""
+def has_loaded(con: duckdb.DuckDBPyConnection, deliveries: Sequence[Delivery]) -> list[bool]:
+    """For each delivery of one source, whether any of its partitions already hold an accepted
+    file's rows (one query, however many)."""
     if not deliveries:
         return []
     (source,) = {d.source for d in deliveries}
@@ -223,11 +163,13 @@ def has_loaded_many(con: duckdb.DuckDBPyConnection, deliveries: Sequence[Deliver
     return [i in loaded for i in range(len(deliveries))]
 
 
-def record_accepted_many(
+def record_accepted(
     con: duckdb.DuckDBPyConnection, accepted: Sequence[tuple[Delivery, int, str]]
 ) -> list[int]:
-    """``record_accepted`` for many (delivery, row count, archive path) of one source in a few
-    statements, when no two share a partition within a scope. Returns the new versions."""
+    """Record (delivery, row count, archive path) of one source, one file or many, as loaded,
+    marking the earlier versions of their partitions superseded; no two may share a partition
+    within a scope. Call inside the transaction that replaces the partitions' rows. Returns
+    the new versions."""
     if not accepted:
         return []
     deliveries = [delivery for delivery, _, _ in accepted]
