@@ -23,10 +23,11 @@ from datetime import date
 
 import dagster as dg
 
-from orchestration.database import connect, table_exists
+from orchestration.database import connect
 from orchestration.dbt_manifest import ensure_dbt_manifest
 from orchestration.file_modes import secure_data_dir
 from orchestration.instance import ensure_instance_config
+from orchestration.landing import manifest
 from orchestration.landing.archive import remove_partial_copies
 from orchestration.landing.files import scan_landing
 from orchestration.landing.intake import PendingWork, survey_landing
@@ -126,21 +127,13 @@ def _summarise_runs(settings: Settings, summary: RefreshSummary) -> None:
     if not summary.intake_run_ids:
         return
     with connect(settings.warehouse_path, read_only=True) as con:
-        if not table_exists(con, "ops", "file_manifest"):
-            return
-        rows = con.execute(
-            """
-            select source, original_name, status, row_count, reason, partition_keys
-            from ops.file_manifest where run_id in ? order by source, original_name
-            """,
-            [summary.intake_run_ids],
-        ).fetchall()
-    for dataset, name, status, row_count, reason, keys in rows:
-        if status == "refused":
-            summary.refused.append((name, reason))
+        recorded = manifest.deliveries_of_runs(con, summary.intake_run_ids)
+    for delivery in recorded:
+        if delivery.status == "refused":
+            summary.refused.append((delivery.original_name, delivery.reason))
         else:
-            summary.loaded.append((dataset, name, row_count))
-            summary.months.extend(keys)
+            summary.loaded.append((delivery.source, delivery.original_name, delivery.row_count))
+            summary.months.extend(delivery.partition_keys)
     summary.months = sorted(set(summary.months))
 
 

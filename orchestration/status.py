@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from orchestration.database import connect, table_exists
+from orchestration.landing import manifest
 from orchestration.landing.files import landed_names, scan_landing
 from orchestration.landing.names import shown
 from orchestration.lib.partitions import contiguous_ranges, financial_quarter
@@ -71,34 +72,22 @@ def read_status(settings: Settings) -> list[DatasetStatus]:
     if not settings.warehouse_path.exists():
         return statuses
     with connect(settings.warehouse_path, read_only=True) as con:
-        if not table_exists(con, "ops", "file_manifest"):
+        if not manifest.exists(con):
             return statuses
         for status in statuses:
-            loaded = con.execute(
-                """
-                select list_sort(list_distinct(flatten(list(partition_keys)))), count(*),
-                       max(taken_in_at)
-                from ops.file_manifest where source = ? and status = 'loaded'
-                """,
-                [status.dataset],
-            ).fetchall()[0]
-            status.partitions = list(loaded[0] or [])
-            status.files_loaded = loaded[1]
-            status.last_refresh = loaded[2]
+            loaded = manifest.loaded_summary(con, status.dataset)
+            status.partitions = loaded.partitions
+            status.files_loaded = loaded.files
+            status.last_refresh = loaded.last_taken_in
             schema, table = status.table.split(".")
             if table_exists(con, schema, table):
                 status.rows = con.execute(f"select count(*) from {status.table}").fetchall()[0][0]
-            refused = con.execute(
-                """
-                select original_name, taken_in_at, reason, quarantine_path, partition_keys, scope
-                from ops.file_manifest where source = ? and status = 'refused'
-                order by taken_in_at desc
-                """,
-                [status.dataset],
-            ).fetchall()
-            status.refused = [tuple(row[:4]) for row in refused]
+            refused = manifest.refusals_of(con, status.dataset)
+            status.refused = [
+                (r.original_name, r.taken_in_at, r.reason, r.quarantine_path) for r in refused
+            ]
             status.holding = [
-                partitions_now(con, status.dataset, keys, scope) for *_, keys, scope in refused
+                partitions_now(con, status.dataset, r.partition_keys, r.scope) for r in refused
             ]
     return statuses
 
@@ -108,14 +97,7 @@ def partitions_now(con, dataset: str, keys: list[str], scope: str | None) -> str
     delivered since, or nothing yet."""
     if not keys:
         return "it named no partition: nothing was loaded from it"
-    loaded = con.execute(
-        """
-        select original_name, version, taken_in_at from ops.file_manifest
-        where source = ? and scope = ? and status = 'loaded' and list_has_any(partition_keys, ?)
-        order by taken_in_at
-        """,
-        [dataset, scope or "", keys],
-    ).fetchall()
+    loaded = manifest.loaded_for(con, dataset, scope or "", keys)
     which = ", ".join(keys) if len(keys) <= 3 else compact_months(keys)
     if not loaded:
         return f"{which}: nothing loaded yet (nothing of the refused file)"
@@ -162,19 +144,11 @@ def read_folder_status(settings: Settings) -> list[FolderStatus]:
             folders.setdefault(folder, FolderStatus(folder)).problem = scan.folder_problem
     if settings.warehouse_path.exists():
         with connect(settings.warehouse_path, read_only=True) as con:
-            if table_exists(con, "ops", "file_manifest"):
-                rows = con.execute(
-                    """
-                    select source, original_name, taken_in_at, reason, quarantine_path
-                    from ops.file_manifest
-                    where status = 'refused' and not list_contains(?, source)
-                    order by source, taken_in_at desc
-                    """,
-                    [sorted(datasets)],
-                ).fetchall()
-                for source, name, when, reason, path in rows:
-                    folder = folders.setdefault(source, FolderStatus(source))
-                    folder.refused.append((shown(name), when, reason, path))
+            for r in manifest.refusals_outside(con, datasets):
+                folder = folders.setdefault(r.source, FolderStatus(r.source))
+                folder.refused.append(
+                    (shown(r.original_name), r.taken_in_at, r.reason, r.quarantine_path)
+                )
     return [f for f in folders.values() if f.refused or f.unusable_in_landing or f.problem]
 
 

@@ -62,6 +62,17 @@ def private_data_dir(patch: pytest.MonkeyPatch, data_dir: Path) -> Settings:
     return resolved
 
 
+def private_copy(patch: pytest.MonkeyPatch, shared: Settings, target: Path) -> Settings:
+    """A private copy of a data dir a fixture built once for many tests, pointed at as
+    ``private_data_dir`` does: a test that writes (refreshes, sends alerts) writes its copy, so
+    the shared one stays as the fixture built it, whatever ran before. Dagster's run history is
+    not copied (a refresh of the copy starts its own)."""
+    shutil.copytree(
+        shared.data_dir, target, symlinks=True, ignore=shutil.ignore_patterns("dagster")
+    )
+    return private_data_dir(patch, target)
+
+
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """A fresh, private PCP_DATA_DIR (warehouse, landing, Dagster instance) for one test."""

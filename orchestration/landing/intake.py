@@ -8,7 +8,9 @@ quarantine with its reason and the partitions keep their last good rows.
 Formats that can (``BatchFormat``) take many files at a time: one read and one check of a batch
 of files, one insert of the good files' rows and their manifest rows in one transaction. A file
 that fails any check in the batch is then looked at alone, exactly as it would have been
-without batches, so its refusal names the same line and column.
+without batches, so its refusal names the same line and column. One file or many, what passed
+is loaded by one step (``_load``: archive, replace, manifest rows, one transaction): a single
+file is a batch of one.
 
 Write-audit-publish: when intake is given an ``audit`` (the dataset's Great Expectations suite,
 as the Dagster intake asset gives it), the staged rows are validated before the transaction
@@ -39,10 +41,11 @@ import duckdb
 
 from orchestration.database import connect
 from orchestration.landing import manifest
-from orchestration.landing.archive import archive_copy, quarantine, quarantine_entry
+from orchestration.landing.archive import archive_copy
 from orchestration.landing.faults import is_our_fault
 from orchestration.landing.files import NOT_REGULAR, REGULAR_EXPECTED, LandedFile, is_regular
 from orchestration.landing.refusal import FileNotReady, FileRefused
+from orchestration.landing.refuse import refuse
 from orchestration.landing.staged import StagedRows
 from orchestration.pause_points import pause_point
 from orchestration.settings import Settings
@@ -206,30 +209,17 @@ def _refuse(
     delivery: manifest.Delivery,
     landed: LandedFile,
     refusal: FileRefused,
-) -> RefusedFile:
-    try:
-        if is_regular(landed.path):
-            kept = quarantine(
-                settings.quarantine_dir, delivery.source, landed.path, landed.sha256, refusal
+    result: IntakeResult | PendingWork,
+) -> None:
+    """Refuse one file (landing/refuse.py) and list it in ``result``; a file gone since it was
+    surveyed is skipped."""
+    refused = refuse(con, settings.quarantine_dir, delivery, landed.path, landed.sha256, refusal)
+    if refused is not None:
+        result.refused.append(
+            RefusedFile(
+                landed.name, delivery.partition_keys, refused.reason, refused.quarantine_path
             )
-        else:  # swapped for a link or a pipe since it was surveyed: renamed, never opened
-            kept, refusal = quarantine_entry(
-                settings.quarantine_dir, delivery.source, landed.path, refusal
-            )
-        target = str(kept)
-    except OSError as error:  # refused all the same: the file stays in landing, and says why
-        target = ""
-        refusal = FileRefused(
-            file_name=refusal.file_name,
-            problem=f"{refusal.problem} (left in landing: it could not be moved to quarantine, "
-            f"{type(error).__name__})",
-            expected=refusal.expected,
-            row=refusal.row,
-            column=refusal.column,
-            found=refusal.found,
         )
-    manifest.record_refused(con, delivery, target, str(refusal))
-    return RefusedFile(landed.name, delivery.partition_keys, str(refusal), target)
 
 
 # What could not be done with a file when an error no check foresaw stopped it.
@@ -306,7 +296,7 @@ def survey_landing(
                 refusal = _as_refusal(error, landed)
                 if refusal is not None:
                     delivery = manifest.Delivery.of(fmt.dataset, landed, run_id)
-                    work.refused.append(_refuse(con, settings, delivery, landed, refusal))
+                    _refuse(con, settings, delivery, landed, refusal, work)
     return work
 
 
@@ -380,23 +370,58 @@ def _take_one(
             AuditedFile(landed.name, delivery.partition_keys, outcome, not outcome.errors)
         )
         if outcome.errors:
-            refusal = outcome.refusal(landed.name)
-            result.refused.append(_refuse(con, settings, delivery, landed, refusal))
+            _refuse(con, settings, delivery, landed, outcome.refusal(landed.name), result)
             return
-    archived = _archived(con, settings, fmt, landed, delivery, result)
-    if archived is None:
+    _load(con, settings, fmt, [(landed, delivery, rows)], result, batched=False)
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    fmt: SourceFormat,
+    staged: Sequence[tuple[LandedFile, manifest.Delivery, int]],
+    result: IntakeResult,
+    batched: bool,
+) -> None:
+    """Load staged files that passed every check, one or many: each is kept in the archive
+    first, then their rows replace their partitions' and their manifest rows are written in
+    one transaction, and they leave landing. ``batched``: staged together by ``stage_batch``
+    (replaced by ``replace_batch``), else one file staged by ``stage``."""
+    archived: dict[str, Path] = {}
+    for landed, delivery, _ in staged:
+        kept = _archived(con, settings, fmt, landed, delivery, result)
+        if kept is not None:
+            archived[landed.name] = kept
+    good = [(landed, d, rows) for landed, d, rows in staged if landed.name in archived]
+    if not good:
         return
-    # The warehouse's own write: a failure here stops the run (the file stays in landing).
+    # The warehouse's own write: a failure here stops the run (the files stay in landing).
     con.execute("begin transaction")
     try:
-        fmt.replace(con, landed.name, landed.sha256, manifest.has_loaded(con, delivery))
-        version = manifest.record_accepted(con, delivery, rows, str(archived))
+        replacing = manifest.has_loaded(con, [delivery for _, delivery, _ in good])
+        swaps = [
+            (landed.name, landed.sha256, replaces)
+            for (landed, _, _), replaces in zip(good, replacing, strict=True)
+        ]
+        if batched:
+            assert isinstance(fmt, BatchFormat)
+            fmt.replace_batch(con, swaps)
+        else:
+            (swap,) = swaps
+            fmt.replace(con, *swap)
+        versions = manifest.record_accepted(
+            con, [(delivery, rows, str(archived[landed.name])) for landed, delivery, rows in good]
+        )
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    landed.path.unlink(missing_ok=True)  # loaded and archived: gone from landing either way
-    result.loaded.append(LoadedFile(landed.name, delivery.partition_keys, rows, version))
+    for landed, _, _ in good:
+        landed.path.unlink(missing_ok=True)  # loaded and archived: gone from landing either way
+    result.loaded.extend(
+        LoadedFile(landed.name, delivery.partition_keys, rows, version)
+        for (landed, delivery, rows), version in zip(good, versions, strict=True)
+    )
 
 
 def _refuse_for(
@@ -411,7 +436,7 @@ def _refuse_for(
     """Refuse one file for an error met while taking it in (``_as_refusal``)."""
     refusal = _as_refusal(error, landed, problem)
     if refusal is not None:
-        result.refused.append(_refuse(con, settings, delivery, landed, refusal))
+        _refuse(con, settings, delivery, landed, refusal, result)
 
 
 def _archived(
@@ -589,8 +614,7 @@ def _audit_batch(
             AuditedFile(landed.name, delivery.partition_keys, outcome, not outcome.errors)
         )
         if outcome.errors:
-            refusal = outcome.refusal(landed.name)
-            result.refused.append(_refuse(con, settings, delivery, landed, refusal))
+            _refuse(con, settings, delivery, landed, outcome.refusal(landed.name), result)
         else:
             passing.append((landed, delivery))
     return passing
@@ -618,44 +642,8 @@ def _take_batch(
     good = [(landed, delivery) for landed, delivery in batch.files if landed.name in staged]
     if audit is not None and good:
         good = _audit_batch(con, settings, fmt, audit, good, staged, result)
-    archived: dict[str, Path] = {}
-    for landed, delivery in good:
-        kept = _archived(con, settings, fmt, landed, delivery, result)
-        if kept is not None:
-            archived[landed.name] = kept
-    good = [(landed, delivery) for landed, delivery in good if landed.name in archived]
-    loaded: list[LoadedFile] = []
-    if good:
-        deliveries = [delivery for _, delivery in good]
-        # The warehouse's own write: a failure here stops the run (the files stay in landing).
-        con.execute("begin transaction")
-        try:
-            replacing = manifest.has_loaded_many(con, deliveries)
-            fmt.replace_batch(
-                con,
-                [
-                    (landed.name, landed.sha256, replaces)
-                    for (landed, _), replaces in zip(good, replacing, strict=True)
-                ],
-            )
-            versions = manifest.record_accepted_many(
-                con,
-                [
-                    (delivery, staged[landed.name], str(archived[landed.name]))
-                    for landed, delivery in good
-                ],
-            )
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
-        loaded = [
-            LoadedFile(landed.name, delivery.partition_keys, staged[landed.name], version)
-            for (landed, delivery), version in zip(good, versions, strict=True)
-        ]
-    for landed, _ in good:
-        landed.path.unlink(missing_ok=True)
-    result.loaded.extend(loaded)
+    staged_good = [(landed, delivery, staged[landed.name]) for landed, delivery in good]
+    _load(con, settings, fmt, staged_good, result, batched=True)
     for landed, delivery in batch.files:
         if landed.name not in staged:
             _take_one(con, settings, fmt, landed, delivery, result, audit)
@@ -689,7 +677,9 @@ def take_in(
         con.execute(f"set checkpoint_threshold = '{INTAKE_CHECKPOINT_THRESHOLD}'")
         accepted_before = manifest.accepted_sha256s(con, fmt.dataset)
         tried: set[str] = set()  # bytes this run has tried to take in, accepted or not
-        validated_together: list[tuple[LandedFile, manifest.Delivery]] = []
+        # A format without batches takes its files in one at a time, after this survey, each
+        # (with an audit) judged by a validation of many files' rows at once.
+        one_by_one: list[tuple[LandedFile, manifest.Delivery]] = []
         for landed in files:
             if not fmt.claims(landed.name) or not landed.path.exists():
                 continue
@@ -719,12 +709,8 @@ def take_in(
                 result.duplicates.append(landed.name)
                 continue
             tried.add(landed.sha256)
-            if not batching and audit is not None:
-                validated_together.append((landed, delivery))  # validated together below
-                continue
             if not batching:
-                _take_one(con, settings, fmt, landed, delivery, result, audit)
-                pause_point("intake.between_files")
+                one_by_one.append((landed, delivery))
                 continue
             file_size = _size(landed)
             if file_size is None:
@@ -734,9 +720,9 @@ def take_in(
             if batch.size >= (INTAKE_BATCH_BYTES if audit is None else AUDITED_BATCH_BYTES):
                 flush(con)
         flush(con)
-        outcomes = _audit_together(con, fmt, audit, validated_together) if audit else {}
+        outcomes = _audit_together(con, fmt, audit, one_by_one) if audit else {}
         seen: set[str] = set()
-        for landed, delivery in validated_together:
+        for landed, delivery in one_by_one:
             if landed.sha256 in seen and manifest.is_known_accepted(
                 con, fmt.dataset, landed.sha256
             ):

@@ -3,6 +3,10 @@
 Accepted files keep every version (the newest for a partition is ``loaded``, older ones
 ``superseded``); refused files keep their reason. The table lives in the warehouse so that a
 file's rows and its manifest row are written in the same transaction.
+
+This module is the only one that reads or writes ``ops.file_manifest``: intake, refresh,
+`pcp status`, the sensors and the build ledger call the named functions below, so the table's
+shape and the meaning of its statuses are known in one place.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from orchestration.database import table_exists
 from orchestration.landing.files import LandedFile, UnusableEntry
 from orchestration.landing.names import escaped, name_identity
 from orchestration.landing.refusal import REASON_VERSION
@@ -111,72 +116,17 @@ def is_known_accepted(con: duckdb.DuckDBPyConnection, source: str, sha256: str) 
     return bool(rows)
 
 
-def has_loaded(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> bool:
-    """Whether any of the delivery's partitions already hold an accepted file's rows."""
+def accepted_sha256s(con: duckdb.DuckDBPyConnection, source: str | None = None) -> set[str]:
+    """Every sha256 accepted before for the source (None: any source): ``is_known_accepted``
+    for many files. Empty when nothing has been taken in yet (works read-only)."""
+    if not exists(con):
+        return set()
     rows = con.execute(
         """
-        select 1 from ops.file_manifest
-        where source = ? and scope = ? and status = 'loaded' and list_has_any(partition_keys, ?)
-        limit 1
+        select distinct sha256 from ops.file_manifest
+        where status <> 'refused' and (source = $source or $source is null)
         """,
-        [delivery.source, delivery.scope, list(delivery.partition_keys)],
-    ).fetchall()
-    return bool(rows)
-
-
-def record_accepted(
-    con: duckdb.DuckDBPyConnection, delivery: Delivery, row_count: int, archive_path: str
-) -> int:
-    """Mark earlier versions of the same partitions superseded and add this one as loaded.
-
-    Call inside the transaction that replaces the partitions' rows. Returns the new version.
-    """
-    keys = list(delivery.partition_keys)
-    previous = con.execute(
-        """
-        select coalesce(max(version), 0) from ops.file_manifest
-        where source = ? and scope = ? and status <> 'refused' and list_has_any(partition_keys, ?)
-        """,
-        [delivery.source, delivery.scope, keys],
-    ).fetchall()[0][0]
-    con.execute(
-        """
-        update ops.file_manifest set status = 'superseded'
-        where source = ? and scope = ? and status = 'loaded' and list_has_any(partition_keys, ?)
-        """,
-        [delivery.source, delivery.scope, keys],
-    )
-    version = int(previous) + 1
-    con.execute(
-        """
-        insert into ops.file_manifest (delivery_id, source, original_name, sha256, received_at,
-            partition_keys, row_count, status, version, archive_path, quarantine_path, reason,
-            run_id, scope, taken_in_at)
-        values (?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, null, null, ?, ?, ?)
-        """,
-        [
-            delivery.delivery_id,
-            delivery.source,
-            delivery.original_name,
-            delivery.sha256,
-            delivery.received_at,
-            keys,
-            row_count,
-            version,
-            archive_path,
-            delivery.run_id,
-            delivery.scope,
-            delivery.taken_in_at,
-        ],
-    )
-    return version
-
-
-def accepted_sha256s(con: duckdb.DuckDBPyConnection, source: str) -> set[str]:
-    """Every sha256 accepted before for the source: ``is_known_accepted`` for many files."""
-    rows = con.execute(
-        "select distinct sha256 from ops.file_manifest where source = ? and status <> 'refused'",
-        [source],
+        {"source": source},
     ).fetchall()
     return {row[0] for row in rows}
 
@@ -195,8 +145,9 @@ def _delivery_params(deliveries: Sequence[Delivery]) -> dict[str, object]:
     }
 
 
-def has_loaded_many(con: duckdb.DuckDBPyConnection, deliveries: Sequence[Delivery]) -> list[bool]:
-    """``has_loaded`` of each delivery of one source, in one query."""
+def has_loaded(con: duckdb.DuckDBPyConnection, deliveries: Sequence[Delivery]) -> list[bool]:
+    """For each delivery of one source, whether any of its partitions already hold an accepted
+    file's rows (one query, however many)."""
     if not deliveries:
         return []
     (source,) = {d.source for d in deliveries}
@@ -212,11 +163,13 @@ def has_loaded_many(con: duckdb.DuckDBPyConnection, deliveries: Sequence[Deliver
     return [i in loaded for i in range(len(deliveries))]
 
 
-def record_accepted_many(
+def record_accepted(
     con: duckdb.DuckDBPyConnection, accepted: Sequence[tuple[Delivery, int, str]]
 ) -> list[int]:
-    """``record_accepted`` for many (delivery, row count, archive path) of one source in a few
-    statements, when no two share a partition within a scope. Returns the new versions."""
+    """Record (delivery, row count, archive path) of one source, one file or many, as loaded,
+    marking the earlier versions of their partitions superseded; no two may share a partition
+    within a scope. Call inside the transaction that replaces the partitions' rows. Returns
+    the new versions."""
     if not accepted:
         return []
     deliveries = [delivery for delivery, _, _ in accepted]
@@ -308,3 +261,165 @@ def record_refused(
             delivery.taken_in_at,
         ],
     )
+
+
+# Reading the manifest. Each works on a read-only connection and on a warehouse where nothing
+# has been taken in yet (no table: nothing recorded).
+
+
+def exists(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether anything has ever been taken in (the table is made by the first intake)."""
+    return table_exists(con, "ops", "file_manifest")
+
+
+@dataclass(frozen=True)
+class RunDelivery:
+    """A file a run took in or refused, as `pcp refresh` reports it."""
+
+    source: str
+    original_name: str
+    status: str
+    row_count: int | None
+    reason: str | None
+    partition_keys: tuple[str, ...]
+
+
+def deliveries_of_runs(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> list[RunDelivery]:
+    """What the given runs recorded, by source and file name."""
+    if not run_ids or not exists(con):
+        return []
+    rows = con.execute(
+        """
+        select source, original_name, status, row_count, reason, partition_keys
+        from ops.file_manifest where run_id in ? order by source, original_name
+        """,
+        [list(run_ids)],
+    ).fetchall()
+    return [RunDelivery(*row[:5], tuple(row[5])) for row in rows]
+
+
+def deliveries_so_far(con: duckdb.DuckDBPyConnection) -> tuple[int, datetime | None]:
+    """How many deliveries have been recorded and when the newest was taken in: the build
+    ledger's watermark (a build is due when it moves) and the build sensor's quiet period."""
+    if not exists(con):
+        return 0, None
+    count, last = con.execute(
+        "select count(*), max(taken_in_at) from ops.file_manifest"
+    ).fetchall()[0]
+    return int(count), last
+
+
+@dataclass(frozen=True)
+class LoadedSummary:
+    partitions: list[str]
+    files: int
+    last_taken_in: datetime | None
+
+
+def loaded_summary(con: duckdb.DuckDBPyConnection, source: str) -> LoadedSummary:
+    """The partitions a dataset's current files hold, how many files, and the last intake."""
+    if not exists(con):
+        return LoadedSummary([], 0, None)
+    partitions, files, last = con.execute(
+        """
+        select list_sort(list_distinct(flatten(list(partition_keys)))), count(*),
+               max(taken_in_at)
+        from ops.file_manifest where source = ? and status = 'loaded'
+        """,
+        [source],
+    ).fetchall()[0]
+    return LoadedSummary(list(partitions or []), files, last)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refused delivery as recorded: its name (as delivered), when, why, where it is kept."""
+
+    source: str
+    original_name: str
+    taken_in_at: datetime
+    reason: str
+    quarantine_path: str
+    partition_keys: tuple[str, ...]
+    scope: str
+
+
+_REFUSALS = """
+    select source, original_name, taken_in_at, reason, quarantine_path, partition_keys, scope
+    from ops.file_manifest where status = 'refused'
+"""
+
+
+def _refusals(rows: list[tuple]) -> list[Refusal]:
+    return [Refusal(*row[:5], tuple(row[5] or ()), row[6] or "") for row in rows]
+
+
+def refusals_of(con: duckdb.DuckDBPyConnection, source: str) -> list[Refusal]:
+    """A source's refused deliveries, newest first."""
+    if not exists(con):
+        return []
+    rows = con.execute(f"{_REFUSALS} and source = ? order by taken_in_at desc", [source])
+    return _refusals(rows.fetchall())
+
+
+def refusals_outside(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> list[Refusal]:
+    """Refused deliveries recorded under any other name (a landing folder's), by name and
+    newest first."""
+    if not exists(con):
+        return []
+    rows = con.execute(
+        f"{_REFUSALS} and not list_contains(?, source) order by source, taken_in_at desc",
+        [sorted(sources)],
+    )
+    return _refusals(rows.fetchall())
+
+
+def loaded_for(
+    con: duckdb.DuckDBPyConnection, source: str, scope: str, keys: Sequence[str]
+) -> list[tuple[str, int, datetime]]:
+    """(name, version, taken in) of the current files holding any of the partitions, oldest
+    intake first."""
+    return con.execute(
+        """
+        select original_name, version, taken_in_at from ops.file_manifest
+        where source = ? and scope = ? and status = 'loaded' and list_has_any(partition_keys, ?)
+        order by taken_in_at
+        """,
+        [source, scope, list(keys)],
+    ).fetchall()
+
+
+def reasons_older_than(
+    con: duckdb.DuckDBPyConnection, reason_version: int
+) -> list[tuple[str, str, str | None]]:
+    """(delivery id, name, quarantine path) of each reason written under older rules."""
+    return con.execute(
+        """
+        select delivery_id, original_name, quarantine_path from ops.file_manifest
+        where reason is not null and reason_version < ?
+        """,
+        [reason_version],
+    ).fetchall()
+
+
+def replace_reasons(
+    con: duckdb.DuckDBPyConnection, replaced: Sequence[tuple[str, str]], reason_version: int
+) -> None:
+    """Set each (delivery id, reason) and mark every row older than ``reason_version`` as
+    written under it, in one transaction."""
+    con.execute("begin transaction")
+    try:
+        for delivery_id, reason in replaced:
+            con.execute(
+                "update ops.file_manifest set reason = ?, reason_version = ? where delivery_id = ?",
+                [reason, reason_version, delivery_id],
+            )
+        # Rows without a reason (accepted files) quote nothing: marked, so none is looked at again.
+        con.execute(
+            "update ops.file_manifest set reason_version = ? where reason_version < ?",
+            [reason_version, reason_version],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise

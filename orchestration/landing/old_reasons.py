@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration import migrations
+from orchestration.landing import manifest
 from orchestration.landing.manifest import ensure_manifest
 from orchestration.landing.refusal import REASON_VERSION, FileRefused
 
@@ -123,13 +124,7 @@ def _rewrite_reason_files(quarantine_dir: Path) -> int:
 
 
 def _rewrite_manifest(con: duckdb.DuckDBPyConnection) -> int:
-    rows = con.execute(
-        """
-        select delivery_id, original_name, quarantine_path from ops.file_manifest
-        where reason is not null and reason_version < ?
-        """,
-        [REASON_VERSION],
-    ).fetchall()
+    rows = manifest.reasons_older_than(con, REASON_VERSION)
     replaced: list[tuple[str, str]] = []
     for delivery_id, name, quarantine_path in rows:
         line = None
@@ -139,20 +134,5 @@ def _rewrite_manifest(con: duckdb.DuckDBPyConnection) -> int:
             )
         withheld = Withheld(name, line, in_quarantine=bool(quarantine_path))
         replaced.append((delivery_id, str(withheld)))
-    con.execute("begin transaction")
-    try:
-        for delivery_id, reason in replaced:
-            con.execute(
-                "update ops.file_manifest set reason = ?, reason_version = ? where delivery_id = ?",
-                [reason, REASON_VERSION, delivery_id],
-            )
-        # Rows without a reason (accepted files) quote nothing: marked, so none is looked at again.
-        con.execute(
-            "update ops.file_manifest set reason_version = ? where reason_version < ?",
-            [REASON_VERSION, REASON_VERSION],
-        )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    manifest.replace_reasons(con, replaced, REASON_VERSION)
     return len(replaced)

@@ -20,10 +20,10 @@ import duckdb
 
 from orchestration.database import connect
 from orchestration.landing import manifest
-from orchestration.landing.archive import quarantine, quarantine_entry
-from orchestration.landing.files import LandedFile, UnusableEntry, is_regular
+from orchestration.landing.files import LandedFile, UnusableEntry
 from orchestration.landing.names import shown
 from orchestration.landing.refusal import FileRefused
+from orchestration.landing.refuse import refuse
 from orchestration.settings import Settings
 
 
@@ -62,24 +62,11 @@ def _keep(
     run_id: str | None,
 ) -> str | None:
     """Quarantine one entry and record its refusal; the reason, or None when it went away."""
-    try:
-        if entry.regular and is_regular(entry.path):
-            target = quarantine(settings.quarantine_dir, folder, entry.path, entry.sha256, refusal)
-        else:
-            target, refusal = quarantine_entry(settings.quarantine_dir, folder, entry.path, refusal)
-    except FileNotFoundError:
-        return None  # taken away since landing was surveyed: nothing to refuse
-    except OSError as error:
-        target = None
-        refusal = FileRefused(
-            file_name=refusal.file_name,
-            problem=f"{refusal.problem} (left in landing: it could not be moved to quarantine, "
-            f"{type(error).__name__})",
-            expected=refusal.expected,
-        )
     delivery = manifest.Delivery.of_entry(folder, entry, run_id)
-    manifest.record_refused(con, delivery, str(target or ""), str(refusal))
-    return str(refusal)
+    refused = refuse(
+        con, settings.quarantine_dir, delivery, entry.path, entry.sha256, refusal, entry.regular
+    )
+    return refused.reason if refused is not None else None
 
 
 def refuse_unrecognised(

@@ -24,9 +24,9 @@ import dagster as dg
 from orchestration.landing.files import list_landed
 from orchestration.landing.intake import AuditedFile, IntakeResult, SourceFormat, take_in
 from orchestration.landing.names import shown
-from orchestration.lib.resources import WarehouseWriter
+from orchestration.lib.resources import SettingsResource, WarehouseWriter
 from orchestration.quality.audit import DatasetSuite
-from orchestration.settings import Settings, load_settings
+from orchestration.settings import Settings
 
 FormatFactory = Callable[[Settings], SourceFormat]
 
@@ -208,8 +208,12 @@ def intake_asset(
         deps=list(deps),
         check_specs=intake_check_specs(key, suite),
     )
-    def _intake(context: dg.AssetExecutionContext, warehouse: WarehouseWriter) -> Iterator[object]:
-        settings = load_settings()
+    def _intake(
+        context: dg.AssetExecutionContext,
+        warehouse: WarehouseWriter,
+        pcp_settings: SettingsResource,
+    ) -> Iterator[object]:
+        settings = pcp_settings.settings
         fmt = make_format(settings)
         within = set(context.partition_keys) if partitions_def else None
         files = list_landed(settings.landing_dir, fmt.landing_folder, fmt.claims)

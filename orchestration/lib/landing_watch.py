@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from orchestration.database import connect, table_exists
+from orchestration.database import connect
+from orchestration.landing import manifest
 from orchestration.landing.files import scan_landing
 from orchestration.landing.names import shown
 from orchestration.landing.refusal import FileNotReady, FileRefused
 from orchestration.lib.intake_source import IntakeSource
+from orchestration.lib.resources import SettingsResource
 from orchestration.lib.run_planning import plan_runs
-from orchestration.settings import Settings, load_settings
+from orchestration.settings import Settings
 from orchestration.writer_lock import DatabaseBusy
 
 
@@ -37,12 +39,7 @@ def _accepted_hashes(settings: Settings) -> set[str]:
     if not settings.warehouse_path.exists():
         return set()
     with connect(settings.warehouse_path, read_only=True, wait=0) as con:
-        if not table_exists(con, "ops", "file_manifest"):
-            return set()
-        rows = con.execute(
-            "select sha256 from ops.file_manifest where status <> 'refused'"
-        ).fetchall()
-    return {row[0] for row in rows}
+        return manifest.accepted_sha256s(con)
 
 
 def pending_files(settings: Settings, sources: Sequence[IntakeSource]) -> PendingFiles:
@@ -113,8 +110,8 @@ def landing_sensor(source: IntakeSource, job: object) -> dg.SensorDefinition:
             "landing/ (by content hash), for exactly the partitions it holds."
         ),
     )
-    def _sensor(context: dg.SensorEvaluationContext):
-        yield from run_requests(load_settings(), [source])
+    def _sensor(context: dg.SensorEvaluationContext, pcp_settings: SettingsResource):
+        yield from run_requests(pcp_settings.settings, [source])
 
     return _sensor
 
@@ -131,7 +128,7 @@ def monthly_refresh_schedule(sources: Sequence[IntakeSource], job: object) -> dg
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Monthly refresh after the usual police.uk publication date.",
     )
-    def _schedule(context: dg.ScheduleEvaluationContext):
-        yield from run_requests(load_settings(), sources)
+    def _schedule(context: dg.ScheduleEvaluationContext, pcp_settings: SettingsResource):
+        yield from run_requests(pcp_settings.settings, sources)
 
     return _schedule

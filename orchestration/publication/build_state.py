@@ -20,6 +20,7 @@ import duckdb
 
 from orchestration.database import table_exists
 from orchestration.dbt_manifest import project_fingerprint
+from orchestration.landing import manifest
 from orchestration.migrations import changed_since
 
 BUILDS_DDL = """
@@ -69,12 +70,7 @@ def ensure_builds(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def current_watermark(con: duckdb.DuckDBPyConnection) -> Watermark:
-    if not table_exists(con, "ops", "file_manifest"):
-        return Watermark(0, None)
-    deliveries, last = con.execute(
-        "select count(*), max(taken_in_at) from ops.file_manifest"
-    ).fetchall()[0]
-    return Watermark(int(deliveries), last)
+    return Watermark(*manifest.deliveries_so_far(con))
 
 
 def latest_build(con: duckdb.DuckDBPyConnection) -> Build | None:

@@ -8,14 +8,16 @@ import pytest
 
 from orchestration.demo import write_demo_data
 from orchestration.refresh import refresh
-from tests.conftest import private_data_dir
+from tests.conftest import private_copy, private_data_dir
 
 DEMO_START, DEMO_END = "2022-04", "2025-09"
 
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory):
-    """A demo warehouse from 2022-04 to 2025-09, and a copy of every file delivered to it."""
+    """A demo warehouse from 2022-04 to 2025-09, and a copy of every file delivered to it: for
+    tests that only read it (a test that writes takes `demo_copy`). The environment points at
+    it only while it is built, so no later test reaches it through PCP_DATA_DIR."""
     root = tmp_path_factory.mktemp("demo-warehouse")
     delivered = root / "delivered"
     write_demo_data(delivered, start=DEMO_START, end=DEMO_END, seed=11)
@@ -24,17 +26,13 @@ def demo(tmp_path_factory):
         shutil.copytree(delivered, settings.landing_dir, dirs_exist_ok=True)
         summary = refresh(settings)
         assert summary.ok, summary
-        yield settings, delivered, patch
+    return settings, delivered
 
 
 @pytest.fixture
 def demo_copy(demo, tmp_path, monkeypatch):
     """A private copy of the demo warehouse's data dir, for a test that writes: the shared
     `demo` stays as the session built it. Returns (settings, delivered files)."""
-    settings, delivered, _ = demo
-    target = tmp_path / "data"
-    # Hard links would share bytes with the shared warehouse: copy, but not Dagster's history.
-    shutil.copytree(
-        settings.data_dir, target, symlinks=True, ignore=shutil.ignore_patterns("dagster")
-    )
-    return private_data_dir(monkeypatch, target), delivered
+    settings, delivered = demo
+    # Hard links would share bytes with the shared warehouse: copied.
+    return private_copy(monkeypatch, settings, tmp_path / "data"), delivered

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from orchestration.readiness.alert_log import read_failing_channels
 from orchestration.readiness.run import evaluate_board
 from orchestration.refresh import refresh
 from orchestration.settings import PROJECT_ROOT
-from tests.conftest import ALERT_CHANNEL_ENV, private_data_dir
+from tests.conftest import ALERT_CHANNEL_ENV, private_copy, private_data_dir
 from tests.tls import self_signed_certificate, server_context
 
 pytestmark = pytest.mark.slow
@@ -91,23 +90,29 @@ class Webhooks:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    """A demo warehouse (two partner-return metrics withheld), refreshed once, and its settings."""
+def built(tmp_path_factory):
+    """A demo warehouse (two partner-return metrics withheld), refreshed once for the module;
+    never written by a test (each takes a private copy: ``warehouse``)."""
     root = tmp_path_factory.mktemp("readiness")
     with pytest.MonkeyPatch.context() as patch:
         settings = private_data_dir(patch, root / "data")
         write_demo_data(settings.landing_dir, start=START, end=END, seed=11)
         assert refresh(settings).ok
-        yield settings
+    return settings
 
 
 @pytest.fixture
-def fresh_log(warehouse, monkeypatch):
+def warehouse(built, tmp_path, monkeypatch):
+    """This test's own copy of the module's warehouse (PCP_DATA_DIR points at it), so what one
+    test sends or delivers is never seen by the next, whatever the order."""
+    return private_copy(monkeypatch, built, tmp_path / "data")
+
+
+@pytest.fixture
+def fresh_log(warehouse):
     """No alert sent yet: no alerts.duckdb, no outbox, no channel configured."""
-    for name in ALERT_CHANNEL_ENV:
-        monkeypatch.delenv(name, raising=False)
-    warehouse.alerts_path.unlink(missing_ok=True)
-    shutil.rmtree(warehouse.outbox_dir, ignore_errors=True)
+    assert not warehouse.alerts_path.exists() and not warehouse.outbox_dir.exists()
+    assert not any(os.environ.get(name) for name in ALERT_CHANNEL_ENV)
     return warehouse
 
 
@@ -221,9 +226,7 @@ def old_warehouse_log(fresh_log):
             "'not_ready', 'outbox', 'sent', 'sent by the old release')",
             [AS_OF, BOARD],
         )
-    yield fresh_log
-    with duckdb.connect(str(fresh_log.warehouse_path)) as con:
-        con.execute("drop schema alerts cascade")
+    return fresh_log
 
 
 def late_return_received(settings) -> datetime | None:
@@ -314,21 +317,17 @@ def test_the_daily_asset_evaluates_open_boards_from_the_published_marts(fresh_lo
             return date(2025, 10, 21)  # the 2025-11-05 board's window opens
 
     monkeypatch.setattr(readiness_defs, "date", FirstDayOfTheWindow)
-    late_arrived = late_return_received(fresh_log) is not None
-    from orchestration.lib.resources import RunProcess
+    from orchestration.lib.resources import run_resources
 
-    result = dg.materialize(
-        [readiness_defs.board_readiness_alerts], resources={"run_process": RunProcess()}
-    )
+    result = dg.materialize([readiness_defs.board_readiness_alerts], resources=run_resources())
     assert result.success
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert checks["alert_channels_delivered"].passed
     ready = checks["board_metrics_ready"]
-    assert ready.passed == late_arrived
-    if not late_arrived:
-        listed = ready.metadata["not ready"].value
-        assert all(f"2025-11-05 {m} missing" in listed for m in WITHHELD_METRICS)
-        assert len(list(fresh_log.outbox_dir.glob("*.eml"))) == 3
+    assert not ready.passed  # the late return has not arrived in this test's warehouse
+    listed = ready.metadata["not ready"].value
+    assert all(f"2025-11-05 {m} missing" in listed for m in WITHHELD_METRICS)
+    assert len(list(fresh_log.outbox_dir.glob("*.eml"))) == 3
 
 
 def test_end_to_end_email_then_a_late_return_brings_one_now_ready(fresh_log, monkeypatch, tmp_path):
@@ -388,11 +387,11 @@ def test_as_of_counts_only_what_had_been_delivered_by_then(warehouse):
     """After the late return (delivered on the 21st) is in: as of the 20th both metrics are
     still missing, as of the 21st they are ready. The rows are the same whatever day the
     warehouse was built: a delivery after the as-of day never counts."""
-    if late_return_received(warehouse) is None:  # when this test runs alone
-        write_withheld_returns(
-            warehouse.landing_dir, start=START, end=END, seed=11, delivered_on=DELIVERED
-        )
-        assert refresh(warehouse).ok
+    assert late_return_received(warehouse) is None
+    write_withheld_returns(
+        warehouse.landing_dir, start=START, end=END, seed=11, delivered_on=DELIVERED
+    )
+    assert refresh(warehouse).ok
     # Delivered (file time in landing) on the 21st, whenever intake took it in.
     assert late_return_received(warehouse).astimezone(UTC).date() == DELIVERED
     before = pcp("readiness", "--board", "2025-11-05", "--as-of", "2025-10-20")

@@ -43,7 +43,7 @@ def street_rows(delivered: Path):
 
 
 def test_every_headline_metric_has_a_q1_2025_26_row(demo):
-    settings, _, _ = demo
+    settings, _ = demo
     rows = query(
         settings.published_dir / "marts.duckdb",
         "select metric_id from marts.mart_delivery_dashboard where reporting_quarter = '2025/26-Q1'",
@@ -57,7 +57,7 @@ def test_a_figure_ten_times_off_its_range_loads_and_the_board_sees_it_suspect(de
     """The Q1 2025/26 dashboard printed hospital admissions for knife assaults (metric 39) as
     0.0008 per 1,000 after 0.023-0.026 for two years: the demo returns it as printed. It loads,
     and the board of 2025-07-30 sees it suspect, with the figure and the range."""
-    settings, _, _ = demo
+    settings, _ = demo
     marts = settings.published_dir / "marts.duckdb"
     [(value, low, high, suspect)] = query(
         marts,
@@ -111,7 +111,7 @@ def test_a_figure_ten_times_off_its_range_loads_and_the_board_sees_it_suspect(de
 
 
 def test_quarter_counts_by_csp_and_year_on_year_change_match_the_files(demo):
-    settings, delivered, _ = demo
+    settings, delivered = demo
     expected = Counter((quarter_label(m), csp, t) for m, csp, t in street_rows(delivered))
     rows = query(
         settings.published_dir / "marts.duckdb",
@@ -135,7 +135,7 @@ def test_quarter_counts_by_csp_and_year_on_year_change_match_the_files(demo):
 
 
 def test_rates_per_1000_are_the_counts_over_the_population(demo):
-    settings, delivered, _ = demo
+    settings, delivered = demo
     r12 = {
         f"{y}-{m:02d}"
         for y, m in [(2024, m) for m in range(7, 13)] + [(2025, m) for m in range(1, 7)]
@@ -203,7 +203,7 @@ def rederived(row: dict) -> tuple[float | None, float | None, str]:
 
 
 def test_z_p_and_rag_rederive_from_each_row(demo):
-    settings, _, _ = demo
+    settings, _ = demo
     with duckdb.connect(str(settings.published_dir / "marts.duckdb"), read_only=True) as con:
         cursor = con.execute("select * from marts.mart_delivery_dashboard")
         names = [d[0] for d in cursor.description]

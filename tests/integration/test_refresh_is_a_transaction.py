@@ -22,12 +22,16 @@ import duckdb
 import pytest
 
 from orchestration.demo import write_demo_data
+from orchestration.lib.resources import SettingsResource
 from orchestration.settings import PROJECT_ROOT
 from tests.conftest import private_data_dir
 
 pytestmark = pytest.mark.slow
 PCP = str(PROJECT_ROOT / ".venv" / "bin" / "pcp")
 START, END = "2024-04", "2024-06"
+
+# Sensors and schedules read the settings (the test's PCP_DATA_DIR) from this resource.
+SETTINGS = {"pcp_settings": SettingsResource()}
 
 
 def pcp_env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -229,7 +233,7 @@ def test_a_second_refresh_waits_or_says_who_holds_the_warehouse(tmp_path, uninte
 
 
 def test_one_refresh_builds_once_and_publishes_once(demo):
-    settings, _, _ = demo
+    settings, _ = demo
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
         jobs = [run.job_name for run in instance.get_runs()]
     assert jobs.count("build_warehouse") == 1
@@ -244,7 +248,7 @@ def test_one_refresh_builds_once_and_publishes_once(demo):
 
 
 def test_dbt_artefacts_stay_in_the_data_dir(demo):
-    settings, _, _ = demo
+    settings, _ = demo
     target = settings.data_dir / "dbt" / "target"
     assert (target / "run_results.json").exists() and (target / "partial_parse.msgpack").exists()
     in_checkout = PROJECT_ROOT / "dbt_project" / "target"
@@ -258,7 +262,9 @@ def test_the_build_sensor_follows_intake_once_landing_is_quiet(tmp_path, monkeyp
     monkeypatch.setenv("PCP_BUILD_QUIET_MINUTES", "0")
 
     def tick(instance):
-        return warehouse_build_sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        return warehouse_build_sensor.evaluate_tick(
+            dg.build_sensor_context(instance=instance, resources=SETTINGS)
+        )
 
     with dg.DagsterInstance.ephemeral() as instance:
         assert "No warehouse yet" in tick(instance).skip_message
@@ -287,7 +293,7 @@ def test_the_build_sensor_follows_intake_once_landing_is_quiet(tmp_path, monkeyp
 def test_every_board_snapshot_equals_the_live_dashboard_it_was_frozen_from(demo):
     """The demo reaches past both boards of 2025: each is frozen once, from the one complete
     build, and its rows are the live dashboard's rows for its quarter (not a partial run's)."""
-    settings, _, _ = demo
+    settings, _ = demo
     columns = (
         "metric_id, rag, rag_reason, baseline_value, baseline_count, latest_value, "
         "latest_count, direction, data_status"

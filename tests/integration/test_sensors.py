@@ -9,16 +9,20 @@ import pytest
 
 from orchestration.demo import write_demo_data
 from orchestration.demo.stats19 import write_year
+from orchestration.lib.resources import SettingsResource
 from orchestration.refresh import refresh
 
 pytestmark = pytest.mark.slow
+
+# Sensors and schedules read the settings (the test's PCP_DATA_DIR) from this resource.
+SETTINGS = {"pcp_settings": SettingsResource()}
 
 
 def evaluate(name: str, instance: dg.DagsterInstance):
     from orchestration.definitions import defs
 
     sensor = next(s for s in defs.sensors if s.name == name)
-    return sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+    return sensor.evaluate_tick(dg.build_sensor_context(instance=instance, resources=SETTINGS))
 
 
 def ranges(result) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -82,7 +86,9 @@ def test_monthly_schedule_takes_in_every_monthly_source(settings):
     write_demo_data(settings.landing_dir, start="2024-05", end="2024-07", seed=5)
     schedule = next(s for s in defs.schedules if s.name == "monthly_refresh_after_publication")
     with dg.DagsterInstance.ephemeral() as instance:
-        result = schedule.evaluate_tick(dg.build_schedule_context(instance=instance))
+        result = schedule.evaluate_tick(
+            dg.build_schedule_context(instance=instance, resources=SETTINGS)
+        )
     assert [r[:2] for r in ranges(result)] == [("2024-01", "2024-07")]  # STATS19 H1 + police.uk
     [(_, _, assets)] = ranges(result)
     assert set(assets) == {
@@ -98,5 +104,7 @@ def test_monthly_schedule_takes_in_every_monthly_source(settings):
     shutil.rmtree(empty_dir)
     empty_dir.mkdir()
     with dg.DagsterInstance.ephemeral() as instance:
-        nothing = schedule.evaluate_tick(dg.build_schedule_context(instance=instance))
+        nothing = schedule.evaluate_tick(
+            dg.build_schedule_context(instance=instance, resources=SETTINGS)
+        )
     assert nothing.run_requests == [] and "No new files" in nothing.skip_message

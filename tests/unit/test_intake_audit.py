@@ -28,7 +28,7 @@ from orchestration.demo.crime_model import MonthKey
 from orchestration.demo.police_uk import street_rows
 from orchestration.landing.files import list_landed
 from orchestration.landing.intake import IntakeResult, take_in
-from orchestration.lib.resources import WarehouseWriter
+from orchestration.lib.resources import run_resources
 from orchestration.quality import expectation_suites
 from orchestration.settings import EXPECTATIONS_DIR, Settings
 from tests.unit.test_intake_batches import (
@@ -319,7 +319,7 @@ def test_a_failing_audit_writes_nothing_and_leaves_the_file_in_landing(settings,
 def materialize_months(first: str, last: str) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [STREET.asset],
-        resources={"warehouse": WarehouseWriter()},
+        resources=run_resources(),
         tags={
             "dagster/asset_partition_range_start": first,
             "dagster/asset_partition_range_end": last,

@@ -12,12 +12,12 @@ from orchestration.defs.warehouse.readiness import (
     board_readiness_job,
     board_readiness_schedule,
 )
-from orchestration.lib.resources import RunProcess, WarehouseWriter
+from orchestration.lib.resources import run_resources
 
 defs = dg.Definitions(
     assets=[FILE_MANIFEST, warehouse_dbt_models, published_marts, board_readiness_alerts],
     jobs=[build_warehouse_job, board_readiness_job],
     schedules=[board_readiness_schedule],
     sensors=[warehouse_build_sensor],
-    resources={"dbt": dbt_resource(), "warehouse": WarehouseWriter(), "run_process": RunProcess()},
+    resources={"dbt": dbt_resource(), **run_resources()},
 )

@@ -18,11 +18,13 @@ from orchestration.database import connect
 from orchestration.defs.intake_sources import INTAKE_SOURCES
 from orchestration.defs.warehouse.dbt_assets import warehouse_dbt_models
 from orchestration.defs.warehouse.publication import published_marts
+from orchestration.landing import manifest
 from orchestration.lib.landing_watch import pending_files
+from orchestration.lib.resources import SettingsResource
 from orchestration.lib.runs import BUILD_JOB_NAME, BUILD_REASON_TAG, TRIGGER_TAG
 from orchestration.publication.build_state import latest_build, reason_to_build
 from orchestration.run_liveness import fail_dead_runs
-from orchestration.settings import Settings, load_settings
+from orchestration.settings import Settings
 from orchestration.writer_lock import DatabaseBusy
 
 build_warehouse_job = dg.define_asset_job(
@@ -64,9 +66,7 @@ def build_decision(
     with connect(settings.warehouse_path, read_only=True, wait=0) as con:
         reason = reason_to_build(con, now.date())
         last = latest_build(con)
-        last_taken_in = con.execute("select max(taken_in_at) from ops.file_manifest").fetchall()[0][
-            0
-        ]
+        _, last_taken_in = manifest.deliveries_so_far(con)
     if reason is None:
         return None, "The published marts are up to date."
     quiet = timedelta(minutes=settings.build_quiet_minutes)
@@ -90,12 +90,12 @@ def build_decision(
         "run whose process died, so the run queue never waits on a dead run."
     ),
 )
-def warehouse_build_sensor(context: dg.SensorEvaluationContext):
+def warehouse_build_sensor(context: dg.SensorEvaluationContext, pcp_settings: SettingsResource):
     dead = fail_dead_runs(context.instance)
     for run in dead:
         context.log.warning(f"Marked run {run.run_id} ({run.job_name}) failed: its process died.")
     try:
-        reason, note = build_decision(load_settings(), context.instance, datetime.now(UTC))
+        reason, note = build_decision(pcp_settings.settings, context.instance, datetime.now(UTC))
     except DatabaseBusy as busy:
         yield dg.SkipReason(f"{busy} Looking again at the next tick.")
         return

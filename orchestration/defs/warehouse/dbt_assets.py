@@ -26,7 +26,7 @@ from packaging import version
 from orchestration.database import connect
 from orchestration.defs.warehouse.dbt_test_results import DbtTestResults, with_test_results
 from orchestration.lib.ownership import owners_for
-from orchestration.lib.resources import WarehouseWriter
+from orchestration.lib.resources import SettingsResource, WarehouseWriter
 from orchestration.lib.runs import TRIGGER_TAG
 from orchestration.pause_points import pause_point
 from orchestration.publication.build_state import (
@@ -34,7 +34,7 @@ from orchestration.publication.build_state import (
     reference_data_current,
     start_build,
 )
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, load_settings
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -126,9 +126,12 @@ def dbt_target_dir(settings: Settings) -> Path:
     ),
 )
 def warehouse_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseWriter
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseWriter,
+    pcp_settings: SettingsResource,
 ):
-    settings = load_settings()
+    settings = pcp_settings.settings
     with connect(settings.warehouse_path) as con:
         ensure_raw_tables(con, settings)
         seeds_current = reference_data_current(con)

@@ -7,11 +7,10 @@ import dagster as dg
 from orchestration.database import connect
 from orchestration.defs.warehouse.dbt_assets import warehouse_dbt_models
 from orchestration.file_modes import secure_data_dir
-from orchestration.lib.resources import WarehouseWriter
+from orchestration.lib.resources import SettingsResource, WarehouseWriter
 from orchestration.publication.board_snapshots import freeze_due_boards
 from orchestration.publication.build_state import latest_build, mark_published
 from orchestration.publication.publish import publish
-from orchestration.settings import load_settings
 
 MART_KEYS = [key for key in warehouse_dbt_models.keys if key.path[0] == "marts"]
 
@@ -29,9 +28,9 @@ MART_KEYS = [key for key in warehouse_dbt_models.keys if key.path[0] == "marts"]
     ),
 )
 def published_marts(
-    context: dg.AssetExecutionContext, warehouse: WarehouseWriter
+    context: dg.AssetExecutionContext, warehouse: WarehouseWriter, pcp_settings: SettingsResource
 ) -> dg.MaterializeResult:
-    settings = load_settings()
+    settings = pcp_settings.settings
     with connect(settings.warehouse_path) as con:
         build = latest_build(con)
         if build is None or build.status not in ("built", "published"):

@@ -11,11 +11,10 @@ from datetime import date
 
 import dagster as dg
 
-from orchestration.lib.resources import RunProcess
+from orchestration.lib.resources import RunProcess, SettingsResource
 from orchestration.readiness.alert_log import read_failing_channels
 from orchestration.readiness.evaluate import NotPublished, boards_open_for_evaluation
 from orchestration.readiness.run import evaluate_board
-from orchestration.settings import load_settings
 
 READINESS_KEY = dg.AssetKey(["alerts", "board_readiness_alerts"])
 
@@ -50,8 +49,10 @@ READINESS_KEY = dg.AssetKey(["alerts", "board_readiness_alerts"])
         ),
     ],
 )
-def board_readiness_alerts(context: dg.AssetExecutionContext, run_process: RunProcess):
-    settings = load_settings()
+def board_readiness_alerts(
+    context: dg.AssetExecutionContext, run_process: RunProcess, pcp_settings: SettingsResource
+):
+    settings = pcp_settings.settings
     today = date.today()
     not_ready: list[str] = []
     failed: list[str] = []
