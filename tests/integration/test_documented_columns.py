@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_every_built_column_is_documented_and_every_documented_column_built(demo):
-    settings, _, _ = demo
+    settings, _ = demo
     manifest = json.loads(ensure_dbt_manifest().read_text(encoding="utf-8"))
     models = [
         node
