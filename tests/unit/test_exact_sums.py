@@ -166,6 +166,7 @@ INTEGER_SUMS = {
     ],
     "int_metric_periods": ["case series.grain when 'month' then 1 else 3 end"],
     "mart_csp_crime": ["monthly_grid.crime_count"],  # count(*), 0 where none
+    "mart_csp_crime_totals": ["crime_count", "year_ago_crime_count"],  # bigint (mart_csp_crime)
 }
 ORDER_DEPENDENT_AGGREGATES = re.compile(
     r"\b(avg|mean|stddev\w*|var_\w+|variance|fsum|kahan_sum|sumkahan|product)\s*\(", re.I
