@@ -305,7 +305,13 @@ def national_csp_sheets():
     from orchestration.settings import SEEDS_DIR
 
     with (SEEDS_DIR / "areas.csv").open(encoding="utf-8", newline="") as handle:
-        home_csps = [r["csp_name"] for r in csv_module.DictReader(handle) if r["csp_name"]]
+        # The seed's CSPs, not its ZZ- members (no location, outside the area): the Home Office
+        # table has no such rows, and intake refuses a CSP the force does not have.
+        home_csps = [
+            r["csp_name"]
+            for r in csv_module.DictReader(handle)
+            if r["area_type"] == "local_authority"
+        ]
     with (SEEDS_DIR / "home_office_offence_codes.csv").open(encoding="utf-8") as handle:
         codes = [
             (r["offence_code"], r["offence_description"], r["offence_group"],
