@@ -164,8 +164,9 @@ MAX_OUTCOME_DELAY = 36
 @lru_cache(maxsize=MAX_OUTCOME_DELAY + 2)
 def _crimes(month: MonthKey, seed: int) -> tuple[tuple[list[str], int], ...]:
     """Every row of a month with its settled outcome, and the months until that outcome."""
-    rng = np.random.default_rng(_stable_seed(seed, "rows", month.label))
-    newer_vintage = month.label >= NEWER_LSOA_VINTAGE_FROM
+    label = month.label
+    rng = np.random.default_rng(_stable_seed(seed, "rows", label))
+    newer_vintage = label >= NEWER_LSOA_VINTAGE_FROM
     falls_within = force_name(FORCE)
     records: list[tuple[list[str], int]] = []
     for crime_type in CRIME_TYPES:
@@ -199,7 +200,7 @@ def _crimes(month: MonthKey, seed: int) -> tuple[tuple[list[str], int], ...]:
                     crime_id = outcome = ""
                 else:
                     crime_id = hashlib.sha256(
-                        f"{seed}:{month.label}:{crime_type}:{len(records)}".encode()
+                        f"{seed}:{label}:{crime_type}:{len(records)}".encode()
                     ).hexdigest()
                     outcome = outcomes[settled[i]]
                 if place is None:
@@ -210,7 +211,7 @@ def _crimes(month: MonthKey, seed: int) -> tuple[tuple[list[str], int], ...]:
                     lat = f"{place.latitude + jitter[i, 1]:.6f}"
                     code, name = place.code, place.name
                     location = f"On or near {_STREETS[streets[i]]}"
-                row = [crime_id, month.label, falls_within, falls_within, lon, lat, location,
+                row = [crime_id, label, falls_within, falls_within, lon, lat, location,
                        code, name, crime_type, outcome, ""]  # fmt: skip
                 records.append((row, int(delays[i])))
     return tuple(records)
@@ -242,12 +243,22 @@ def outcome_rows(month: MonthKey, seed: int) -> list[list[str]]:
     month or earlier (the street columns of the crime, the month of the outcome)."""
     rows = []
     for back in range(MAX_OUTCOME_DELAY, -1, -1):
-        crime_month = _add_months(month, -back)
-        for row, delay in _crimes(crime_month, seed):
-            if row[0] and delay == back and row[10] != "Status update unavailable":
-                rows.append([row[0], month.label, *row[2:9], row[10]])
+        for row in _settled_after(_add_months(month, -back), seed).get(back, ()):
+            rows.append([row[0], month.label, *row[2:9], row[10]])
     rows.sort(key=lambda r: (r[8] == "", r[8], r[0]))
     return rows
+
+
+@lru_cache(maxsize=MAX_OUTCOME_DELAY + 2)
+def _settled_after(month: MonthKey, seed: int) -> dict[int, list[list[str]]]:
+    """A month's crimes that get an outcome, by the months until it is recorded: each outcomes
+    file reads one delay of each of the 37 months before it, rather than all their rows (a
+    backfill's outcome files were half of `pcp demo-data`)."""
+    by_delay: dict[int, list[list[str]]] = {}
+    for row, delay in _crimes(month, seed):
+        if row[0] and row[10] != "Status update unavailable":
+            by_delay.setdefault(delay, []).append(row)
+    return by_delay
 
 
 def write_street_csv(path: Path, rows: list[list[str]], header: tuple[str, ...] = HEADER) -> None:
