@@ -157,8 +157,14 @@ def _anything_landed(landing_dir: Path) -> bool:
 @main.command()
 @click.option("--verbose", is_flag=True, help="Show Dagster's and dbt's run log on the console.")
 @click.option("--quiet", is_flag=True, help="Print nothing unless something needs attention.")
+@click.option(
+    "--full-build",
+    is_flag=True,
+    help="Build every model, even with nothing new (otherwise a build after a published one "
+    "rebuilds only what new deliveries feed, and every mart).",
+)
 @wait_option
-def refresh(verbose: bool, quiet: bool, wait_seconds: float) -> None:
+def refresh(verbose: bool, quiet: bool, full_build: bool, wait_seconds: float) -> None:
     """Take in new or changed files from landing, then build and publish the warehouse once."""
     from contextlib import nullcontext
 
@@ -172,11 +178,16 @@ def refresh(verbose: bool, quiet: bool, wait_seconds: float) -> None:
     # Files to validate: start Great Expectations in a second process now, before this one
     # loads Dagster, so the two imports overlap (see quality/suite_worker.py).
     with suites_in_a_second_process() if delivered else nullcontext():
-        _refresh(settings, started, verbose, quiet, wait_seconds)
+        _refresh(settings, started, verbose, quiet, wait_seconds, full_build)
 
 
 def _refresh(
-    settings: Settings, started: float, verbose: bool, quiet: bool, wait_seconds: float
+    settings: Settings,
+    started: float,
+    verbose: bool,
+    quiet: bool,
+    wait_seconds: float,
+    full_build: bool = False,
 ) -> None:
     from orchestration.landing.names import shown
     from orchestration.progress import Progress
@@ -193,6 +204,7 @@ def _refresh(
             log_level="INFO" if verbose else "CRITICAL",
             progress=Progress(quiet=quiet),
             wait=wait_seconds,
+            full_build=full_build,
         )
     except DatabaseBusy as busy:
         click.echo(f"{busy} Try again later, or give --wait SECONDS.", err=True)

@@ -35,7 +35,7 @@ from orchestration.landing.old_reasons import withhold_old_reasons
 from orchestration.landing.unusable import refuse_unrecognised, refuse_unusable
 from orchestration.lib.intake_source import IntakeSource
 from orchestration.lib.run_planning import PlannedRun, plan_runs
-from orchestration.lib.runs import BUILD_JOB_NAME, BUILD_REASON_TAG, TRIGGER_TAG
+from orchestration.lib.runs import BUILD_JOB_NAME, BUILD_REASON_TAG, FULL_BUILD_TAG, TRIGGER_TAG
 from orchestration.progress import Progress, reporting
 from orchestration.publication.build_state import reason_to_build
 from orchestration.run_liveness import fail_dead_runs, process_tags
@@ -172,9 +172,11 @@ def refresh(
     log_level: str = "CRITICAL",
     progress: Progress | None = None,
     wait: float = 0.0,
+    full_build: bool = False,
 ) -> RefreshSummary:
-    """Take in what is new, then build and publish if due. Raises `DatabaseBusy` when another
-    process holds the warehouse for longer than ``wait`` seconds."""
+    """Take in what is new, then build and publish if due (with ``full_build``, always, every
+    model). Raises `DatabaseBusy` when another process holds the warehouse for longer than
+    ``wait`` seconds."""
     progress = progress or Progress(io.StringIO(), quiet=True)
     export_runtime_environment(settings)
     ensure_instance_config(settings)
@@ -218,13 +220,16 @@ def refresh(
         _summarise_runs(settings, summary)
         with connect(settings.warehouse_path) as con:
             summary.build_reason = reason_to_build(con, date.today())
+        if full_build:
+            summary.build_reason = summary.build_reason or "a full build was asked for"
         if summary.build_reason:
             progress.note(f"Building the warehouse: {summary.build_reason}.")
+            tags = {BUILD_REASON_TAG: summary.build_reason[:200]}
             result = _execute(
                 BUILD_JOB_NAME,
                 instance,
                 log_level,
-                tags={BUILD_REASON_TAG: summary.build_reason[:200]},
+                tags={**tags, **({FULL_BUILD_TAG: "true"} if full_build else {})},
             )
             summary.build_run_id = result.run_id
             if not result.success:

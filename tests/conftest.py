@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.dbt_manifest import ensure_dbt_manifest
@@ -86,3 +88,19 @@ def land_copies(folder: Path, files: list[Path]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for path in files:
         shutil.copyfile(path, folder / path.name)
+
+
+def published_fingerprint(data_dir: Path) -> dict[str, str]:
+    """Every published table's rows, hashed, by table."""
+    with duckdb.connect(str(data_dir / "published" / "marts.duckdb"), read_only=True) as con:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() order by all"
+        ).fetchall()
+        return {
+            f"{schema}.{table}": hashlib.sha256(
+                repr(
+                    con.execute(f'select * from "{schema}"."{table}" order by all').fetchall()
+                ).encode()
+            ).hexdigest()
+            for schema, table in tables
+        }

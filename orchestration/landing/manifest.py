@@ -309,6 +309,27 @@ def deliveries_so_far(con: duckdb.DuckDBPyConnection) -> tuple[int, datetime | N
     return int(count), last
 
 
+def deliveries_around(
+    con: duckdb.DuckDBPyConnection, taken_in_by: datetime | None
+) -> tuple[int, list[str]]:
+    """How many deliveries were taken in by ``taken_in_by`` (a build's watermark), and the
+    datasets delivered after it, refused files included (they change readiness): what a
+    build since that watermark must rebuild from."""
+    if not exists(con):
+        return 0, []
+    (before,) = con.execute(
+        "select count(*) from ops.file_manifest where taken_in_at <= ?", [taken_in_by]
+    ).fetchall()[0]
+    since = con.execute(
+        """
+        select distinct source from ops.file_manifest
+        where ? is null or taken_in_at is null or taken_in_at > ? order by source
+        """,
+        [taken_in_by, taken_in_by],
+    ).fetchall()
+    return int(before), [row[0] for row in since]
+
+
 @dataclass(frozen=True)
 class LoadedSummary:
     partitions: list[str]

@@ -6,3 +6,6 @@ BUILD_JOB_NAME = "build_warehouse"
 TRIGGER_TAG = "pcp/trigger"
 # Why a build was due (from the build ledger), shown on the run in the UI.
 BUILD_REASON_TAG = "pcp/build_reason"
+# "true" on a build run asks for every model to be rebuilt (`pcp refresh --full-build`), not
+# only what new deliveries feed (publication/build_scope.py).
+FULL_BUILD_TAG = "pcp/full_build"

@@ -40,6 +40,9 @@ create table if not exists ops.warehouse_builds (
     failure           varchar,
     boards_frozen     varchar[]
 );
+-- what the build rebuilt: everything, or what new deliveries fed (build_scope.py); added after
+-- the first release, so added to ledgers that release made
+alter table ops.warehouse_builds add column if not exists scope varchar;
 """
 
 
@@ -146,15 +149,17 @@ def reason_to_build(con: duckdb.DuckDBPyConnection, today: date) -> str | None:
     return None
 
 
-def start_build(con: duckdb.DuckDBPyConnection, run_id: str | None, trigger: str) -> str:
+def start_build(
+    con: duckdb.DuckDBPyConnection, run_id: str | None, trigger: str, *, scope: str = "full build"
+) -> str:
     ensure_builds(con)
     watermark = current_watermark(con)
     build_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     con.execute(
         """
         insert into ops.warehouse_builds (build_id, run_id, trigger, started_at, deliveries,
-            last_taken_in_at, code_fingerprint, status)
-        values (?, ?, ?, current_timestamp, ?, ?, ?, 'building')
+            last_taken_in_at, code_fingerprint, status, scope)
+        values (?, ?, ?, current_timestamp, ?, ?, ?, 'building', ?)
         """,
         [
             build_id,
@@ -163,6 +168,7 @@ def start_build(con: duckdb.DuckDBPyConnection, run_id: str | None, trigger: str
             watermark.deliveries,
             watermark.last_taken_in_at,
             project_fingerprint(),
+            scope,
         ],
     )
     return build_id

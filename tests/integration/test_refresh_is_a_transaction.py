@@ -8,7 +8,6 @@ pause points (orchestration/pause_points.py), a real Dagster instance and DuckDB
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -24,7 +23,7 @@ import pytest
 from orchestration.demo import write_demo_data
 from orchestration.lib.resources import SettingsResource
 from orchestration.settings import PROJECT_ROOT
-from tests.conftest import private_data_dir
+from tests.conftest import private_data_dir, published_fingerprint
 
 pytestmark = pytest.mark.slow
 PCP = str(PROJECT_ROOT / ".venv" / "bin" / "pcp")
@@ -86,22 +85,6 @@ def read_until(process: subprocess.Popen, text: str, timeout: float) -> str:
 def kill_group(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-
-
-def published_fingerprint(data_dir: Path) -> dict[str, str]:
-    """Every published table's rows, hashed, by table."""
-    with duckdb.connect(str(data_dir / "published" / "marts.duckdb"), read_only=True) as con:
-        tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() order by all"
-        ).fetchall()
-        return {
-            f"{schema}.{table}": hashlib.sha256(
-                repr(
-                    con.execute(f'select * from "{schema}"."{table}" order by all').fetchall()
-                ).encode()
-            ).hexdigest()
-            for schema, table in tables
-        }
 
 
 def unfinished_runs(data_dir: Path) -> list[dg.DagsterRun]:

@@ -64,19 +64,23 @@ def test_changed_months_group_into_one_run_per_contiguous_range():
     ]
 
 
-def test_the_dbt_resource_overrides_what_dagster_dbt_still_has():
-    """WarehouseDbt skips two dagster-dbt internals (a `dbt --version` process, an in-process
-    dbt adapter); if dagster-dbt renames them, the overrides would silently do nothing."""
-    from functools import cached_property
-    from importlib.metadata import version
+def test_what_the_in_process_dbt_build_relies_on_is_still_there():
+    """dbt_in_process.py uses dagster-dbt's translation of dbt's result events and dbt-duckdb's
+    connection holder (both pinned in uv.lock): if an upgrade renames them, this fails first,
+    rather than a build."""
+    import inspect
 
-    from dagster_dbt import DbtCliResource
+    from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
+    from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
-    from orchestration.defs.warehouse.dbt_assets import WarehouseDbt, dbt_resource
+    from orchestration.defs.warehouse.dbt_in_process import RESULT_EVENTS
 
-    assert isinstance(vars(DbtCliResource)["_cli_version"], cached_property)
-    assert callable(vars(DbtCliResource)["_initialize_dbt_core_adapter"])
-    resource = dbt_resource()
-    assert isinstance(resource, WarehouseDbt)
-    assert str(resource._cli_version) == version("dbt-core")
-    assert resource._initialize_dbt_core_adapter(["build"]) is None
+    raw = {"info": {"name": "LogModelResult"}, "data": {"node_info": {"unique_id": "model.a.b"}}}
+    assert DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={}).is_result_event
+    assert {"LogModelResult", "LogTestResult", "LogSeedResult"} <= RESULT_EVENTS
+    assert callable(DbtCoreCliEventMessage.to_default_asset_events)
+    parameters = inspect.signature(get_updated_cli_invocation_params_for_context).parameters
+    assert {"context", "manifest", "dagster_dbt_translator", "runtime_selects"} <= set(parameters)
+    assert hasattr(DuckDBConnectionManager, "_ENV") and hasattr(DuckDBConnectionManager, "_LOCK")
+    assert callable(DuckDBConnectionManager.close_all_connections)

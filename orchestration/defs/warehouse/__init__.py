@@ -4,7 +4,7 @@ builds and publishes it, and board readiness over the published marts."""
 import dagster as dg
 
 from orchestration.defs.warehouse.build import build_warehouse_job, warehouse_build_sensor
-from orchestration.defs.warehouse.dbt_assets import dbt_resource, warehouse_dbt_models
+from orchestration.defs.warehouse.dbt_assets import warehouse_dbt_models
 from orchestration.defs.warehouse.file_manifest import FILE_MANIFEST
 from orchestration.defs.warehouse.publication import published_marts
 from orchestration.defs.warehouse.readiness import (
@@ -19,5 +19,5 @@ defs = dg.Definitions(
     jobs=[build_warehouse_job, board_readiness_job],
     schedules=[board_readiness_schedule],
     sensors=[warehouse_build_sensor],
-    resources={"dbt": dbt_resource(), **run_resources()},
+    resources=run_resources(),
 )

@@ -1,13 +1,14 @@
-"""The dbt project as Dagster assets: `dbt build` streamed, so dbt tests appear as asset checks.
+"""The dbt project as Dagster assets: `dbt build` run in the step (dbt_in_process.py), each
+model's result streamed as its materialization, its tests' results written onto it.
 
-A full build is recorded in the build ledger (`ops.warehouse_builds`) as it starts and as it
-ends, so a build that a crash interrupted, or that failed, is built again by the next refresh.
+A build of the warehouse is recorded in the build ledger (`ops.warehouse_builds`) as it starts
+(with its scope: everything, or what new deliveries feed, publication/build_scope.py) and as it
+ends, so a build that a crash interrupted, or that failed, is built again, whole, by the next
+refresh.
 """
 
-import importlib.metadata
 import re
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -15,26 +16,26 @@ import dagster as dg
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
-    DbtCliResource,
     DbtProject,
     dbt_assets,
 )
-from dagster_dbt.asset_utils import get_node
+from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets, get_node
 from dagster_shared.record import replace
-from packaging import version
 
 from orchestration.database import connect
+from orchestration.defs.warehouse.dbt_in_process import dbt_arguments, stream_dbt
 from orchestration.defs.warehouse.dbt_test_results import DbtTestResults, with_test_results
 from orchestration.lib.ownership import owners_for
 from orchestration.lib.resources import SettingsResource, WarehouseWriter
-from orchestration.lib.runs import TRIGGER_TAG
+from orchestration.lib.runs import FULL_BUILD_TAG, TRIGGER_TAG
 from orchestration.pause_points import pause_point
+from orchestration.publication.build_scope import BuildScope, build_scope
 from orchestration.publication.build_state import (
     finish_build,
     reference_data_current,
     start_build,
 )
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
+from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -110,12 +111,60 @@ DBT_BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 # When the seeds are already loaded from the current code, leave them and the tests that test
 # only them out (about a sixth of a build); tests comparing a model with a seed still run.
 WITHOUT_SEEDS = ["--exclude", "resource_type:seed", "--indirect-selection", "cautious"]
+# Every mart is rebuilt by every build: the publication copies them all, and Dagster runs it
+# only when each mart it depends on was materialized in the run.
+EVERY_MART = "path:models/marts"
+# The file manifest changes with every delivery, accepted or refused (readiness reads it).
+MANIFEST_SOURCE = "source:ops.file_manifest+"
 
 
 def dbt_target_dir(settings: Settings) -> Path:
     """dbt's artefacts (run results, compiled SQL, its log, the partial-parse state) for this
     data dir: one folder, rewritten by each build, so they never pile up in the checkout."""
     return settings.data_dir / "dbt" / "target"
+
+
+def scoped_build_args(
+    scope: BuildScope, seeds_current: bool, manifest: Mapping[str, Any], settings: Settings
+) -> list[str]:
+    """dbt's arguments for a build of ``scope``: everything (leaving the seeds when they are
+    current), or the descendants of the raw tables of the datasets delivered since the last
+    published build, the file manifest's, and every mart. Tests touching a rebuilt model run
+    (dbt's eager indirect selection), so a relationship to a model left as it was is still
+    checked. A dataset the dbt project has no source for gets a full build."""
+    if scope.datasets is None:
+        return DBT_BUILD_ARGS + (WITHOUT_SEEDS if seeds_current else [])
+    selectors = _source_selectors(scope.datasets, manifest, settings)
+    if selectors is None:
+        return DBT_BUILD_ARGS + (WITHOUT_SEEDS if seeds_current else [])
+    return [
+        *DBT_BUILD_ARGS,
+        "--select",
+        " ".join([*selectors, MANIFEST_SOURCE, EVERY_MART]),
+        "--indirect-selection",
+        "eager",
+    ]
+
+
+def _source_selectors(
+    datasets: Sequence[str], manifest: Mapping[str, Any], settings: Settings
+) -> list[str] | None:
+    from orchestration.defs.intake_sources import INTAKE_SOURCES
+
+    # A dataset's raw table is its intake asset; a dbt source names the asset it reads in its
+    # meta (dagster.asset_key), which is how Dagster draws the lineage between them too.
+    assets = {source.make_format(settings).dataset: source.key.path for source in INTAKE_SOURCES}
+    readers = {}
+    for props in manifest["sources"].values():
+        if key := props.get("meta", {}).get("dagster", {}).get("asset_key"):
+            readers[tuple(key)] = f"source:{props['source_name']}.{props['name']}+"
+    selectors = []
+    for dataset in datasets:
+        selector = readers.get(tuple(assets.get(dataset) or ("no asset",)))
+        if selector is None:
+            return None
+        selectors.append(selector)
+    return selectors
 
 
 @dbt_assets(
@@ -127,26 +176,53 @@ def dbt_target_dir(settings: Settings) -> Path:
 )
 def warehouse_dbt_models(
     context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
     warehouse: WarehouseWriter,
     pcp_settings: SettingsResource,
 ):
     settings = pcp_settings.settings
+    manifest, translator = _manifest_and_translator(context)
     with connect(settings.warehouse_path) as con:
         ensure_raw_tables(con, settings)
         seeds_current = reference_data_current(con)
+        scope = build_scope(con, full_build=context.run.tags.get(FULL_BUILD_TAG) == "true")
         # A subset (one model re-run from the UI) is not a build of the warehouse: only a full
         # build enters the ledger and can be published.
         build_id = (
             None
             if context.is_subset
-            else start_build(con, context.run.run_id, context.run.tags.get(TRIGGER_TAG, "dagster"))
+            else start_build(
+                con,
+                context.run.run_id,
+                context.run.tags.get(TRIGGER_TAG, "dagster"),
+                scope=scope.describe(),
+            )
         )
-    args = DBT_BUILD_ARGS + (WITHOUT_SEEDS if seeds_current else [])
-    invocation = dbt.cli(args, context=context, target_path=dbt_target_dir(settings))
+    args = (
+        DBT_BUILD_ARGS + (WITHOUT_SEEDS if seeds_current else [])
+        if context.is_subset
+        else scoped_build_args(scope, seeds_current, manifest, settings)
+    )
+    if build_id:
+        context.log.info(f"Building {scope.describe()}.")
+    target = dbt_target_dir(settings)
+    command = dbt_arguments(
+        args,
+        context=context,
+        manifest=manifest,
+        translator=translator,
+        project=dbt_project,
+        target_path=target,
+    )
     tests, events = DbtTestResults(), []
     try:
-        for event in invocation.stream():
+        for event in stream_dbt(
+            command,
+            context=context,
+            manifest=manifest,
+            translator=translator,
+            project=dbt_project,
+            target_path=target,
+        ):
             if not tests.take(event):
                 events.append(event)
             if isinstance(event, dg.Output | dg.AssetMaterialization):
@@ -163,6 +239,13 @@ def warehouse_dbt_models(
             finish_build(con, build_id)
 
 
+def _manifest_and_translator(
+    context: dg.AssetExecutionContext,
+) -> tuple[Mapping[str, Any], DagsterDbtTranslator]:
+    manifest, translator, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
+    return manifest, translator
+
+
 def ensure_raw_tables(con, settings: Settings) -> None:
     """Create any raw table no delivery has created yet (and the file manifest, which
     readiness reads), so every model can build."""
@@ -172,28 +255,3 @@ def ensure_raw_tables(con, settings: Settings) -> None:
     ensure_manifest(con)
     for source in INTAKE_SOURCES:
         source.make_format(settings).ensure_tables(con)
-
-
-class WarehouseDbt(DbtCliResource):
-    """dagster-dbt's dbt resource without two costs this project does not need, which were a
-    third of a one-month refresh: asking the dbt executable its version (a second dbt process)
-    when the locked dbt-core package says it, and building a dbt adapter inside the Dagster
-    process (importing dbt, parsing its macros), used only to fetch column metadata and row
-    counts we do not ask for. Both are dagster-dbt internals, pinned with it in uv.lock; the
-    test of this resource fails if they change."""
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        return None
-
-
-def dbt_resource() -> DbtCliResource:
-    # dbt lives in the project's virtual environment; name it so PATH doesn't matter.
-    executable = PROJECT_ROOT / ".venv" / "bin" / "dbt"
-    return WarehouseDbt(
-        project_dir=dbt_project,
-        dbt_executable=str(executable) if executable.exists() else "dbt",
-    )
