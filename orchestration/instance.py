@@ -4,6 +4,10 @@ process starts (`make dev` runs `python -m orchestration.instance` first)."""
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 from orchestration.settings import Settings, export_runtime_environment, load_settings
 
 INSTANCE_CONFIG = """\
@@ -25,10 +29,44 @@ telemetry:
 """
 
 
+# The run history: Dagster's own SQLite files, in Dagster's default places under DAGSTER_HOME,
+# through storages that keep their connections open (run_history.py). Paths are absolute, as
+# Dagster needs them; pcp rewrites them whenever the data dir moves.
+RUN_HISTORY_CONFIG = """\
+run_storage:
+  module: orchestration.run_history
+  class: RunHistoryRuns
+  config:
+    base_dir: {runs}
+event_log_storage:
+  module: orchestration.run_history
+  class: RunHistoryEventLog
+  config:
+    base_dir: {events}
+schedule_storage:
+  module: orchestration.run_history
+  class: RunHistorySchedules
+  config:
+    base_dir: {schedules}
+"""
+
+
+def instance_config(dagster_home: Path) -> str:
+    """The dagster.yaml for the instance in ``dagster_home``."""
+    home = Path(os.path.abspath(dagster_home))
+    # A JSON string is a YAML string: any character a path may hold stays a path.
+    return INSTANCE_CONFIG + RUN_HISTORY_CONFIG.format(
+        runs=json.dumps(f"{home / 'history'}/"),
+        events=json.dumps(f"{home / 'history' / 'runs'}/"),
+        schedules=json.dumps(str(home / "schedules")),
+    )
+
+
 def ensure_instance_config(settings: Settings) -> None:
     config = settings.dagster_home / "dagster.yaml"
-    if not config.exists() or config.read_text(encoding="utf-8") != INSTANCE_CONFIG:
-        config.write_text(INSTANCE_CONFIG, encoding="utf-8")
+    wanted = instance_config(settings.dagster_home)
+    if not config.exists() or config.read_text(encoding="utf-8") != wanted:
+        config.write_text(wanted, encoding="utf-8")
 
 
 if __name__ == "__main__":
