@@ -1,6 +1,6 @@
 """dbt's tests, reported on the models they test rather than as one Dagster event each.
 
-`dbt build` runs about 50 tests (the tables' keys, not-nulls and accepted values are contract
+`dbt build` runs about 60 tests (the tables' keys, not-nulls and accepted values are contract
 constraints, not tests). As Dagster asset checks each costs a planned event when the run is
 created and an evaluation event when it ends, written to the run storage one by one (with 180
 tests, about a tenth of a one-month refresh), for rows a person reads as "all passed". So the tests
