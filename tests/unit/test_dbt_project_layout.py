@@ -92,18 +92,87 @@ def test_no_model_reads_a_later_layer(manifest, models):
     assert not offenders, report(offenders, "edges against staging -> intermediate -> marts")
 
 
-def test_staging_models_are_views_and_marts_are_contracted_tables(models):
+def test_staging_models_are_views_and_later_layers_contracted_tables(models):
+    """Intermediate models and marts are tables under an enforced contract, so DuckDB checks
+    their constraints (key, not null, accepted values) as dbt creates them."""
     offenders = []
     for name, node in sorted(models.items()):
         config = node["config"]
         if layer(node) == "staging" and config["materialized"] != "view":
             offenders.append(f"{name}: staging, materialized as {config['materialized']}")
-        if layer(node) == "marts":
+        if layer(node) in ("intermediate", "marts"):
             if config["materialized"] != "table":
-                offenders.append(f"{name}: a mart, materialized as {config['materialized']}")
+                offenders.append(f"{name}: {layer(node)}, materialized as {config['materialized']}")
             if not config["contract"]["enforced"]:
-                offenders.append(f"{name}: a mart without contract: {{enforced: true}}")
+                offenders.append(f"{name}: {layer(node)} without contract: {{enforced: true}}")
     assert not offenders, report(offenders, "models materialized against their layer")
+
+
+# Generic tests a contracted table states as constraints instead, and the constraint for each.
+AS_CONSTRAINT = {
+    "not_null": "{type: not_null}",
+    "unique": "{type: unique} (several columns: a model-level unique or primary_key)",
+    "accepted_values": '{type: check, expression: "column in (...)"}',
+}
+
+
+def is_contracted_table(node: dict) -> bool:
+    return node["config"]["materialized"] == "table" and node["config"]["contract"]["enforced"]
+
+
+def key_as_test(node: dict) -> bool:
+    """The model checks its grain with a `unique` test, not a key constraint: `meta:
+    {key_as_test: true}`, with the measurement in a comment. DuckDB builds an index for a key
+    constraint as it loads the table, which on tables of some 20k rows and more (int_metric_series,
+    fct_metric_period; 17 s on int_crime_outcomes_latest's 0.92M) cost more than the test."""
+    return bool(node["config"].get("meta", {}).get("key_as_test"))
+
+
+def test_contracted_tables_use_constraints_not_generic_tests(manifest, models):
+    """DuckDB enforces a contracted table's constraints while dbt creates it: a violating row
+    fails the model, which then never replaces the table that was there. The same check as a
+    generic test is a dbt node of its own run after the table is replaced (~40 ms of dbt each,
+    a second of a build per 25). relationships stays a test: a foreign key would stop dbt
+    dropping and replacing the table it points at."""
+    offenders = []
+    for test in sorted(manifest["nodes"].values(), key=lambda node: node["unique_id"]):
+        parent = test.get("attached_node") or ""
+        kind = (test.get("test_metadata") or {}).get("name")
+        node = models.get(parent.rsplit(".", 1)[-1]) if parent.startswith("model.") else None
+        if node and is_contracted_table(node) and kind in AS_CONSTRAINT:
+            if kind == "unique" and key_as_test(node):
+                continue
+            offenders.append(
+                f"{node['name']}: {test['name']}: declare {AS_CONSTRAINT[kind]} in "
+                f"{patch_file(node)}"
+            )
+    assert not offenders, report(offenders, "generic tests on contracted tables")
+
+
+def test_every_contracted_table_declares_its_grain_as_a_key(manifest, models):
+    """The grain the description names is enforced: a primary_key or unique constraint, on the
+    model (several columns) or on its one key column; or, where key_as_test says so, a unique
+    test."""
+    unique_tested = {
+        test["attached_node"].rsplit(".", 1)[-1]
+        for test in manifest["nodes"].values()
+        if (test.get("test_metadata") or {}).get("name") == "unique" and test.get("attached_node")
+    }
+    offenders = []
+    for name, node in sorted(models.items()):
+        if not is_contracted_table(node):
+            continue
+        if key_as_test(node):
+            if name not in unique_tested:
+                offenders.append(f"{name}: key_as_test, but no unique test in {patch_file(node)}")
+            continue
+        constraints = [
+            *node["constraints"],
+            *(c for column in node["columns"].values() for c in column["constraints"]),
+        ]
+        if not any(c["type"] in ("primary_key", "unique") for c in constraints):
+            offenders.append(f"{name}: no primary_key or unique constraint in {patch_file(node)}")
+    assert not offenders, report(offenders, "contracted tables without a key constraint")
 
 
 def test_every_model_has_its_own_yml_beside_its_sql(models):

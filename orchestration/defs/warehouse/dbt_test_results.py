@@ -1,8 +1,9 @@
 """dbt's tests, reported on the models they test rather than as one Dagster event each.
 
-`dbt build` runs about 180 tests. As Dagster asset checks each costs a planned event when the
-run is created and an evaluation event when it ends, written to the run storage one by one:
-about a tenth of a one-month refresh, for rows a person reads as "all passed". So the tests
+`dbt build` runs about 60 tests (the tables' keys, not-nulls and accepted values are contract
+constraints, not tests). As Dagster asset checks each costs a planned event when the run is
+created and an evaluation event when it ends, written to the run storage one by one (with 180
+tests, about a tenth of a one-month refresh), for rows a person reads as "all passed". So the tests
 are not Dagster checks: dagster-dbt reports each as an observation of the model it tests, and
 here those are gathered and written onto the model's materialization instead ("dbt tests: 12
 passed"; a failing test is named). A failing test still fails `dbt build`, so the build fails,
