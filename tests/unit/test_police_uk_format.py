@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from pathlib import Path
 
@@ -211,3 +213,27 @@ def test_outcomes_file_with_the_published_header_and_exact_duplicate_rows_loads_
         ("cd34", "2024-06", "Offender given a caution", "2024-06-01", 3),
         ("ab12", "2024-06", "Unable to prosecute suspect", "2024-06-01", 4),
     ]
+
+
+def test_street_csv_is_the_bytes_csv_writer_writes_for_every_kind_of_field(tmp_path, good_rows):
+    """The writer joins plain rows itself for speed: every row, plain or one that needs quotes
+    (comma, quote, CR, LF), a number, None or a single empty field, must come out as
+    csv.writer writes it."""
+    odd = [
+        ["a,b", "x"],
+        ['say "hi"', "x"],
+        ["two\nlines", "x"],
+        ["cr\rhere", "x"],
+        [1, 2.5, None, "z"],
+        [""],
+        ["", ""],
+        [],
+    ]
+    rows = [*good_rows[:50], *odd, *good_rows[50:60]]
+    path = tmp_path / NAME
+    write_street_csv(path, rows)
+    expected = io.StringIO(newline="")
+    writer = csv.writer(expected)
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    assert path.read_bytes() == expected.getvalue().encode("utf-8")
