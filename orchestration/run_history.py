@@ -134,48 +134,35 @@ class RunHistoryEventLog(SqliteEventLogStorage):
         self._engines.close()
 
 
-class RunHistoryRuns(SqliteRunStorage):
+class _OneKeptEngine:
+    """What the run and the schedule storage share: one file each, through one kept engine."""
+
+    _conn_string: str
+
+    def __init__(self, conn_string: str, inst_data: ConfigurableClassData | None = None) -> None:
+        self._engines = _Engines(keep=1)
+        super().__init__(conn_string, inst_data=inst_data)
+
+    @classmethod
+    def from_config_value(  # ty: ignore[invalid-method-override]
+        cls, inst_data: ConfigurableClassData | None, config_value: Any
+    ) -> Any:
+        return cls.from_local(inst_data=inst_data, **config_value)
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with self._engines.get(self._conn_string).connect() as conn, conn.begin():
+            yield conn
+
+    def dispose(self) -> None:
+        super().dispose()
+        self._engines.close()
+
+
+class RunHistoryRuns(_OneKeptEngine, SqliteRunStorage):
     """Dagster's SQLite run storage (history/runs.db), through one kept engine."""
 
-    def __init__(self, conn_string: str, inst_data: ConfigurableClassData | None = None) -> None:
-        self._engines = _Engines(keep=1)
-        super().__init__(conn_string, inst_data=inst_data)
 
-    @classmethod
-    def from_config_value(  # ty: ignore[invalid-method-override]
-        cls, inst_data: ConfigurableClassData | None, config_value: Any
-    ) -> RunHistoryRuns:
-        return cls.from_local(inst_data=inst_data, **config_value)
-
-    @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        with self._engines.get(self._conn_string).connect() as conn, conn.begin():
-            yield conn
-
-    def dispose(self) -> None:
-        super().dispose()
-        self._engines.close()
-
-
-class RunHistorySchedules(SqliteScheduleStorage):
+class RunHistorySchedules(_OneKeptEngine, SqliteScheduleStorage):
     """Dagster's SQLite schedule and sensor storage (schedules/schedules.db), through one kept
     engine: the daemon of `make dev` writes a tick there every few seconds."""
-
-    def __init__(self, conn_string: str, inst_data: ConfigurableClassData | None = None) -> None:
-        self._engines = _Engines(keep=1)
-        super().__init__(conn_string, inst_data=inst_data)
-
-    @classmethod
-    def from_config_value(  # ty: ignore[invalid-method-override]
-        cls, inst_data: ConfigurableClassData | None, config_value: Any
-    ) -> RunHistorySchedules:
-        return cls.from_local(inst_data=inst_data, **config_value)
-
-    @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        with self._engines.get(self._conn_string).connect() as conn, conn.begin():
-            yield conn
-
-    def dispose(self) -> None:
-        super().dispose()
-        self._engines.close()
