@@ -278,6 +278,8 @@ def status(wait_seconds: float) -> None:
                 f"  last build    : {build.status} {when:%Y-%m-%d %H:%M} "
                 f"(build {build.build_id}, Dagster run {(build.run_id or '-')[:8]}){detail}"
             )
+            if build.scope:
+                click.echo(f"  build scope   : {build.scope}")
         due = f"yes: {state.due} (`pcp refresh` does it)" if state.due else "no"
         click.echo(f"  build due     : {due}")
     for dataset in read_status(settings):

@@ -66,6 +66,7 @@ class Build:
     built_at: datetime | None
     published_at: datetime | None
     failure: str | None
+    scope: str | None = None  # what it rebuilt (build_scope.py); None before it was recorded
 
 
 def ensure_builds(con: duckdb.DuckDBPyConnection) -> None:
@@ -80,17 +81,25 @@ def latest_build(con: duckdb.DuckDBPyConnection) -> Build | None:
     """The newest build (works on a read-only connection: a sensor asks)."""
     if not table_exists(con, "ops", "warehouse_builds"):
         return None
-    rows = con.execute(
+    # A ledger an older release made, read before any build added its `scope` column.
+    recorded = con.execute(
         """
+        select 1 from information_schema.columns
+        where table_schema = 'ops' and table_name = 'warehouse_builds' and column_name = 'scope'
+        """
+    ).fetchall()
+    scope = "scope" if recorded else "cast(null as varchar)"
+    rows = con.execute(
+        f"""
         select build_id, run_id, trigger, started_at, deliveries, last_taken_in_at,
-               code_fingerprint, status, built_at, published_at, failure
+               code_fingerprint, status, built_at, published_at, failure, {scope}
         from ops.warehouse_builds order by started_at desc limit 1
         """
     ).fetchall()
     if not rows:
         return None
     (build_id, run_id, trigger, started, count, last, code, status, built, published, failure) = (
-        rows[0]
+        rows[0][:11]
     )
     return Build(
         build_id,
@@ -103,6 +112,7 @@ def latest_build(con: duckdb.DuckDBPyConnection) -> Build | None:
         built,
         published,
         failure,
+        rows[0][11],
     )
 
 

@@ -77,3 +77,4 @@ def test_a_failing_dbt_test_fails_the_build_names_it_and_publishes_nothing(demo_
     )
     assert status.returncode == 0, status.stdout + status.stderr
     assert "the last build failed" in status.stdout
+    assert "  build scope   : full build: asked for\n" in status.stdout

@@ -73,3 +73,26 @@ def test_new_deliveries_or_changed_code_make_a_build_due(con, monkeypatch):
     assert reason_to_build(con, TODAY) is None
     monkeypatch.setattr(build_state, "project_fingerprint", lambda: "changed")
     assert "models or reference data changed" in reason_to_build(con, TODAY)
+
+
+def test_a_ledger_from_before_build_scopes_is_read_and_then_records_them(con):
+    """A warehouse an older release built has no `scope` column: `pcp status` and the sensor
+    read its ledger as it is (read-only), and the next build adds the column."""
+    con.execute(
+        """
+        create schema ops;
+        create table ops.warehouse_builds (
+            build_id varchar primary key, run_id varchar, trigger varchar,
+            started_at timestamptz not null, deliveries bigint not null,
+            last_taken_in_at timestamptz, code_fingerprint varchar not null,
+            status varchar not null, built_at timestamptz, published_at timestamptz,
+            failure varchar, boards_frozen varchar[]);
+        insert into ops.warehouse_builds (build_id, started_at, deliveries, code_fingerprint,
+            status) values ('old', current_timestamp - interval 1 day, 3, 'x', 'published');
+        """
+    )
+    old = latest_build(con)
+    assert (old.build_id, old.status, old.scope) == ("old", "published", None)
+    deliver(con, "a")
+    start_build(con, "run-2", "pcp refresh", scope="full build: asked for")
+    assert latest_build(con).scope == "full build: asked for"
