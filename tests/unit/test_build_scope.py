@@ -17,6 +17,7 @@ from orchestration.defs.warehouse.dbt_assets import (
     EVERY_MART,
     MANIFEST_SOURCE,
     WITHOUT_SEEDS,
+    buildable_scope,
     scoped_build_args,
 )
 from orchestration.landing import manifest
@@ -127,11 +128,16 @@ def test_each_scope_becomes_dbt_arguments():
     ]
     assert args[args.index("--indirect-selection") + 1] == "eager"
 
-    # A dataset no dbt source reads (a source added to intake but not yet to dbt): everything.
-    unknown = BuildScope(("a_new_source",), "new deliveries")
+    # A dataset no dbt source reads (a source added to intake but not yet to dbt): everything,
+    # and the ledger says so.
+    unknown = BuildScope(("partner_returns", "a_new_source"), "new deliveries")
     assert scoped_build_args(unknown, True, dbt_manifest, settings) == (
         DBT_BUILD_ARGS + WITHOUT_SEEDS
     )
+    assert buildable_scope(unknown, dbt_manifest, settings) == BuildScope(
+        None, "a dataset delivered since is read by no dbt source"
+    )
+    assert buildable_scope(some, dbt_manifest, settings) == some
 
 
 def test_the_selectors_select_real_nodes():

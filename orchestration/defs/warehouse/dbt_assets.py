@@ -124,6 +124,16 @@ def dbt_target_dir(settings: Settings) -> Path:
     return settings.data_dir / "dbt" / "target"
 
 
+def buildable_scope(
+    scope: BuildScope, manifest: Mapping[str, Any], settings: Settings
+) -> BuildScope:
+    """``scope``, or a full build when a dataset delivered since is one no dbt source reads (a
+    source added to intake before its models): the ledger then says what was really built."""
+    if scope.datasets and _source_selectors(scope.datasets, manifest, settings) is None:
+        return BuildScope(None, "a dataset delivered since is read by no dbt source")
+    return scope
+
+
 def scoped_build_args(
     scope: BuildScope, seeds_current: bool, manifest: Mapping[str, Any], settings: Settings
 ) -> list[str]:
@@ -184,7 +194,11 @@ def warehouse_dbt_models(
     with connect(settings.warehouse_path) as con:
         ensure_raw_tables(con, settings)
         seeds_current = reference_data_current(con)
-        scope = build_scope(con, full_build=context.run.tags.get(FULL_BUILD_TAG) == "true")
+        scope = buildable_scope(
+            build_scope(con, full_build=context.run.tags.get(FULL_BUILD_TAG) == "true"),
+            manifest,
+            settings,
+        )
         # A subset (one model re-run from the UI) is not a build of the warehouse: only a full
         # build enters the ledger and can be published.
         build_id = (
