@@ -84,3 +84,26 @@ def test_what_the_in_process_dbt_build_relies_on_is_still_there():
     assert {"context", "manifest", "dagster_dbt_translator", "runtime_selects"} <= set(parameters)
     assert hasattr(DuckDBConnectionManager, "_ENV") and hasattr(DuckDBConnectionManager, "_LOCK")
     assert callable(DuckDBConnectionManager.close_all_connections)
+
+
+def test_dbt_that_stops_before_any_node_fails_the_step_in_dbts_words(tmp_path):
+    """A build dbt cannot start (here: no dbt project where it is pointed) raises, naming why
+    in one line (what the ledger keeps), rather than hanging the step or passing as empty."""
+    import pytest
+    from dagster_dbt import DagsterDbtTranslator
+
+    from orchestration.defs.warehouse.dbt_assets import dbt_project
+    from orchestration.defs.warehouse.dbt_in_process import DbtBuildFailed, stream_dbt
+
+    command = ["build", "--project-dir", str(tmp_path), "--profiles-dir", str(tmp_path)]
+    with pytest.raises(DbtBuildFailed, match=r"^dbt build failed: .*No dbt_project\.yml found"):
+        list(
+            stream_dbt(
+                command,
+                context=None,
+                manifest={},
+                translator=DagsterDbtTranslator(),
+                project=dbt_project,
+                target_path=tmp_path / "target",
+            )
+        )

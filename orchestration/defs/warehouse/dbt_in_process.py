@@ -117,11 +117,18 @@ def stream_dbt(
 
     def run() -> None:
         try:
-            result = dbtRunner(callbacks=[on_event]).invoke(list(command))
-            _let_go_of_the_warehouse()
-            events.put(("done", result))
+            outcome: tuple[str, Any] = (
+                "done",
+                dbtRunner(callbacks=[on_event]).invoke(list(command)),
+            )
         except BaseException as error:  # reported in the step, not lost in this thread
-            events.put(("crashed", error))
+            outcome = ("crashed", error)
+        # Whatever dbt did, before the step goes on to open the file itself (to record the build).
+        try:
+            _let_go_of_the_warehouse()
+        except BaseException as error:
+            outcome = ("crashed", error)
+        events.put(outcome)
 
     # A daemon thread: if the step's process is killed or interrupted, dbt goes with it, as
     # a subprocess of a killed run does (the build ledger then says the build did not finish).
@@ -145,6 +152,7 @@ def stream_dbt(
             if level == "error":
                 errors.append(text.strip())
         elif kind == "crashed":
+            worker.join()
             raise DbtBuildFailed(f"dbt stopped with an error of its own: {payload}") from payload
         else:
             worker.join()
@@ -172,7 +180,12 @@ def _failure(result: Any, errors: list[str]) -> str:
     or the exception that stopped it before any node ran (a bad project, a locked file)."""
     lines = [line for line in errors if line and not line.startswith("Completed with")]
     if lines:
-        return "dbt build failed: " + "; ".join(lines[:5])
+        return "dbt build failed: " + _one_line("; ".join(lines[:5]))
     if result.exception is not None:
-        return f"dbt build failed: {result.exception}"
+        return "dbt build failed: " + _one_line(str(result.exception))
     return "dbt build failed (see dbt.log in the data dir's dbt/target)"
+
+
+def _one_line(text: str) -> str:
+    # The ledger and `pcp status` keep one line: dbt's messages span several.
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
