@@ -161,7 +161,9 @@ def rederived(row: dict) -> tuple[float | None, float | None, str]:
         z = math.log(rr) / (math.sqrt(1 / c1 + 1 / c2) * math.sqrt(row["phi"]))
     elif test == "two_proportion":
         p1, p2 = c1 / row["baseline_denominator"], c2 / row["latest_denominator"]
-        deff = row["design_effect"]
+        # The binomial variance times the survey's design effect, or an outcome rate's own
+        # quasi-binomial phi (shown only where estimated).
+        deff = row["design_effect"] * (row["phi"] or 1.0)
         z = (p2 - p1) / math.sqrt(
             p1 * (1 - p1) * deff / row["baseline_denominator"]
             + p2 * (1 - p2) * deff / row["latest_denominator"]
@@ -175,7 +177,11 @@ def rederived(row: dict) -> tuple[float | None, float | None, str]:
         p = stats.binomtest(round(c2), round(c1) + round(c2), share).pvalue
     elif z is not None:
         p = 2 * stats.norm.sf(abs(z))
-    if row["restricted"] or row["data_status"] in ("missing", "incomplete", "suspect"):
+    immature = (
+        row["outcomes_mature_through"] is not None
+        and row["latest_period_end"] > row["outcomes_mature_through"]
+    )
+    if row["restricted"] or row["data_status"] in ("missing", "incomplete", "suspect") or immature:
         rag = "grey"
     elif test == "target":
         rag = "green" if row["target_met"] else "red" if row["target_met"] is False else "grey"
