@@ -264,3 +264,35 @@ def test_published_marts_swap_atomically_under_a_reader_and_boards_stay_frozen(d
     assert query(published, f"select count(*) from '{parquet}'") == query(
         published, "select count(*) from marts.mart_delivery_dashboard"
     )
+
+
+def test_outcome_rates_are_compared_at_equal_maturity(demo):
+    """Issue 14: the demo's outcome rates are steady, but police.uk outcomes arrive over months,
+    so comparing the newest crime months with a mature baseline rated metric 89 RED at
+    p = 3e-41. Outcomes now count to 3 months after the crime month, and the dashboard compares
+    the newest period whose crime months have all had them (outcomes to September 2025: crime
+    months to June), saying so."""
+    settings, _ = demo
+    rows = query(
+        settings.published_dir / "marts.duckdb",
+        """
+        select metric_id, outcome_follow_up_months, outcomes_mature_through,
+               latest_period_end, rag, rag_reason
+        from marts.mart_delivery_dashboard
+        where reporting_quarter = '2025/26-Q2' and outcome_follow_up_months is not null
+        order by metric_id
+        """,
+    )
+    assert [row[0] for row in rows] == ["28", "57", "89", "90"]
+    for metric_id, follow_up, mature_through, latest_end, rag, reason in rows:
+        assert (follow_up, mature_through) == (3, date(2025, 6, 30)), metric_id
+        assert latest_end == date(2025, 6, 30), metric_id
+        assert rag == "amber", (metric_id, reason)
+        assert "R12 to 2025-06, outcomes at 3 months' follow-up" in reason, metric_id
+    # Crime counts from the same files are not held back.
+    [(crimes_end,)] = query(
+        settings.published_dir / "marts.duckdb",
+        "select latest_period_end from marts.mart_delivery_dashboard"
+        " where reporting_quarter = '2025/26-Q2' and metric_id = '27'",
+    )
+    assert crimes_end == date(2025, 9, 30)
