@@ -475,7 +475,7 @@ def test_a_row_refused_for_another_column_never_shows_its_comment(settings):
     result = take(settings, SURVEY)
 
     assert "line 2, column 'overall_satisfaction'" in result.refused[0].reason
-    assert "(found '9')" in result.refused[0].reason
+    assert "(found 1 character; not shown: restricted free text)" in result.refused[0].reason
     assert_comment_appears_nowhere(settings, result)
 
 
@@ -493,6 +493,88 @@ def test_an_unclosed_quote_is_refused_without_quoting_the_line(settings):
     result = take(settings, SURVEY)
 
     assert result.refused[0].reason.startswith(f"file {SURVEY.file_name}, line 3"), result
+    assert_comment_appears_nowhere(settings, result)
+
+
+def test_a_survey_without_its_header_never_quotes_its_first_row(settings):
+    """A survey exported without its header line has a respondent's row where the header
+    should be: the refusal names the header it expected and describes the line, quoting none
+    of it."""
+    path = settings.landing_for("victim_survey") / SURVEY.file_name
+    write_csv(
+        path,
+        ("F-1", "2025-04-03", "5", "Burglary", "E07000130", COMMENT_CANARY),
+        [("F-2", "2025-04-04", "4", "", "", "fine")],
+    )
+
+    result = take(settings, SURVEY)
+
+    assert [r.reason for r in result.refused] == [
+        f"file {SURVEY.file_name}, line 1, column 'response_id': column 'response_id' is missing "
+        "(found the first line has 6 filled cells, none of them a column name this file may "
+        "have; not shown: restricted free text); expected the columns response_id, "
+        "response_date, overall_satisfaction"
+    ]
+    assert_comment_appears_nowhere(settings, result)
+
+
+def test_a_survey_header_missing_a_column_names_only_the_columns_it_found(settings):
+    write_csv(
+        settings.landing_for("victim_survey") / SURVEY.file_name,
+        ("Response ID", "Overall Satisfaction", COMMENT_CANARY),
+        [("F-1", "5", "fine")],
+    )
+
+    reason = take(settings, SURVEY).refused[0].reason
+
+    assert (
+        "column 'response_date' is missing (found the first line has 3 filled cells; the column "
+        "names among them: overall_satisfaction, response_id; not shown:" in reason
+    )
+    assert COMMENT_CANARY[:20] not in reason
+
+
+def shifted_survey(settings: Settings, cells: tuple[str, ...]) -> IntakeResult:
+    """A survey whose second row had a comma too few before its comment and one too many after
+    it: the comment moved into another column, the line keeps the header's number of fields."""
+    survey_with(settings, [("F-1", "2025-04-03", "5", "", "", "fine"), cells])
+    return take(settings, SURVEY)
+
+
+def test_a_comment_shifted_into_area_code_is_not_quoted(settings):
+    result = shifted_survey(settings, ("F-2", "2025-04-04", "4", "Burglary", COMMENT_CANARY, ""))
+
+    assert [r.reason for r in result.refused] == [
+        f"file {SURVEY.file_name}, line 3, column 'area_code': not an area of this warehouse "
+        f"(found {len(COMMENT_CANARY)} characters; not shown: restricted free text); expected a "
+        "local authority or CSP code of the force area (seeds/areas.csv), e.g. E07000130, or "
+        "blank"
+    ]
+    assert_comment_appears_nowhere(settings, result)
+
+
+@pytest.mark.parametrize(
+    ("cells", "where"),
+    [
+        (("F-2", COMMENT_CANARY, "4", "", "", ""), "line 3, column 'response_date'"),
+        (
+            ("F-2", "2025-04-04", COMMENT_CANARY, "", "", ""),
+            "line 3, column 'overall_satisfaction'",
+        ),
+        ((COMMENT_CANARY, "2025-04-04", "4", "", "", ""), "line 3, column 'response_id'"),
+    ],
+    ids=["response_date", "overall_satisfaction", "response_id_repeated"],
+)
+def test_a_comment_shifted_into_any_column_is_not_quoted(settings, cells, where):
+    rows = [("F-1", "2025-04-03", "5", "", "", "fine"), cells]
+    if cells[0] == COMMENT_CANARY:  # the same shifted text twice: a repeated response id
+        rows.append(cells)
+    survey_with(settings, rows)
+
+    result = take(settings, SURVEY)
+
+    assert len(result.refused) == 1 and where in result.refused[0].reason, result.refused
+    assert "(found '" not in result.refused[0].reason
     assert_comment_appears_nowhere(settings, result)
 
 

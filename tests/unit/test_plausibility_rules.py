@@ -54,7 +54,9 @@ def assert_names(refused: FileRefused, name: str, line: int | None, column: str,
     assert text.startswith(f"file {name}")
     assert (f"line {line}, " in text) == (line is not None)
     assert f"column '{column}'" in text and expected in text
-    if found is not None:
+    if refused.found_described:  # described, not quoted
+        assert f"(found {found}; not shown:" in text
+    elif found is not None:
         assert repr(found) in text
 
 
@@ -397,7 +399,8 @@ def test_the_home_office_unassigned_row_and_other_forces_csps_load(settings, con
     assert CspCrimeFormat(settings).stage(con, path, path.name) == 10
 
 
-def test_an_unknown_survey_area_code_is_refused_by_name(con, tmp_path):
+def test_an_unknown_survey_area_code_is_refused_naming_its_line(con, tmp_path):
+    """Named by line and column, described not quoted: a survey's cells are never quoted."""
     header = ["response_id", "response_date", "overall_satisfaction", "area_code", "comment"]
     name = "victim-survey-force-2025-04.csv"
     good = write(
@@ -420,8 +423,9 @@ def test_an_unknown_survey_area_code_is_refused_by_name(con, tmp_path):
         ],
     )
     refused = refusal(VictimSurveyFormat(), con, bad)
-    assert_names(refused, name, 3, "area_code", "E07999999", "a local authority or CSP code")
-    assert "a comment" not in str(refused)
+    assert_names(refused, name, 3, "area_code", "9 characters", "a local authority or CSP code")
+    assert refused.found_described
+    assert "a comment" not in str(refused) and "E07999999" not in str(refused)
 
 
 def test_an_unknown_stats19_police_force_code_is_refused_by_name(settings, con, tmp_path):
@@ -505,8 +509,8 @@ def test_a_repeated_survey_response_is_refused_naming_its_lines(con, tmp_path):
         ],
     )
     refused = refusal(VictimSurveyFormat(), con, path)
-    assert_names(refused, name, 2, "response_id", "F-1", "one row per response id")
-    assert "lines 2, 4 and 5" in refused.problem
+    assert_names(refused, name, 2, "response_id", None, "one row per response id")
+    assert "lines 2, 4 and 5" in refused.problem  # the lines, never the id (a survey's cell)
 
 
 def test_a_repeated_csew_estimate_is_refused_naming_its_lines(settings, con, tmp_path):
