@@ -214,7 +214,7 @@ def csv_error_line(message: str) -> int | None:
     return int(line.group(1)) if line else None
 
 
-def _header_on_one_line(path: Path) -> Path:
+def header_on_one_line(path: Path) -> Path:
     """The file, or a copy whose header is on one line when a header cell holds a line break
     (Alt+Enter in Excel). DuckDB tells a file's line ends from its first line, and a break
     other than the file's own there makes it read no rows at all, without an error. Headers
@@ -244,7 +244,7 @@ def read_csv_as_text(
     """Load a UTF-8 CSV into ``temp_table``, every column as text under ``names`` (our own, by
     position: the header line is skipped), in file order (so a row's rowid + 2 is its line).
     A line with the wrong number of fields refuses the file."""
-    readable = _header_on_one_line(path)
+    readable = header_on_one_line(path)
     try:
         con.execute(
             f"""

@@ -39,6 +39,7 @@ from orchestration.landing.tabular import (
     csv_error_line,
     csv_problem,
     first_bad,
+    header_on_one_line,
     identifier,
     positional_names,
     read_csv_as_text,
@@ -326,22 +327,32 @@ class Stats19Format:
         history start: read from its ``collision_year`` column (by position: the file's header
         text never goes into SQL)."""
         readable = utf8_copy(path)
+        one_line = readable
         try:
             header = _header(readable)
             columns = _resolve_columns(header, self.spec, file_name)
-            year_at = columns["collision_year"] + 1
+            # Read as ``stage`` reads it (read_csv_as_text): the header on one line (a line
+            # break in a header cell otherwise makes DuckDB misjudge the file's line ends), every
+            # column as text under our own positional names, nothing sniffed.
+            positional = positional_names(len(header))
+            year = f"try_cast({identifier(positional[columns['collision_year']])} as integer)"
             if self.spec.name == "collision":
-                force = f"try_cast(#{columns['police_force'] + 1} as integer)"
+                force = f"try_cast({identifier(positional[columns['police_force']])} as integer)"
             else:
-                index_at = columns["collision_index"] + 1
-                force = index_force(f"#{index_at}")
+                force = index_force(identifier(positional[columns["collision_index"]]))
+            one_line = header_on_one_line(readable)
             with duckdb.connect() as scratch:
                 found = scratch.execute(
-                    f"select distinct try_cast(#{year_at} as integer) as year "
-                    "from read_csv(?, header = true, all_varchar = true, delim = ',', "
-                    "quote = '\"', escape = '\"') "
-                    f"where {force} in (select unnest(?)) and try_cast(#{year_at} as integer) >= ?",
-                    [str(readable), list(self.force_codes), self._first_year()],
+                    f"select distinct {year} as year "
+                    "from read_csv(?, header = true, auto_detect = false, delim = ',', "
+                    "quote = '\"', escape = '\"', columns = ?) "
+                    f"where {force} in (select unnest(?)) and {year} >= ?",
+                    [
+                        str(one_line),
+                        dict.fromkeys(positional, "VARCHAR"),
+                        list(self.force_codes),
+                        self._first_year(),
+                    ],
                 ).fetchall()
         except duckdb.Error as error:  # its message quotes the file: only its kind is said
             message = str(error)
@@ -352,8 +363,8 @@ class Stats19Format:
                 expected="the DfT CSV: a header line, then comma-separated fields",
             ) from None
         finally:
-            if readable != path:
-                readable.unlink(missing_ok=True)
+            for copy in {readable, one_line} - {path}:
+                copy.unlink(missing_ok=True)
         years = [year for (year,) in found if year is not None]
         if not years:
             raise FileRefused(
