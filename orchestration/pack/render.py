@@ -110,6 +110,19 @@ def changes_since_last_board(content: PackContent) -> list[dict]:
     return changed
 
 
+def backtest_words(backtest: dict | None) -> str:
+    """The back-test's figures (mart_projection_backtest, all metrics) as a sentence."""
+    if not backtest or not backtest["projections_tested"]:
+        return "No finished year has been projected yet: the intervals are not yet back-tested."
+    return (
+        f"Back-test: of {backtest['projections_tested']:,} projections made before a finished "
+        f"year ended ({backtest['years_tested']:,} metric-years, {backtest['first_fy']} to "
+        f"{backtest['last_fy']}), the year's final figure fell inside the 80% interval "
+        f"{backtest['coverage_80']:.0%} of the time and inside the 95% interval "
+        f"{backtest['coverage_95']:.0%}."
+    )
+
+
 def render_html(content: PackContent, pages: dict[str, int] | None = None) -> str:
     """The pack's HTML; ``pages`` (section id -> page) numbers the contents once printed."""
     rows, notes = dashboard_view(content)
@@ -182,5 +195,7 @@ def render_html(content: PackContent, pages: dict[str, int] | None = None) -> st
         long_term_svg=charts.long_term(content.long_term) if content.long_term else "",
         csew=csew,
         readiness=readiness,
+        projection=content.projection,
+        backtest=backtest_words(content.projection_backtest),
         pages=pages or {},
     )

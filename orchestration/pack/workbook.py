@@ -16,7 +16,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestration.pack import display
 from orchestration.pack.content import PackContent
-from orchestration.pack.render import SOURCE_NAMES, lead_names, significance_words
+from orchestration.pack.render import (
+    SOURCE_NAMES,
+    backtest_words,
+    lead_names,
+    significance_words,
+)
 from orchestration.reference import source_publication
 
 RAG_FILLS = {"red": "B5121B", "amber": "F9A825", "green": "2E7D32", "grey": "9E9E9E"}
@@ -192,11 +197,55 @@ def _about_sheet(sheet: Worksheet, content: PackContent) -> None:
         )
 
 
+PROJECTION = (
+    ("Metric", 44, "metric_name"),
+    ("Unit", 10, "unit"),
+    ("Financial year", 12, "fy_label"),
+    ("Year to date to", 12, "as_of_month"),
+    ("Year to date", 12, "ytd_value"),
+    ("Projected year-end", 14, "projected_value"),
+    ("80% lower", 11, "lower_80"),
+    ("80% upper", 11, "upper_80"),
+    ("95% lower", 11, "lower_95"),
+    ("95% upper", 11, "upper_95"),
+    ("Baseline", 11, "comparator_value"),
+    ("Chance of beating it (%)", 12, "probability_percent"),
+    ("Verdict", 12, "verdict"),
+    ("Why", 80, "verdict_reason"),
+)
+
+
+def _projection_sheet(sheet: Worksheet, content: PackContent) -> None:
+    """mart_metric_projection's rows as the PDF shows them; figures keep the mart's values,
+    rounded for display by their unit's format."""
+    _header(sheet, [p[0] for p in PROJECTION], [p[1] for p in PROJECTION])
+    figures = {"ytd_value", "projected_value", "lower_80", "upper_80", "lower_95", "upper_95",
+               "comparator_value"}  # fmt: skip
+    for row in content.projection:
+        sheet.append(
+            [
+                display.UNIT_WORDS.get(row[key], row[key]) if key == "unit" else row[key]
+                for _, _, key in PROJECTION
+            ]
+        )
+        for (_, width, key), cell in zip(PROJECTION, sheet[sheet.max_row], strict=True):
+            if key in figures:
+                # the precision the PDF prints: the unit's display decimals
+                cell.number_format = {"count": "#,##0", "percent": '0.0"%"'}.get(
+                    row["unit"], "#,##0.000"
+                )
+            cell.alignment = Alignment(vertical="top", wrap_text=width >= 44)
+    sheet.append([])
+    sheet.append([backtest_words(content.projection_backtest)])
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(PROJECTION))}{len(content.projection) + 1}"
+
+
 def write_xlsx(content: PackContent, path: Path) -> None:
     workbook = Workbook()
     dashboard = workbook.active
     dashboard.title = f"Dashboard {content.quarter.replace('/', '-')}"
     _dashboard_sheet(dashboard, content)
+    _projection_sheet(workbook.create_sheet("Projection"), content)
     _definitions_sheet(workbook.create_sheet("Definitions"), content)
     _about_sheet(workbook.create_sheet("About"), content)
     workbook.save(path)

@@ -296,3 +296,40 @@ def test_outcome_rates_are_compared_at_equal_maturity(demo):
         " where reporting_quarter = '2025/26-Q2' and metric_id = '27'",
     )
     assert crimes_end == date(2025, 9, 30)
+
+
+def test_the_projection_back_test_counts_the_demos_finished_years(demo):
+    """mart_projection_backtest's figure comes from the projections' own rows: each finished
+    year's final figure is the year's count from the delivered files (shoplifting, 2024/25: the test demo's only year with two complete years before it),
+    the 'all' row counts every projection made before a year ended, and the intervals hold
+    the final figure roughly as often as they say (one year of 20 metrics moves together: 73%
+    and 89% on this demo; the full demo's four years, 80% and 94%)."""
+    settings, delivered = demo
+    published = settings.published_dir / "marts.duckdb"
+    year = {
+        f"{y}-{m:02d}"
+        for y, m in [(2024, m) for m in range(4, 13)] + [(2025, 1), (2025, 2), (2025, 3)]
+    }
+    shoplifting = sum(1 for m, _, t in street_rows(delivered) if m in year and t == "Shoplifting")
+    finals = query(
+        published,
+        "select distinct final_value from marts.mart_metric_projection "
+        "where metric_id = '55' and fy_label = '2024/25'",
+    )
+    assert len(finals) == 1
+    assert finals[0][0] == pytest.approx(shoplifting / force_population(2024) * 1000, rel=1e-12)
+    ((tested, inside_80, inside_95),) = query(
+        published,
+        """select count(*), count(*) filter (where final between lower_80 and upper_80),
+                  count(*) filter (where final between lower_95 and upper_95)
+           from (select final_value as final, * from marts.mart_metric_projection
+                 where final_value is not null and periods_remaining > 0)""",
+    )
+    ((mart_tested, within_80, within_95, coverage_80, coverage_95),) = query(
+        published,
+        "select projections_tested, within_80, within_95, coverage_80, coverage_95 "
+        "from marts.mart_projection_backtest where is_overall",
+    )
+    assert (mart_tested, within_80, within_95) == (tested, inside_80, inside_95)
+    assert tested >= 150  # 20 metrics x 11 months (quarterly: 3) of one finished year
+    assert 0.6 <= coverage_80 <= 0.95 and coverage_95 >= 0.8, (coverage_80, coverage_95)
