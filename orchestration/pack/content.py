@@ -73,6 +73,8 @@ class PackContent:
     previous_board: date | None = None
     # The metric catalogue as the marts hold it (dim_metric), for the workbook's definitions.
     definitions: list[dict] = field(default_factory=list)
+    # SPC charts (mart_metric_spc): metric_id -> its months to the quarter end, oldest first.
+    spc: dict[str, list[dict]] = field(default_factory=dict)
 
     @property
     def rating_columns(self) -> tuple[str, str]:
@@ -157,6 +159,16 @@ def read_content(published: Path, quarter: str, public: bool, live: bool = False
             [quarter_end, quarter_end],
         ).fetchall():
             content.trends.setdefault(metric_id, []).append((period_end, value))
+        if _has(con, "mart_metric_spc"):
+            # The chart as the marts hold it now, to the quarter's end: its verdicts are those
+            # of the last month shown.
+            for row in _rows(
+                con,
+                "select * from mart_metric_spc where month_start <= ? "
+                "order by metric_id, month_start",
+                [quarter_end],
+            ):
+                content.spc.setdefault(row["metric_id"], []).append(row)
         content.csp_table = _rows(
             con,
             """
@@ -255,5 +267,6 @@ def redact(content: PackContent) -> PackContent:
     for metric_id in restricted:
         content.trends.pop(metric_id, None)
         content.csew.pop(metric_id, None)
+        content.spc.pop(metric_id, None)
     content.readiness = [r for r in content.readiness if r["metric_id"] not in restricted]
     return content
