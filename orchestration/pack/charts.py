@@ -97,7 +97,7 @@ def spc(rows: list[dict], name: str) -> str:
     limits (dashed) and each month's signal marked as the mart says."""
     dates = [r["month_start"] for r in rows]
     values = [r["value"] for r in rows]
-    figure, axes = plt.subplots(figsize=(3.6, 1.15), dpi=96)
+    figure, axes = plt.subplots(figsize=(4.6, 1.25), dpi=96)
     axes.plot(dates, values, color="#7f7f7f", linewidth=0.9, marker="o", markersize=1.8)
     axes.plot(dates, [r["centre"] for r in rows], color="#1a1a1a", linewidth=0.8)
     for limit in ("upper_limit", "lower_limit"):
@@ -113,10 +113,10 @@ def spc(rows: list[dict], name: str) -> str:
                 color=colour, zorder=3, label=words,
             )  # fmt: skip
             marked.append(f"{len(points)} month(s) of {words}")
-    axes.tick_params(labelsize=5.5, length=2, pad=1)
+    axes.tick_params(labelsize=6.5, length=2, pad=1)
     axes.locator_params(axis="y", nbins=3)
+    axes.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=4))
     axes.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
-    axes.locator_params(axis="x", nbins=4)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     last = [r for r in rows if r["upper_limit"] is not None][-1]

@@ -12,7 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from orchestration.pack import charts, display
-from orchestration.pack.content import RESTRICTED, PackContent
+from orchestration.pack.content import PackContent
 from orchestration.reference import board_leads
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -68,7 +68,8 @@ def spc_words(latest: dict) -> tuple[str, str]:
 
 
 def spc_view(content: PackContent) -> list[dict]:
-    """One entry per dashboard metric: its SPC chart and verdicts, or why it has none."""
+    """One entry per dashboard metric: its SPC chart and verdicts, or none (the pack lists
+    those: fewer than 20 monthly figures, or restricted in the public edition)."""
     view = []
     for row in content.dashboard:
         chart_rows = content.spc.get(row["metric_id"])
@@ -77,13 +78,6 @@ def spc_view(content: PackContent) -> list[dict]:
             entry["variation"], entry["assurance"] = spc_words(chart_rows[-1])
             entry["chart_words"] = SPC_CHART_WORDS[chart_rows[-1]["chart_type"]]
             entry["svg"] = charts.spc(chart_rows, row["metric_name"])
-        elif row["data_status"] == RESTRICTED and content.public:
-            entry["why_none"] = "Restricted: withheld from the public edition."
-        else:
-            entry["why_none"] = (
-                "No SPC chart: fewer than 20 monthly figures "
-                "(a quarterly, annual or partner-supplied figure)."
-            )
         view.append(entry)
     return view
 
