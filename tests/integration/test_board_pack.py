@@ -605,7 +605,13 @@ def test_every_metric_has_its_spc_chart_and_verdicts_in_words_in_every_format(pa
         charts.setdefault(row["metric_id"], []).append(row)
     dashboard = board_rows(published)
     html = board.html.read_text(encoding="utf-8")
-    text = flat(pdf_text(board.pdf))
+    # Read in the PDF's reading order (not -layout, which interleaves the table's columns).
+    tool = need(shutil.which("pdftotext"), "pdftotext")
+    text = flat(
+        subprocess.run(
+            [tool, str(board.pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+    )
     charted = [row for row in dashboard if row["metric_id"] in charts]
     assert len(charted) >= 10, "the demo's monthly metrics should all have charts"
     for row in dashboard:
