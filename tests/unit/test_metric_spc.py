@@ -59,6 +59,18 @@ def _series() -> dict[str, dict]:
             "polarity": "lower_is_better",
             "num": [1.0 if i == 35 else (28.0 if i % 2 == 0 else 32.0) for i in range(36)],
         },
+        # A steady 48/52, then 150 in one jump: far beyond the limits at once.
+        "jump": {
+            "unit": "count",
+            "polarity": "lower_is_better",
+            "num": [150.0 if i == 35 else (48.0 if i % 2 == 0 else 52.0) for i in range(36)],
+        },
+        # 100/104 for two years, then 5 lower each month (outcomes still maturing): a drift.
+        "drift": {
+            "unit": "count",
+            "polarity": "higher_is_better",
+            "num": [(100.0 if i % 2 == 0 else 104.0) - 5.0 * max(0, i - 23) for i in range(36)],
+        },
         # A force total that holds up while three of its four areas stop counting (below).
         "reach": {
             "unit": "count",
@@ -280,6 +292,20 @@ def test_a_collapse_to_near_zero_is_suspect_and_sets_no_limit(spc):
     assert last.centre == pytest.approx(30.0 - 2 / 35)
     assert rows.upper_limit.iloc[0] == pytest.approx(last.centre + 3 * 4 / 1.128)
     assert not rows.is_suspect.iloc[:-1].any()
+
+
+def test_a_jump_far_beyond_the_limits_is_suspect_and_a_drift_is_a_signal(spc):
+    """150 after 35 months of 48/52: 100.06 from their mean of 49.94 (= (18 x 48 + 17 x 52) / 35),
+    more than 3 times their limit distance 3 x 4 / 1.128 = 10.64, and in one jump."""
+    jump = chart(spc, "jump").iloc[-1]
+    assert jump.is_suspect and jump.far_beyond and not jump.near_zero
+    assert jump.suspect_reason == (
+        "150 is more than 3 times beyond the process limits of the previous 35 months "
+        "(39.30 to 60.58)"
+    )
+    drift = chart(spc, "drift")
+    assert not drift.is_suspect.any()
+    assert drift.variation.iloc[-1] == "special cause concern"  # falling, higher is better
 
 
 def test_a_source_whose_reach_dropped_is_suspect_though_its_total_holds(spc):
