@@ -177,6 +177,7 @@ def _members() -> pd.DataFrame:
                     "period_start": month,
                     "area_code": area,
                     "numerator": total * share,
+                    "denominator": None,
                 }
             )
     return pd.DataFrame(rows)
@@ -311,7 +312,7 @@ def test_a_jump_far_beyond_the_limits_is_suspect_and_a_drift_is_a_signal(spc):
 def test_a_source_whose_reach_dropped_is_suspect_though_its_total_holds(spc):
     rows = chart(spc, "reach")
     assert rows.reach_dropped.iloc[-1] and rows.is_suspect.iloc[-1]
-    assert rows.suspect_reason.iloc[-1] == "only 1 areas counted anything (usually 4)"
+    assert rows.suspect_reason.iloc[-1] == "had only 1 areas counting anything (usually 4)"
     assert not rows.near_zero.any() and not rows.far_beyond.any()
 
 

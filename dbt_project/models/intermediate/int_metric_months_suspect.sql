@@ -17,9 +17,11 @@
 --                  earlier months' mean count, from a steady level of at least var
 --                  suspect_steady_min_events (20) a month (a feed that dropped a category);
 --   reach_dropped  fewer than var suspect_reach_fraction (0.5) of the usual number of area
---                  members counted anything this month (a feed missing part of the force),
+--                  members counted anything this month (a feed missing part of the force;
+--                  for a share, anything in its base: crimes recorded, not outcomes),
 --                  judged where the earlier months averaged at least 3 members counting and
---                  the steady level above (small counts leave areas empty by chance).
+--                  the steady level above in what they count (small counts leave areas empty
+--                  by chance).
 with
 
 force as (
@@ -52,12 +54,16 @@ months as (
 ),
 
 -- Geographic reach of the source in the month: the members (local authorities, unknown) that
--- counted anything. Force rows are sums of members, so a member that vanishes from a feed
--- shows here first.
+-- counted anything, and what they counted: for a share its base (crimes recorded, whose
+-- outcomes may still be open), else the count. Force rows are sums of members, so a member
+-- that vanishes from a feed shows here first.
 reach as (
 
-    select metric_id, period_start as month_start, count(*) filter (where numerator > 0)
-        as members_counting
+    select
+        metric_id,
+        period_start as month_start,
+        count(*) filter (where coalesce(denominator, numerator) > 0) as members_counting,
+        {{ exact_sum('coalesce(denominator, numerator)') }} as base_count
     from {{ ref('int_metric_series') }}
     where grain = 'month' and area_code <> (select area_code from force)
     group by all
@@ -69,6 +75,7 @@ with_ranges as (
     select
         months.*,
         reach.members_counting,
+        cast(reach.base_count as double) as base_count,
         abs(months.value - lag(months.value) over (
             partition by months.metric_id order by months.month_start
         )) as moving_range,
@@ -96,7 +103,9 @@ earlier as (
         cast({{ exact_sum('numerator') }} over before as double) / count(numerator) over before
             as earlier_mean_count,
         cast(sum(members_counting) over before as double) / count(members_counting) over before
-            as earlier_members_counting
+            as earlier_members_counting,
+        cast({{ exact_sum('base_count') }} over before as double) / count(base_count) over before
+            as earlier_mean_base
     from with_ranges
     window before as (
         partition by metric_id order by month_start
@@ -137,7 +146,7 @@ flagged as (
         ) as near_zero,
         coalesce(
             judged and earlier_members_counting >= 3
-                and earlier_mean_count >= {{ var('suspect_steady_min_events') }}
+                and earlier_mean_base >= {{ var('suspect_steady_min_events') }}
                 and members_counting < {{ var('suspect_reach_fraction') }} * earlier_members_counting,
             false
         ) as reach_dropped
@@ -168,7 +177,7 @@ select
         case
             when near_zero then 'fell to ' || {{ shown_figure('numerator') }}
                 || ' from a steady ' || {{ shown_figure('earlier_mean_count') }} || ' a month'
-            when reach_dropped then 'only ' || members_counting || ' areas counted anything (usually '
+            when reach_dropped then 'had only ' || members_counting || ' areas counting anything (usually '
                 || format('{:.0f}', earlier_members_counting) || ')'
             when beyond_limits then {{ shown_figure('value') }} || ' is more than '
                 || {{ var('suspect_limit_factor') }} || ' times beyond the process limits of the previous '
