@@ -27,15 +27,22 @@ DEMO_START ?= 2019-04
 DEMO_END ?= 2025-09
 DEMO_BOARD ?= 2025-11-05
 DEMO_AS_OF ?= 2025-10-20
+PACK_QUARTER ?= latest
 MANIFEST := dbt_project/target/manifest.json
 BYTECODE := .venv/.pipeline-bytecode
+# What `make run` shows once the warehouse is built. All four only read (the published copy;
+# status the warehouse, read-only), so they run side by side; each one's output is kept and
+# printed whole, in this order, when all are done (kept under logs/, private like the rest).
+SHOW := status readiness board-pack public-pack
+SHOWN = $(PCP_DATA_DIR)/logs/make-run
 DBT_INPUTS := $(shell find dbt_project/models dbt_project/macros seeds -type f) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: help setup run demo-data test dev lint format clean bench docs browser
+.PHONY: help setup run show demo-data test dev lint format clean bench docs browser $(addprefix show-,$(SHOW))
 
 help:
 	@echo "make run    set up, write demo data, refresh the warehouse, print where results are"
 	@echo "make test   run the whole test suite"
+	@echo "make show   status, the demo board's readiness and both board packs of the built warehouse"
 	@echo "make dev    open the Dagster UI on this project (http://127.0.0.1:3000)"
 	@echo "make lint   ruff lint and format check"
 	@echo "make bench  performance figures (national-volume ingest, backfill, one-month refresh)"
@@ -71,14 +78,7 @@ setup: $(BIN)/pcp $(MANIFEST) $(BYTECODE)
 run: $(BIN)/pcp browser
 	@$(MAKE) --no-print-directory -j2 --output-sync=target $(MANIFEST) demo-data
 	$(BIN)/pcp refresh
-	@$(BIN)/pcp status
-	@echo
-	@echo "Readiness of the $(DEMO_BOARD) delivery board as of $(DEMO_AS_OF) (the demo withholds two partner returns):"
-	@$(BIN)/pcp readiness --board $(DEMO_BOARD) --as-of $(DEMO_AS_OF) --send || true
-	@echo
-	@$(BIN)/pcp pack --quarter latest --out "$(PCP_DATA_DIR)/packs"
-	@$(BIN)/pcp pack --quarter latest --public --out "$(PCP_DATA_DIR)/packs"
-	@echo
+	@$(MAKE) --no-print-directory show
 	@echo "Results"
 	@echo "  marts     : $(PCP_DATA_DIR)/published/marts.duckdb  (and Parquet in $(PCP_DATA_DIR)/published/parquet/)"
 	@echo "              mart_delivery_dashboard, fct_metric_period, mart_csp_crime, mart_long_term_trend, mart_csew_peers,"
@@ -90,6 +90,27 @@ run: $(BIN)/pcp browser
 	@echo "  status    : PCP_DATA_DIR=$(PCP_DATA_DIR) $(BIN)/pcp status"
 	@echo "  alerts    : $(PCP_DATA_DIR)/outbox/ (.eml files; set PCP_SMTP_HOST / PCP_TEAMS_WEBHOOK_URL / PCP_SLACK_WEBHOOK_URL to send);"
 	@echo "              the alert log is $(PCP_DATA_DIR)/alerts.duckdb"
+
+# What `make run` shows once the warehouse is built (SHOW, above).
+show: $(BIN)/pcp
+	@umask 027 && mkdir -p "$(SHOWN)"
+	@echo "Status, readiness and the two board packs, side by side..."
+	@$(MAKE) --no-print-directory -j4 -k $(addprefix show-,$(SHOW)); made=$$?; \
+		for part in $(SHOW); do cat "$(SHOWN)/$$part.txt"; echo; done; exit $$made
+
+show-status:
+	@umask 027; $(BIN)/pcp status > "$(SHOWN)/status.txt" 2>&1
+
+# `|| true`: the demo withholds two partner returns, so the board is rightly not ready.
+show-readiness:
+	@umask 027; { echo "Readiness of the $(DEMO_BOARD) delivery board as of $(DEMO_AS_OF) (the demo withholds two partner returns):"; \
+		$(BIN)/pcp readiness --board $(DEMO_BOARD) --as-of $(DEMO_AS_OF) --send || true; } > "$(SHOWN)/readiness.txt" 2>&1
+
+show-board-pack:
+	@umask 027; $(BIN)/pcp pack --quarter $(PACK_QUARTER) --out "$(PCP_DATA_DIR)/packs" > "$(SHOWN)/board-pack.txt" 2>&1
+
+show-public-pack:
+	@umask 027; $(BIN)/pcp pack --quarter $(PACK_QUARTER) --public --out "$(PCP_DATA_DIR)/packs" > "$(SHOWN)/public-pack.txt" 2>&1
 
 demo-data: $(BIN)/pcp
 	@mkdir -p "$(PCP_DATA_DIR)/landing"

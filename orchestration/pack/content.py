@@ -28,6 +28,7 @@ FIGURE_COLUMNS = (
     "rate_ratio_ci_upper",
     "z",
     "p",
+    "p_binomial",
     "rag_internal",
     "rag_internal_reason",
     "baseline_ci_lower",

@@ -190,6 +190,15 @@ def render_html(content: PackContent, pages: dict[str, int] | None = None) -> st
     leads = lead_names()
     readiness = [{**r, "owner_name": leads.get(r["owner"], r["owner"])} for r in content.readiness]
     baseline_label = content.dashboard[0]["baseline_period"] if content.dashboard else ""
+    # The outcome metrics' follow-up, as the mart states it (absent from older snapshots).
+    follow_up = next(
+        (
+            r["outcome_follow_up_months"]
+            for r in content.dashboard
+            if r.get("outcome_follow_up_months")
+        ),
+        None,
+    )
     edition = (
         "Public edition: restricted figures are withheld"
         if content.public
@@ -202,6 +211,7 @@ def render_html(content: PackContent, pages: dict[str, int] | None = None) -> st
         title=f"Police and Crime Plan delivery dashboard, {content.quarter}",
         edition=edition,
         public=content.public,
+        follow_up=follow_up,
         quarter=content.quarter,
         board_date=content.board_date,
         snapshot=content.snapshot,

@@ -163,7 +163,9 @@ def rederived(row: dict) -> tuple[float | None, float | None, str]:
         z = math.log(rr) / (math.sqrt(1 / c1 + 1 / c2) * math.sqrt(row["phi"]))
     elif test == "two_proportion":
         p1, p2 = c1 / row["baseline_denominator"], c2 / row["latest_denominator"]
-        deff = row["design_effect"]
+        # The binomial variance times the survey's design effect, or an outcome rate's own
+        # quasi-binomial phi (shown only where estimated).
+        deff = row["design_effect"] * (row["phi"] or 1.0)
         z = (p2 - p1) / math.sqrt(
             p1 * (1 - p1) * deff / row["baseline_denominator"]
             + p2 * (1 - p2) * deff / row["latest_denominator"]
@@ -177,7 +179,11 @@ def rederived(row: dict) -> tuple[float | None, float | None, str]:
         p = stats.binomtest(round(c2), round(c1) + round(c2), share).pvalue
     elif z is not None:
         p = 2 * stats.norm.sf(abs(z))
-    if row["restricted"] or row["data_status"] in ("missing", "incomplete", "suspect"):
+    immature = (
+        row["outcomes_mature_through"] is not None
+        and row["latest_period_end"] > row["outcomes_mature_through"]
+    )
+    if row["restricted"] or row["data_status"] in ("missing", "incomplete", "suspect") or immature:
         rag = "grey"
     elif test == "target":
         rag = "green" if row["target_met"] else "red" if row["target_met"] is False else "grey"
@@ -260,3 +266,35 @@ def test_published_marts_swap_atomically_under_a_reader_and_boards_stay_frozen(d
     assert query(published, f"select count(*) from '{parquet}'") == query(
         published, "select count(*) from marts.mart_delivery_dashboard"
     )
+
+
+def test_outcome_rates_are_compared_at_equal_maturity(demo):
+    """Issue 14: the demo's outcome rates are steady, but police.uk outcomes arrive over months,
+    so comparing the newest crime months with a mature baseline rated metric 89 RED at
+    p = 3e-41. Outcomes now count to 3 months after the crime month, and the dashboard compares
+    the newest period whose crime months have all had them (outcomes to September 2025: crime
+    months to June), saying so."""
+    settings, _ = demo
+    rows = query(
+        settings.published_dir / "marts.duckdb",
+        """
+        select metric_id, outcome_follow_up_months, outcomes_mature_through,
+               latest_period_end, rag, rag_reason
+        from marts.mart_delivery_dashboard
+        where reporting_quarter = '2025/26-Q2' and outcome_follow_up_months is not null
+        order by metric_id
+        """,
+    )
+    assert [row[0] for row in rows] == ["28", "57", "89", "90"]
+    for metric_id, follow_up, mature_through, latest_end, rag, reason in rows:
+        assert (follow_up, mature_through) == (3, date(2025, 6, 30)), metric_id
+        assert latest_end == date(2025, 6, 30), metric_id
+        assert rag == "amber", (metric_id, reason)
+        assert "R12 to 2025-06, outcomes at 3 months' follow-up" in reason, metric_id
+    # Crime counts from the same files are not held back.
+    [(crimes_end,)] = query(
+        settings.published_dir / "marts.duckdb",
+        "select latest_period_end from marts.mart_delivery_dashboard"
+        " where reporting_quarter = '2025/26-Q2' and metric_id = '27'",
+    )
+    assert crimes_end == date(2025, 9, 30)

@@ -138,6 +138,32 @@ def test_every_demo_file_is_the_same_bytes_when_generated_again(tmp_path):
     }  # fmt: skip
 
 
+def test_police_uk_written_apart_is_the_same_files_as_written_in_process(tmp_path):
+    """A long range writes police.uk in a second process: the same bytes and delivery times
+    (so a warehouse built from either loads nothing twice), and the same summary."""
+
+    def files(root: Path) -> dict[str, tuple[str, float]]:
+        return {
+            str(p.relative_to(root)): (
+                hashlib.sha256(p.read_bytes()).hexdigest(),
+                p.stat().st_mtime,
+            )
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
+        }
+
+    kept = write_demo_data(
+        tmp_path / "kept", start="2025-01", end="2025-04", seed=SEED, police_uk_apart=False
+    )
+    apart = write_demo_data(
+        tmp_path / "apart", start="2025-01", end="2025-04", seed=SEED, police_uk_apart=True
+    )
+    assert files(tmp_path / "kept") == files(tmp_path / "apart")
+    assert list(apart) == list(kept)  # the sources in the same order, as `pcp demo-data` prints
+    assert [rows for _, rows in apart["police_uk"]] == [rows for _, rows in kept["police_uk"]]
+    assert sum(rows for _, rows in apart["police_uk"]) > 10_000
+
+
 def test_rows_look_like_police_uk_rows(demo, monthly):
     for month, counts in monthly.items():
         assert 7_000 <= sum(counts.values()) <= 11_500, month

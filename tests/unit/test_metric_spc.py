@@ -94,6 +94,16 @@ def _series() -> dict[str, dict]:
             "den": [1000.0] * 36,
         },
     }
+    # An outcome rate whose last three months are not yet followed up (int_outcome_maturity
+    # below): they fall as recent outcomes always do, and are neither charted nor suspect.
+    series["outcomes"] = {
+        "unit": "percent",
+        "polarity": "higher_is_better",
+        "num": [
+            120.0 + (4 if i % 2 else -4) - (40.0 * (i - 32) if i > 32 else 0) for i in range(36)
+        ],
+        "den": [1000.0] * 36,
+    }
     # Random series for the comparison with abspc, with a trend and a shift injected.
     for seed in range(6):
         counts = _random_counts(seed)
@@ -210,6 +220,9 @@ def spc(tmp_path_factory) -> pd.DataFrame:
             "int_metric_periods": periods,
             "int_metric_series": members,
             "int_areas": areas,
+            "int_outcome_maturity": pd.DataFrame(
+                {"metric_id": ["outcomes"], "mature_to": [date(2025, 3, 1)]}
+            ),
         }.items():
             con.register("frame", frame)
             con.execute(f"create table intermediate.{name} as select * from frame")
@@ -307,6 +320,13 @@ def test_a_jump_far_beyond_the_limits_is_suspect_and_a_drift_is_a_signal(spc):
     drift = chart(spc, "drift")
     assert not drift.is_suspect.any()
     assert drift.variation.iloc[-1] == "special cause concern"  # falling, higher is better
+
+
+def test_immature_outcome_months_are_neither_charted_nor_suspect(spc):
+    rows = spc[spc.metric_id == "outcomes"]
+    assert rows.month_start.max() == pd.Timestamp("2025-03-01")
+    assert len(rows) == 33 and rows.points.iloc[0] == 33
+    assert not rows.is_suspect.any() and rows.variation.iloc[-1] == "common cause"
 
 
 def test_a_source_whose_reach_dropped_is_suspect_though_its_total_holds(spc):

@@ -68,6 +68,9 @@ coded as (
         case
             when latest_status is null or latest_status = 'missing' then 'missing'
             when latest_status = 'incomplete' then 'incomplete'
+            -- An outcome rate over crime months not yet followed up for k months would
+            -- compare young, open investigations with a mature baseline: not rated.
+            when not outcomes_mature then 'outcomes_immature'
             -- A figure far outside its own range is suspect data, not a change to rate
             -- (fct_metric_period.is_suspect: the one rule readiness also reads).
             when latest_is_suspect then 'suspect'
@@ -134,10 +137,27 @@ published as (
                 then ' (' || format('{:,.0f}', baseline_count) || ' to '
                      || format('{:,.0f}', latest_count) || ')' else '' end",
     'p': "format('{:.2g}', p)",
+    'follow_up': "outcome_follow_up_months",
+    'outcomes_needed': "strftime(outcomes_needed_to, '%Y-%m')",
     'method': "case test_used
             when 'poisson_exact' then ', exact test (small numbers)'
             when 'poisson_normal' then ', over-dispersion phi ' || format('{:.1f}', phi)
             when 'interval' then ', from the published intervals'
+            -- An administrative proportion's quasi-binomial phi (when it shows above 1.0),
+            -- and what binomial variation alone would have said when phi changed the verdict.
+            when 'two_proportion' then case when phi >= 1.05
+                then ', over-dispersion phi ' || format('{:.1f}', phi)
+                    || case when dispersion_changed_verdict
+                        then ' (binomial variation alone: p = ' || format('{:.2g}', p_binomial)
+                            || ')'
+                        else '' end
+                else '' end
+            else '' end
+        || case when outcome_follow_up_months is not null
+            then '; ' || latest_period_label || ', outcomes at ' || outcome_follow_up_months
+                || ' months'' follow-up'
+                || case when latest_period_end >= outcomes_mature_through
+                    then ' (later months not yet mature)' else '' end
             else '' end",
 } %}
 

@@ -30,26 +30,32 @@ force as (
 
 ),
 
+-- An outcome metric's months whose outcomes are not yet mature (int_outcome_maturity: fewer
+-- than k months of follow-up loaded) are left out: not suspect, and not yet a figure to chart.
 months as (
 
     select
-        metric_id,
-        area_code,
-        period_start as month_start,
-        cast(numerator as double) as numerator,
-        value,
+        periods.metric_id,
+        periods.area_code,
+        periods.period_start as month_start,
+        cast(periods.numerator as double) as numerator,
+        periods.value,
         -- What the value is a share or rate of, in its own units (int_metric_periods: percent
         -- = numerator x 100 / denominator, rate = numerator x 1,000 / population): the
         -- denominators a Laney chart (int_metric_spc) weighs each month by.
         cast(case
-            when unit = 'percent' then denominator
-            when unit = 'rate_per_1000' then coalesce(denominator, population) / 1000
+            when periods.unit = 'percent' then periods.denominator
+            when periods.unit = 'rate_per_1000'
+                then coalesce(periods.denominator, periods.population) / 1000
         end as double) as exposure
-    from {{ ref('int_metric_periods') }}
-    where period_type = 'month'
-        and area_code = (select area_code from force)
-        and data_status in ('complete', 'restricted')
-        and value is not null
+    from {{ ref('int_metric_periods') }} as periods
+    left join {{ ref('int_outcome_maturity') }} as maturity
+        on maturity.metric_id = periods.metric_id
+    where periods.period_type = 'month'
+        and periods.area_code = (select area_code from force)
+        and periods.data_status in ('complete', 'restricted')
+        and periods.value is not null
+        and (maturity.mature_to is null or periods.period_start <= maturity.mature_to)
 
 ),
 
