@@ -79,6 +79,8 @@ class PackContent:
     # back-test of all finished years (mart_projection_backtest, all metrics together).
     projection: list[dict] = field(default_factory=list)
     projection_backtest: dict | None = None
+    # SPC charts (mart_metric_spc): metric_id -> its months to the quarter end, oldest first.
+    spc: dict[str, list[dict]] = field(default_factory=dict)
 
     @property
     def rating_columns(self) -> tuple[str, str]:
@@ -163,6 +165,16 @@ def read_content(published: Path, quarter: str, public: bool, live: bool = False
             [quarter_end, quarter_end],
         ).fetchall():
             content.trends.setdefault(metric_id, []).append((period_end, value))
+        if _has(con, "mart_metric_spc"):
+            # The chart as the marts hold it now, to the quarter's end: its verdicts are those
+            # of the last month shown.
+            for row in _rows(
+                con,
+                "select * from mart_metric_spc where month_start <= ? "
+                "order by metric_id, month_start",
+                [quarter_end],
+            ):
+                content.spc.setdefault(row["metric_id"], []).append(row)
         content.csp_table = _rows(
             con,
             """
@@ -289,6 +301,7 @@ def redact(content: PackContent) -> PackContent:
     for metric_id in restricted:
         content.trends.pop(metric_id, None)
         content.csew.pop(metric_id, None)
+        content.spc.pop(metric_id, None)
     content.readiness = [r for r in content.readiness if r["metric_id"] not in restricted]
     content.projection = [
         r for r in content.projection if r["metric_id"] not in restricted and not r["restricted"]

@@ -13,6 +13,7 @@ SECTION_HEADINGS = {
     "how-to-read": "How to read this",
     "dashboard": "Dashboard",
     "projection": "Year-end projection",
+    "spc": "Variation over time (SPC)",
     "csp": "Community Safety Partnerships:",
     "long-term": "Long-term trend",
     "csew": "Crime Survey (CSEW) measures against peer forces",

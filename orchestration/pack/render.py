@@ -32,6 +32,56 @@ SOURCE_NAMES = {
 }
 
 
+# The mart's SPC columns in words (mart_metric_spc decides them; this only names them).
+SPC_RULE_WORDS = {
+    "beyond_limit": "a point beyond a process limit",
+    "two_of_three": "two of three points near a process limit",
+    "shift": "a run of points on one side of the centre line",
+    "trend": "a run of points each rising or each falling",
+}
+SPC_CHART_WORDS = {
+    "xmr": "XmR chart",
+    "laney_p": "Laney p\u2032 chart (a percentage of varying denominators)",
+    "laney_u": "Laney u\u2032 chart (a rate of a varying population)",
+}
+
+
+def spc_words(latest: dict) -> tuple[str, str]:
+    """The variation and assurance verdicts of the chart's last month, as words."""
+    month = f"{latest['month_start']:%b %Y}"
+    if latest["variation"] == "suspect data":
+        variation = f"Suspect data in {month}: check the source"
+    elif latest["rule_fired"]:
+        variation = (
+            f"{latest['variation'].capitalize()}: {SPC_RULE_WORDS[latest['rule_fired']]} ({month})"
+        )
+    else:
+        variation = f"Common cause: no signal in {month}"
+    target = display.number(latest["target"]) if latest["target"] is not None else ""
+    if latest["assurance"] == "hit and miss":
+        assurance = f"Hit and miss: the target of {target} lies within the process limits"
+    elif latest["assurance"]:
+        assurance = f"{latest['assurance'].capitalize()} the target of {target}"
+    else:
+        assurance = "Not assessed: no numeric target"
+    return variation, assurance
+
+
+def spc_view(content: PackContent) -> list[dict]:
+    """One entry per dashboard metric: its SPC chart and verdicts, or none (the pack lists
+    those: fewer than 20 monthly figures, or restricted in the public edition)."""
+    view = []
+    for row in content.dashboard:
+        chart_rows = content.spc.get(row["metric_id"])
+        entry = {"metric_id": row["metric_id"], "metric_name": row["metric_name"]}
+        if chart_rows:
+            entry["variation"], entry["assurance"] = spc_words(chart_rows[-1])
+            entry["chart_words"] = SPC_CHART_WORDS[chart_rows[-1]["chart_type"]]
+            entry["svg"] = charts.spc(chart_rows, row["metric_name"])
+        view.append(entry)
+    return view
+
+
 def figure_text(value, yes_no, count, unit) -> str:
     """'7.60 per 1,000 (8,639)': the value and the count beside it, each written as the
     mart's reasons write them (its period is printed on the line below)."""
@@ -197,5 +247,6 @@ def render_html(content: PackContent, pages: dict[str, int] | None = None) -> st
         readiness=readiness,
         projection=content.projection,
         backtest=backtest_words(content.projection_backtest),
+        spc=spc_view(content),
         pages=pages or {},
     )

@@ -240,6 +240,42 @@ def _projection_sheet(sheet: Worksheet, content: PackContent) -> None:
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(PROJECTION))}{len(content.projection) + 1}"
 
 
+SPC = (
+    ("Metric ID", 9, "metric_id"),
+    ("Metric", 40, "metric_name"),
+    ("Month", 11, "month_start"),
+    ("Chart", 9, "chart_type"),
+    ("Value", 11, "value"),
+    ("Mean", 11, "centre"),
+    ("Lower process limit", 11, "lower_limit"),
+    ("Upper process limit", 11, "upper_limit"),
+    ("Rule fired", 14, "rule_fired"),
+    ("Suspect data", 9, "is_suspect"),
+    ("Variation", 26, "variation"),
+    ("Target", 9, "target"),
+    ("Assurance", 18, "assurance"),
+)
+
+
+def _spc_sheet(sheet: Worksheet, content: PackContent) -> None:
+    """mart_metric_spc's rows for the pack's metrics, as the mart holds them."""
+    _header(sheet, [c[0] for c in SPC], [c[1] for c in SPC])
+    names = {row["metric_id"]: row["metric_name"] for row in content.dashboard}
+    for metric_id, rows in content.spc.items():
+        if metric_id not in names:
+            continue
+        for row in rows:
+            words = {**row, "metric_name": names[metric_id]}
+            words["is_suspect"] = "Yes" if row["is_suspect"] else "No"
+            sheet.append([words[key] for _, _, key in SPC])
+            for cell, (_, _, key) in zip(sheet[sheet.max_row], SPC, strict=True):
+                if key in ("value", "centre", "lower_limit", "upper_limit", "target"):
+                    cell.number_format = display.excel_format(cell.value)
+                elif key == "month_start":
+                    cell.number_format = "yyyy-mm"
+    sheet.auto_filter.ref = sheet.dimensions
+
+
 def write_xlsx(content: PackContent, path: Path) -> None:
     workbook = Workbook()
     dashboard = workbook.active
@@ -247,5 +283,6 @@ def write_xlsx(content: PackContent, path: Path) -> None:
     _dashboard_sheet(dashboard, content)
     _projection_sheet(workbook.create_sheet("Projection"), content)
     _definitions_sheet(workbook.create_sheet("Definitions"), content)
+    _spc_sheet(workbook.create_sheet("SPC"), content)
     _about_sheet(workbook.create_sheet("About"), content)
     workbook.save(path)

@@ -657,3 +657,84 @@ def test_the_projection_section_prints_the_marts_verdicts_and_intervals(packs, d
     public_rows = ProjectionRows()
     public_rows.feed(public.html.read_text(encoding="utf-8"))
     assert set(public_rows.rows) == {m for m, r in expected.items() if not r["restricted"]}
+
+
+def test_every_metric_has_its_spc_chart_and_verdicts_in_words_in_every_format(packs, demo):
+    """Each dashboard metric with a chart in mart_metric_spc has it in the pack (an SVG with a
+    text alternative) with the mart's variation and assurance of its last month to the quarter
+    end as words, in the HTML, the PDF's text and the workbook's SPC sheet (the mart's rows);
+    every other metric is named as having no chart. Never colour alone: the words are there."""
+    board, _, _ = packs
+    published = demo[0].published_dir / "marts.duckdb"
+    with duckdb.connect(str(published), read_only=True) as con:
+        quarter_end = con.execute(
+            "select any_value(reporting_quarter_end) from mart_delivery_dashboard "
+            "where reporting_quarter = ?",
+            [QUARTER],
+        ).fetchone()[0]
+        cursor = con.execute(
+            "select * from mart_metric_spc where month_start <= ? order by metric_id, month_start",
+            [quarter_end],
+        )
+        names = [d[0] for d in cursor.description]
+        spc_rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    charts: dict[str, list[dict]] = {}
+    for row in spc_rows:
+        charts.setdefault(row["metric_id"], []).append(row)
+    dashboard = board_rows(published)
+    html = board.html.read_text(encoding="utf-8")
+    # Read in the PDF's reading order (not -layout, which interleaves the table's columns).
+    tool = need(shutil.which("pdftotext"), "pdftotext")
+    text = " ".join(
+        subprocess.run(
+            [tool, str(board.pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    charted = [row for row in dashboard if row["metric_id"] in charts]
+    assert len(charted) >= 10, "the demo's monthly metrics should all have charts"
+    for row in dashboard:
+        metric_id = row["metric_id"]
+        if metric_id not in charts:
+            assert f'<span class="spc-none" data-metric="{metric_id}">' in html, metric_id
+            continue
+        html_row = re.search(
+            rf'<tr class="spc-row" data-metric="{re.escape(metric_id)}">.*?</tr>', html, re.S
+        )
+        assert html_row, metric_id
+        last = charts[metric_id][-1]
+        assert "<svg" in html_row.group(0) and "<desc>" in html_row.group(0)
+        variation = re.search(r'<td class="variation">(.*?)</td>', html_row.group(0)).group(1)
+        assurance = re.search(r'<td class="assurance">(.*?)</td>', html_row.group(0)).group(1)
+        # The words are the mart's verdicts, not a colour or a re-rating.
+        if last["variation"] in ("special cause concern", "special cause improvement"):
+            assert variation.startswith(last["variation"].capitalize() + ":"), metric_id
+        elif last["variation"] == "common cause":
+            assert variation.startswith("Common cause"), metric_id
+        else:
+            assert variation.startswith("Suspect data"), metric_id
+        assert f"{last['month_start']:%b %Y}" in variation
+        if last["assurance"] is None:
+            assert assurance == "Not assessed: no numeric target"
+        else:
+            assert last["assurance"] in assurance.lower()
+        for words in (variation, assurance):
+            # The cell's words in order; a chart's tick labels may be read in between.
+            pattern = ".{0,60}?".join(re.escape(word) for word in words.split())
+            assert re.search(pattern, text), (metric_id, words)
+    assert any(r["variation"] != "common cause" for r in spc_rows), "no signal in the demo"
+    # The workbook's SPC sheet holds the mart's rows for the pack's metrics.
+    book = load_workbook(board.xlsx, read_only=True)
+    sheet = [list(r) for r in book["SPC"].iter_rows(values_only=True)]
+    header, cells = sheet[0], sheet[1:]
+    expected = [r for r in spc_rows if r["metric_id"] in {d["metric_id"] for d in dashboard}]
+    assert len(cells) == len(expected)
+    for cell_row, mart_row in zip(cells, expected, strict=True):
+        got = dict(zip(header, cell_row, strict=True))
+        assert got["Metric ID"] == mart_row["metric_id"]
+        assert got["Value"] == pytest.approx(mart_row["value"])
+        assert got["Upper process limit"] == (
+            None if mart_row["upper_limit"] is None else pytest.approx(mart_row["upper_limit"])
+        )
+        assert got["Variation"] == mart_row["variation"]
+        assert got["Assurance"] == mart_row["assurance"]
+        assert got["Rule fired"] == mart_row["rule_fired"]

@@ -110,6 +110,9 @@ select
         case
             when figures.latest_status is null then 'missing'
             when figures.latest_status = 'complete' and figures.latest_is_suspect then 'suspect'
+            -- A month of the period is suspect data (int_metric_months_suspect).
+            when figures.latest_status = 'complete'
+                and rating.rag_internal_reason_code = 'suspect_data' then 'suspect'
             else figures.latest_status
         end as varchar
     ) as data_status,
