@@ -118,7 +118,7 @@ def worked_series() -> pd.DataFrame:
             rows += [
                 (metric, "quarter", quarter_start(fy, q), v, None) for q, v in enumerate(values, 1)
             ]
-    for metric in ("outcomes", *OUTCOME_METRICS):
+    for metric in ("outcomes", "survey", *OUTCOME_METRICS):
         for fy, values in SHARES.items():
             rows += [
                 (metric, "quarter", quarter_start(fy, q), x, n)
@@ -152,6 +152,13 @@ def worked_catalogue() -> pd.DataFrame:
                 }
                 for metric in ("outcomes", *OUTCOME_METRICS)
             ),
+            {
+                "metric_id": "survey",
+                "source": "victim_survey",
+                "unit": "percent",
+                "comparison": "proportion",
+                "polarity": "higher_is_better",
+            },
         ]
     )
 
@@ -177,7 +184,8 @@ def worked(tmp_path_factory) -> dict[tuple[str, str], dict]:
                         "period_end": pd.Timestamp(2025, 3, 31).date(),
                         "phi": 2.0 if m.startswith("burglary") else SHARES_PHI,
                     }
-                    for m in ("burglary", "burglary_rate", "outcomes", *OUTCOME_METRICS)
+                    # a survey has none in the warehouse: here one that must not be used
+                    for m in ("burglary", "burglary_rate", "outcomes", "survey", *OUTCOME_METRICS)
                 ]
             ),
             "int_outcome_maturity": pd.DataFrame(
@@ -200,7 +208,7 @@ def worked(tmp_path_factory) -> dict[tuple[str, str], dict]:
                 ]
                 + [
                     row
-                    for m in ("outcomes", *OUTCOME_METRICS)
+                    for m in ("outcomes", "survey", *OUTCOME_METRICS)
                     for row in ((m, 2024, 15.0, 60, 400, 12), (m, 2025, 15.0, 30, 200, 6))
                 ]
             ),
@@ -220,7 +228,7 @@ def test_only_years_with_two_complete_years_before_them_are_projected(worked):
     assert sorted(worked) == sorted(
         [
             (m, end)
-            for m in ("burglary", "burglary_rate", "outcomes", "outcomes_capped")
+            for m in ("burglary", "burglary_rate", "outcomes", "survey", "outcomes_capped")
             for end in ("2025-06-30", "2025-09-30")
         ]
         + [("outcomes_lagged", "2025-09-30")]
@@ -327,6 +335,18 @@ def test_a_proportion_worked_by_hand(worked):
     assert row["verdict_code"] == ("on_course" if chance >= 0.8 else "at_risk")
     assert row["upper_95"] <= 100 and row["lower_95"] >= 0
     assert (str(row["ytd_period_end"]), row["ytd_periods"]) == ("2025-09-30", 2)
+
+
+def test_a_survey_percentage_allows_for_its_design_effect_not_a_dispersion_factor(worked):
+    """The dashboard's rule for a survey: var survey_design_effect (1 by default), whatever a
+    dispersion row says; so the same shares as 'outcomes' get the same projection with an
+    sd smaller by the square root of phi_p."""
+    survey, outcomes = worked[("survey", "2025-09-30")], worked[("outcomes", "2025-09-30")]
+    assert survey["dispersion"] == 1.0
+    assert survey["projected_value"] == pytest.approx(outcomes["projected_value"], rel=1e-12)
+    assert survey["projected_sd"] == pytest.approx(
+        outcomes["projected_sd"] / math.sqrt(SHARES_PHI), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,8 @@
 -- its variance is quasi-binomial: the remaining months' sampling, this year's share so far,
 -- and the seasonal ratio, each x phi_p, weighted by the remaining months' part of the year.
 -- phi_p is int_metric_dispersion's quasi-binomial factor as of the end of the previous year
--- (one rule for the dashboard's test and the projection).
+-- for an administrative proportion, and for a survey's the design effect (var
+-- survey_design_effect): the dashboard's test's own rules, not a second copy of them.
 -- Outcome metrics (int_outcome_maturity): an outcome counts only within k follow-up months of
 -- its crime month, so a month's outcome rate is known only once it is mature. As of a month
 -- M the year to date runs to the newest month mature then, M - k (and never past
@@ -36,7 +37,7 @@ with
 
 catalogue as (
 
-    select metric_id, unit, comparison, polarity, target_type, target_operator, target_value
+    select metric_id, source, unit, comparison, polarity, target_type, target_operator, target_value
     from {{ ref('int_metric_catalogue') }}
     where comparison in ('poisson', 'proportion')
 
@@ -64,6 +65,7 @@ series as (
 
     select
         series.metric_id,
+        catalogue.source,
         catalogue.unit,
         series.grain,
         calendar.fy_start_year,
@@ -109,6 +111,7 @@ points as (
 
     select
         as_of.metric_id,
+        as_of.source,
         as_of.unit,
         as_of.grain,
         as_of.positions,
@@ -261,7 +264,11 @@ inputs as (
         pattern.history_numerator_rest as b,
         pattern.history_denominator_to_date as a_n,
         pattern.history_denominator_rest as b_n,
-        coalesce(dispersion.phi, 1.0) as dispersion,
+        case
+            when points.unit = 'percent' and points.source = 'victim_survey'
+                then cast({{ var('survey_design_effect') }} as double)
+            else coalesce(dispersion.phi, 1.0)
+        end as dispersion,
         case when points.unit = 'rate_per_1000' then 1000.0 / populations.population else 1.0 end
             as scale
     from points
