@@ -201,7 +201,7 @@ PROJECTION = (
     ("Metric", 44, "metric_name"),
     ("Unit", 10, "unit"),
     ("Financial year", 12, "fy_label"),
-    ("Year to date to", 12, "as_of_month"),
+    ("Year to date to", 12, "ytd_month"),
     ("Year to date", 12, "ytd_value"),
     ("Projected year-end", 14, "projected_value"),
     ("80% lower", 11, "lower_80"),

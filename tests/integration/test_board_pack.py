@@ -630,6 +630,8 @@ def test_the_projection_section_prints_the_marts_verdicts_and_intervals(packs, d
     assert set(parser.rows) == set(expected)
     for metric_id, cells in parser.rows.items():
         row = expected[metric_id]
+        # the year to date and the month it runs to (an outcome rate's: where it is mature)
+        assert cells[1] == f"{row['ytd_text']}to {row['ytd_month']}"
         assert cells[2:5] == [
             row["projected_text"],
             row["interval_80_text"],

@@ -54,7 +54,12 @@ def build(path: Path, tables: dict[str, pd.DataFrame], models: list[str]) -> Non
 
 
 def catalogue(rows: list[dict]) -> pd.DataFrame:
-    base = {"target_type": "decrease", "target_operator": None, "target_value": None}
+    base = {
+        "source": "police_uk",
+        "target_type": "decrease",
+        "target_operator": None,
+        "target_value": None,
+    }
     return pd.DataFrame([{**base, **row} for row in rows]).astype(
         {"target_operator": "string", "target_value": "string"}
     )
@@ -93,67 +98,106 @@ def quarter_start(fy: int, q: int) -> str:
     return f"{fy + (q == 4)}-{QUARTERS[q]}"
 
 
-@pytest.fixture(scope="module")
-def worked(tmp_path_factory) -> dict[tuple[str, str], dict]:
-    """Three metrics on the Home Office's quarterly grain, two complete years (2023/24 and the
-    baseline 2024/25) and two quarters of 2025/26."""
-    counts = {2023: [10, 20, 30, 40], 2024: [15, 25, 25, 35], 2025: [12, 18]}
-    shares = {  # (numerator, denominator) by quarter
-        2023: [(10, 100), (10, 100), (20, 100), (20, 100)],
-        2024: [(20, 100), (0, 100), (20, 100), (20, 100)],
-        2025: [(10, 50), (20, 150)],
-    }
+COUNTS = {2023: [10, 20, 30, 40], 2024: [15, 25, 25, 35], 2025: [12, 18]}
+SHARES = {  # (numerator, denominator) by quarter
+    2023: [(10, 100), (10, 100), (20, 100), (20, 100)],
+    2024: [(20, 100), (0, 100), (20, 100), (20, 100)],
+    2025: [(10, 50), (20, 150)],
+}
+# The same shares as outcome rates (int_outcome_maturity): one whose outcomes take a quarter to
+# mature (k = 3 months), one whose loaded outcomes reach only to June 2025 (k = 0).
+OUTCOME_METRICS = {"outcomes_lagged": (3, "2025-12-31"), "outcomes_capped": (0, "2025-06-30")}
+# phi_p of the shares as of March 2025 (int_metric_dispersion, worked below).
+SHARES_PHI = (2 * 25 / 12.75 + 2 * 25 / 4.75) / 3
+
+
+def worked_series() -> pd.DataFrame:
     rows = []
     for metric in ("burglary", "burglary_rate"):
-        for fy, values in counts.items():
+        for fy, values in COUNTS.items():
             rows += [
                 (metric, "quarter", quarter_start(fy, q), v, None) for q, v in enumerate(values, 1)
             ]
-    for fy, values in shares.items():
-        rows += [
-            ("outcomes", "quarter", quarter_start(fy, q), x, n)
-            for q, (x, n) in enumerate(values, 1)
+    for metric in ("outcomes", "survey", *OUTCOME_METRICS):
+        for fy, values in SHARES.items():
+            rows += [
+                (metric, "quarter", quarter_start(fy, q), x, n)
+                for q, (x, n) in enumerate(values, 1)
+            ]
+    return series_frame(rows)
+
+
+def worked_catalogue() -> pd.DataFrame:
+    return catalogue(
+        [
+            {
+                "metric_id": "burglary",
+                "unit": "count",
+                "comparison": "poisson",
+                "polarity": "lower_is_better",
+            },
+            {
+                "metric_id": "burglary_rate",
+                "unit": "rate_per_1000",
+                "comparison": "poisson",
+                "polarity": "lower_is_better",
+            },
+            *(
+                {
+                    "metric_id": metric,
+                    "unit": "percent",
+                    "comparison": "proportion",
+                    "polarity": "higher_is_better",
+                    "target_type": "increase",
+                }
+                for metric in ("outcomes", *OUTCOME_METRICS)
+            ),
+            {
+                "metric_id": "survey",
+                "source": "victim_survey",
+                "unit": "percent",
+                "comparison": "proportion",
+                "polarity": "higher_is_better",
+            },
         ]
+    )
+
+
+@pytest.fixture(scope="module")
+def worked(tmp_path_factory) -> dict[tuple[str, str], dict]:
+    """Five metrics on the Home Office's quarterly grain, two complete years (2023/24 and the
+    baseline 2024/25) and two quarters of 2025/26. The dispersion factors are given: phi = 2
+    for the counts, and for the shares what int_metric_dispersion makes of them (tested
+    below)."""
     path = tmp_path_factory.mktemp("worked") / "warehouse.duckdb"
     build(
         path,
         {
-            "int_metric_catalogue": catalogue(
-                [
-                    {
-                        "metric_id": "burglary",
-                        "unit": "count",
-                        "comparison": "poisson",
-                        "polarity": "lower_is_better",
-                    },
-                    {
-                        "metric_id": "burglary_rate",
-                        "unit": "rate_per_1000",
-                        "comparison": "poisson",
-                        "polarity": "lower_is_better",
-                    },
-                    {
-                        "metric_id": "outcomes",
-                        "unit": "percent",
-                        "comparison": "proportion",
-                        "polarity": "higher_is_better",
-                        "target_type": "increase",
-                    },
-                ]
-            ),
+            "int_metric_catalogue": worked_catalogue(),
             "int_areas": pd.DataFrame([{"area_code": FORCE, "area_type": "force"}]),
-            "int_metric_series": series_frame(rows),
+            "int_metric_series": worked_series(),
             "int_metric_dispersion": pd.DataFrame(
                 [
                     {
                         "metric_id": m,
                         "area_code": FORCE,
                         "period_end": pd.Timestamp(2025, 3, 31).date(),
-                        "phi": 2.0,
+                        "phi": 2.0 if m.startswith("burglary") else SHARES_PHI,
                     }
-                    for m in ("burglary", "burglary_rate")
+                    # a survey has none in the warehouse: here one that must not be used
+                    for m in ("burglary", "burglary_rate", "outcomes", "survey", *OUTCOME_METRICS)
                 ]
             ),
+            "int_outcome_maturity": pd.DataFrame(
+                [
+                    {
+                        "metric_id": m,
+                        "follow_up_months": k,
+                        "mature_through": pd.Timestamp(through).date(),
+                    }
+                    for m, (k, through) in OUTCOME_METRICS.items()
+                ]
+            ).astype({"follow_up_months": "int32"}),
             "int_metric_periods": periods_frame(
                 [
                     ("burglary", 2024, 100, 100, None, 12),
@@ -161,8 +205,11 @@ def worked(tmp_path_factory) -> dict[tuple[str, str], dict]:
                     # 10,000 people: a rate per 1,000 is the count / 10
                     ("burglary_rate", 2024, 10.0, 100, 10_000, 12),
                     ("burglary_rate", 2025, 3.0, 30, 10_000, 6),
-                    ("outcomes", 2024, 15.0, 60, 400, 12),
-                    ("outcomes", 2025, 15.0, 30, 200, 6),
+                ]
+                + [
+                    row
+                    for m in ("outcomes", "survey", *OUTCOME_METRICS)
+                    for row in ((m, 2024, 15.0, 60, 400, 12), (m, 2025, 15.0, 30, 200, 6))
                 ]
             ),
         },
@@ -176,11 +223,45 @@ def worked(tmp_path_factory) -> dict[tuple[str, str], dict]:
 
 
 def test_only_years_with_two_complete_years_before_them_are_projected(worked):
+    """... and an outcome rate only once a period of the year is mature: as of June 2025 the
+    lagged one's year to date would run to March (k = 3), before the year began."""
     assert sorted(worked) == sorted(
-        (m, end)
-        for m in ("burglary", "burglary_rate", "outcomes")
-        for end in ("2025-06-30", "2025-09-30")
+        [
+            (m, end)
+            for m in ("burglary", "burglary_rate", "outcomes", "survey", "outcomes_capped")
+            for end in ("2025-06-30", "2025-09-30")
+        ]
+        + [("outcomes_lagged", "2025-09-30")]
     )
+
+
+@pytest.fixture(scope="module")
+def worked_dispersion(tmp_path_factory) -> dict[str, float]:
+    """int_metric_dispersion built on the worked series: the projection's phi as of March."""
+    path = tmp_path_factory.mktemp("worked_dispersion") / "warehouse.duckdb"
+    build(
+        path,
+        {"int_metric_catalogue": worked_catalogue(), "int_metric_series": worked_series()},
+        ["int_metric_dispersion"],
+    )
+    with duckdb.connect(str(path), read_only=True) as con:
+        found = con.execute(
+            "select metric_id, phi from intermediate.int_metric_dispersion "
+            "where period_end = date '2025-03-31'"
+        ).fetchall()
+    return dict(found)
+
+
+def test_the_shares_dispersion_is_int_metric_dispersions_worked_by_hand(worked_dispersion):
+    """The projection takes phi_p from int_metric_dispersion (one rule with the dashboard).
+    As of March 2025 the shares' two complete years: 2024/25 put 20 and 0 where 2023/24 put 10
+    and 10 of 100 (expected 15 and 5 each; Q3, Q4 as expected), chi-square = 2 x 25/12.75 +
+    2 x 25/4.75 = 14.448 on (2 - 1) x (4 - 1) = 3 degrees of freedom, phi_p = 4.816. The
+    counts (10 20 30 40 and 15 25 25 35 around 12.5 22.5 27.5 37.5) give chi-square 2.343 on
+    3: phi floored at 1."""
+    assert worked_dispersion["outcomes"] == pytest.approx(SHARES_PHI, rel=1e-12)
+    assert round(SHARES_PHI, 3) == 4.816
+    assert worked_dispersion["burglary"] == 1.0
 
 
 def test_a_count_worked_by_hand(worked):
@@ -232,10 +313,9 @@ def test_a_proportion_worked_by_hand(worked):
     400 / 400, so 200 more are expected; their share was 40/400 in Q1-Q2 and 80/400 in Q3-Q4,
     a seasonal ratio of 2, so the rest of the year is expected at 30% and the year at
     (30 + 60) / 400 = 22.5%. Over-dispersion: 2024/25 put 20 and 0 where 2023/24 put 10 and 10
-    (expected 15 and 5 each), chi-square = 2 x 25/12.75 + 2 x 25/4.75 = 14.448 on 3 degrees of
-    freedom, phi_p = 4.816."""
+    (expected 15 and 5 each), int_metric_dispersion's phi_p = 4.816 (worked above)."""
     row = worked[("outcomes", "2025-09-30")]
-    phi = (2 * 25 / 12.75 + 2 * 25 / 4.75) / 3
+    phi = SHARES_PHI
     assert row["dispersion"] == pytest.approx(phi, rel=1e-12)
     assert row["ytd_value"] == pytest.approx(15.0)
     assert row["projected_value"] == pytest.approx(22.5, rel=1e-12)
@@ -254,6 +334,54 @@ def test_a_proportion_worked_by_hand(worked):
     assert row["probability_of_success"] == pytest.approx(chance, rel=1e-9)
     assert row["verdict_code"] == ("on_course" if chance >= 0.8 else "at_risk")
     assert row["upper_95"] <= 100 and row["lower_95"] >= 0
+    assert (str(row["ytd_period_end"]), row["ytd_periods"]) == ("2025-09-30", 2)
+
+
+def test_a_survey_percentage_allows_for_its_design_effect_not_a_dispersion_factor(worked):
+    """The dashboard's rule for a survey: var survey_design_effect (1 by default), whatever a
+    dispersion row says; so the same shares as 'outcomes' get the same projection with an
+    sd smaller by the square root of phi_p."""
+    survey, outcomes = worked[("survey", "2025-09-30")], worked[("outcomes", "2025-09-30")]
+    assert survey["dispersion"] == 1.0
+    assert survey["projected_value"] == pytest.approx(outcomes["projected_value"], rel=1e-12)
+    assert survey["projected_sd"] == pytest.approx(
+        outcomes["projected_sd"] / math.sqrt(SHARES_PHI), rel=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    ("metric", "as_of"),
+    [
+        ("outcomes_lagged", "2025-09-30"),  # as of September, mature to June (k = 3)
+        ("outcomes_capped", "2025-09-30"),  # k = 0, but the outcomes loaded reach only June
+        ("outcomes_capped", "2025-06-30"),
+    ],
+)
+def test_an_outcome_rates_year_to_date_stops_where_its_outcomes_are_mature(worked, metric, as_of):
+    """The year to date is Q1 alone: 10 positives of 50 (20%), the rest of the year projected.
+    The previous years held 30 of 200 in Q1 and 90 of 600 in Q2-Q4, so 50 x 600/200 = 150
+    more are expected at a seasonal ratio (90/600) / (30/200) = 1: 20%, and the year at
+    (10 + 30) / 200 = 20%. Variance as for the share above with w = 150/200, the year's
+    share so far 0.2 of 50 and the seasonal ratio's counts 30 of 200 and 90 of 600."""
+    row = worked[(metric, as_of)]
+    assert (str(row["ytd_period_end"]), row["ytd_periods"]) == ("2025-06-30", 1)
+    assert (row["as_of_position"], row["periods_remaining"]) == (2 if as_of > "2025-07" else 1, 3)
+    assert row["ytd_value"] == pytest.approx(20.0)
+    assert (row["ytd_numerator"], row["ytd_denominator"]) == (10, 50)
+    assert row["projected_value"] == pytest.approx(20.0, rel=1e-12)
+    w, p = 150 / 200, 0.2
+    variance = (
+        SHARES_PHI
+        * 100**2
+        * (
+            150 * p * (1 - p) / 200**2
+            + w**2 * (p * (1 - p) / 50 + p**2 * ((1 - 30 / 200) / 30 + (1 - 90 / 600) / 90))
+        )
+    )
+    assert row["dispersion"] == pytest.approx(SHARES_PHI, rel=1e-12)
+    assert row["projected_sd"] == pytest.approx(math.sqrt(variance), rel=1e-12)
+    chance = 1 - stats.norm.cdf((15 - 20) / math.sqrt(variance))
+    assert row["probability_of_success"] == pytest.approx(chance, rel=1e-9)
 
 
 # ---- coverage over many simulated years ------------------------------------------------------
@@ -305,6 +433,16 @@ def simulate(rng: np.random.Generator) -> tuple[pd.DataFrame, dict[tuple[str, in
     return frame.astype({"numerator": "float64", "denominator": "float64"}), finals
 
 
+# The simulated metrics are not outcome rates: their year to date runs to the as-of month.
+NO_OUTCOME_METRICS = pd.DataFrame(
+    {
+        "metric_id": pd.Series(dtype="string"),
+        "follow_up_months": pd.Series(dtype="int32"),
+        "mature_through": pd.Series(dtype="datetime64[s]"),
+    }
+)
+
+
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory) -> pd.DataFrame:
     """Every projection made before a simulated year ended, beside the year's true figure; phi
@@ -324,6 +462,7 @@ def simulated(tmp_path_factory) -> pd.DataFrame:
             "int_metric_catalogue": catalogue(metrics),
             "int_areas": pd.DataFrame([{"area_code": FORCE, "area_type": "force"}]),
             "int_metric_series": series,
+            "int_outcome_maturity": NO_OUTCOME_METRICS,
             "int_metric_periods": periods_frame(
                 [(m["metric_id"], fy, None, None, None, 12) for m in metrics for fy in YEARS]
             ),

@@ -9,16 +9,25 @@
 --   expected remaining R = Y x B / A, projected total = Y + R,
 --   var = phi x (R + R^2 x (1/Y + 1/A + 1/B)): the remaining months' own variation plus the
 --   uncertainty of this year's level (from Y) and of the seasonal split (from A and B).
---   phi is int_metric_dispersion's as of the end of the previous year (the same 36 months).
+--   phi is int_metric_dispersion's as of the end of the previous year (its trailing
+--   dispersion_window_months: the previous years laid out as year x month, as here).
 --   A rate per 1,000 is the count x 1,000 / the year's population (int_metric_periods).
 -- Proportions (positive outcome rates, satisfaction): the remaining denominator is projected
 -- like a count (N_rest = N_ytd x B_N / A_N) and the remaining share as this year's share x the
 -- previous years' seasonal ratio (share in the remaining months / share in these months);
 -- its variance is quasi-binomial: the remaining months' sampling, this year's share so far,
 -- and the seasonal ratio, each x phi_p, weighted by the remaining months' part of the year.
--- phi_p is estimated here the way phi is for counts: Pearson chi-square of the previous
--- years' monthly numerators around year share x seasonal share, over its degrees of
--- freedom, floored at 1.
+-- phi_p is int_metric_dispersion's quasi-binomial factor as of the end of the previous year
+-- for an administrative proportion, and for a survey's the design effect (var
+-- survey_design_effect): the dashboard's test's own rules, not a second copy of them.
+-- Outcome metrics (int_outcome_maturity): an outcome counts only within k follow-up months of
+-- its crime month, so a month's outcome rate is known only once it is mature. As of a month
+-- M the year to date runs to the newest month mature then, M - k (and never past
+-- mature_through, where the outcomes loaded now reach): the same rule at every as-of point,
+-- so the back-test uses only what was mature at its date. The months after it are projected;
+-- until one month of the year is mature there is no projection. (By then the previous years,
+-- their history and phi, are mature too.) A year's final figure, and the baseline, count
+-- once its last month is mature.
 -- Intervals are normal (80% and 95%); a count's lower bound is never below what is already
 -- counted. The chance of beating the baseline year (or meeting a threshold target) is the
 -- normal probability of ending on the right side of it; the verdict thresholds are vars.
@@ -28,7 +37,7 @@ with
 
 catalogue as (
 
-    select metric_id, unit, comparison, polarity, target_type, target_operator, target_value
+    select metric_id, source, unit, comparison, polarity, target_type, target_operator, target_value
     from {{ ref('int_metric_catalogue') }}
     where comparison in ('poisson', 'proportion')
 
@@ -46,10 +55,17 @@ calendar as (
 
 ),
 
+maturity as (
+
+    select metric_id, follow_up_months, mature_through from {{ ref('int_outcome_maturity') }}
+
+),
+
 series as (
 
     select
         series.metric_id,
+        catalogue.source,
         catalogue.unit,
         series.grain,
         calendar.fy_start_year,
@@ -69,20 +85,15 @@ series as (
 
 ),
 
--- Each loaded period as an "as of" point, with the year to date up to it. Only an unbroken
--- run from the year's first period counts: a gap leaves the later points out.
+-- The year to date up to each loaded period. Only an unbroken run from the year's first
+-- period counts: a gap leaves the later points out.
 year_to_date as (
 
     select
         metric_id,
-        unit,
-        grain,
-        positions,
         fy_start_year,
-        fy_label,
-        fy_end,
-        position as as_of_position,
-        as_of_period_end,
+        position as ytd_position,
+        as_of_period_end as ytd_period_end,
         count(*) over to_date as periods_to_date,
         cast({{ exact_sum('numerator') }} over to_date as double) as ytd_numerator,
         cast({{ exact_sum('denominator') }} over to_date as double) as ytd_denominator
@@ -90,6 +101,44 @@ year_to_date as (
     window to_date as (
         partition by metric_id, fy_start_year order by position
         rows between unbounded preceding and current row
+    )
+
+),
+
+-- Each loaded period as an "as of" point, and the year to date it is projected from: up to
+-- itself, or for an outcome metric up to the newest month mature as of it.
+points as (
+
+    select
+        as_of.metric_id,
+        as_of.source,
+        as_of.unit,
+        as_of.grain,
+        as_of.positions,
+        as_of.fy_start_year,
+        as_of.fy_label,
+        as_of.fy_end,
+        as_of.position as as_of_position,
+        as_of.as_of_period_end,
+        year_to_date.ytd_position,
+        year_to_date.ytd_period_end,
+        year_to_date.periods_to_date,
+        year_to_date.ytd_numerator,
+        year_to_date.ytd_denominator
+    from series as as_of
+    left join maturity on maturity.metric_id = as_of.metric_id
+    inner join year_to_date
+        on year_to_date.metric_id = as_of.metric_id
+        and year_to_date.fy_start_year = as_of.fy_start_year
+        and year_to_date.ytd_period_end <= case
+            when maturity.metric_id is null then as_of.as_of_period_end
+            else least(
+                last_day(as_of.as_of_period_end - to_months(maturity.follow_up_months)),
+                maturity.mature_through
+            )
+        end
+    qualify year_to_date.ytd_position = max(year_to_date.ytd_position) over (
+        partition by as_of.metric_id, as_of.fy_start_year, as_of.position
     )
 
 ),
@@ -125,48 +174,9 @@ history as (
 
 ),
 
--- Over-dispersion of a proportion across its history (quasi-binomial, year x season).
-proportion_margins as (
-
-    select
-        history.*,
-        cast({{ exact_sum('numerator') }} over by_year as double)
-            / cast({{ exact_sum('denominator') }} over by_year as double) as year_share,
-        cast({{ exact_sum('numerator') }} over by_position as double)
-            / cast({{ exact_sum('denominator') }} over by_position as double) as position_share,
-        cast({{ exact_sum('numerator') }} over by_target as double)
-            / cast({{ exact_sum('denominator') }} over by_target as double) as overall_share
-    from history
-    inner join catalogue on catalogue.metric_id = history.metric_id
-    where catalogue.unit = 'percent' and history.denominator > 0
-    window
-        by_year as (partition by history.metric_id, history.fy_start_year, history.history_year),
-        by_position as (partition by history.metric_id, history.fy_start_year, history.position),
-        by_target as (partition by history.metric_id, history.fy_start_year)
-
-),
-
-proportion_dispersion as (
-
-    select
-        metric_id,
-        fy_start_year,
-        count(distinct history_year) as years,
-        count(distinct position) as positions,
-        cast({{ exact_sum(
-            'case when year_share * position_share / overall_share > 0
-                and year_share * position_share / overall_share < 1 then
-                power(numerator - denominator * year_share * position_share / overall_share, 2)
-                / (denominator * year_share * position_share / overall_share
-                    * (1 - year_share * position_share / overall_share))
-            end'
-        ) }} as double) as pearson_chi_square
-    from proportion_margins
-    group by all
-
-),
-
-count_dispersion as (
+-- phi (counts, rates) or the quasi-binomial factor (outcome rates) as of the end of the
+-- year before the one projected.
+dispersion as (
 
     select dispersion.metric_id, year(dispersion.period_end) as fy_start_year, dispersion.phi
     from {{ ref('int_metric_dispersion') }} as dispersion
@@ -181,20 +191,21 @@ pattern as (
         points.metric_id,
         points.fy_start_year,
         points.as_of_position,
+        points.ytd_position,
         count(distinct history.history_year) as history_years,
         cast({{ exact_sum('history.numerator') }}
-            filter (where history.position <= points.as_of_position) as double)
+            filter (where history.position <= points.ytd_position) as double)
             as history_numerator_to_date,
         coalesce(cast({{ exact_sum('history.numerator') }}
-            filter (where history.position > points.as_of_position) as double), 0)
+            filter (where history.position > points.ytd_position) as double), 0)
             as history_numerator_rest,
         cast({{ exact_sum('history.denominator') }}
-            filter (where history.position <= points.as_of_position) as double)
+            filter (where history.position <= points.ytd_position) as double)
             as history_denominator_to_date,
         coalesce(cast({{ exact_sum('history.denominator') }}
-            filter (where history.position > points.as_of_position) as double), 0)
+            filter (where history.position > points.ytd_position) as double), 0)
             as history_denominator_rest
-    from year_to_date as points
+    from points
     inner join history
         on history.metric_id = points.metric_id
         and history.fy_start_year = points.fy_start_year
@@ -202,13 +213,18 @@ pattern as (
 
 ),
 
--- Each year's final figure, once all its months are in (int_metric_periods' FY row).
+-- Each year's final figure, once all its months are in (int_metric_periods' FY row) and, for
+-- an outcome metric, mature.
 years as (
 
     select periods.metric_id, year(periods.period_start) as fy_start_year, periods.value,
-           periods.months_loaded = periods.months_in_period as is_complete
+           periods.months_loaded = periods.months_in_period
+               and (maturity.metric_id is null
+                   or maturity.mature_through >= last_day(periods.period_start + interval 11 month))
+               as is_complete
     from {{ ref('int_metric_periods') }} as periods
     inner join force on force.area_code = periods.area_code
+    left join maturity on maturity.metric_id = periods.metric_id
     where periods.period_type = 'FY'
 
 ),
@@ -249,33 +265,24 @@ inputs as (
         pattern.history_denominator_to_date as a_n,
         pattern.history_denominator_rest as b_n,
         case
-            when points.unit = 'percent' then
-                case
-                    when proportion_dispersion.years >= 2 and proportion_dispersion.positions >= 2
-                        then greatest(1.0, proportion_dispersion.pearson_chi_square
-                            / ((proportion_dispersion.years - 1)
-                                * (proportion_dispersion.positions - 1)))
-                    else 1.0
-                end
-            else coalesce(count_dispersion.phi, 1.0)
+            when points.unit = 'percent' and points.source = 'victim_survey'
+                then cast({{ var('survey_design_effect') }} as double)
+            else coalesce(dispersion.phi, 1.0)
         end as dispersion,
         case when points.unit = 'rate_per_1000' then 1000.0 / populations.population else 1.0 end
             as scale
-    from year_to_date as points
+    from points
     inner join pattern
         on pattern.metric_id = points.metric_id
         and pattern.fy_start_year = points.fy_start_year
         and pattern.as_of_position = points.as_of_position
-    left join proportion_dispersion
-        on proportion_dispersion.metric_id = points.metric_id
-        and proportion_dispersion.fy_start_year = points.fy_start_year
-    left join count_dispersion
-        on count_dispersion.metric_id = points.metric_id
-        and count_dispersion.fy_start_year = points.fy_start_year
+    left join dispersion
+        on dispersion.metric_id = points.metric_id
+        and dispersion.fy_start_year = points.fy_start_year
     left join populations
         on populations.metric_id = points.metric_id
         and populations.fy_start_year = points.fy_start_year
-    where points.periods_to_date = points.as_of_position
+    where points.periods_to_date = points.ytd_position
         and pattern.history_years >= {{ var('projection_min_history_years') }}
         and pattern.history_numerator_to_date > 0
 
@@ -342,7 +349,7 @@ projected as (
 
     select
         metric_id, unit, grain, positions, fy_start_year, fy_label, fy_end, as_of_position,
-        as_of_period_end, history_years, dispersion, ytd_numerator, ytd_denominator,
+        as_of_period_end, ytd_position, ytd_period_end, history_years, dispersion, ytd_numerator, ytd_denominator,
         ytd_numerator * scale as ytd_value,
         (ytd_numerator + expected_rest) * scale as projected_value,
         sqrt(variance) * scale as projected_sd,
@@ -355,7 +362,7 @@ projected as (
 
     select
         metric_id, unit, grain, positions, fy_start_year, fy_label, fy_end, as_of_position,
-        as_of_period_end, history_years, dispersion, ytd_numerator, ytd_denominator,
+        as_of_period_end, ytd_position, ytd_period_end, history_years, dispersion, ytd_numerator, ytd_denominator,
         share_to_date * 100,
         projected_share,
         sqrt(variance),
@@ -384,7 +391,7 @@ judged as (
             when catalogue.target_type = 'threshold' then catalogue.target_operator in ('>', '>=')
             else catalogue.polarity = 'higher_is_better'
         end as higher_is_success,
-        years.is_complete and projected.as_of_position = projected.positions as is_final,
+        years.is_complete and projected.ytd_position = projected.positions as is_final,
         case when years.is_complete then years.value end as final_value
     from projected
     inner join catalogue on catalogue.metric_id = projected.metric_id
@@ -427,7 +434,9 @@ select
     as_of_period_end,
     grain,
     cast(as_of_position as integer) as as_of_position,
-    cast(positions - as_of_position as integer) as periods_remaining,
+    cast(ytd_period_end as date) as ytd_period_end,
+    cast(ytd_position as integer) as ytd_periods,
+    cast(positions - ytd_position as integer) as periods_remaining,
     history_years,
     dispersion,
     ytd_numerator,
@@ -445,7 +454,7 @@ select
     probability_of_success,
     case
         when comparator_value is null then 'not_judged'
-        when positions = as_of_position then
+        when positions = ytd_position then
             case when probability_of_success = 1 then 'achieved' else 'missed' end
         when probability_of_success >= {{ var('projection_on_course_probability') }}
             then 'on_course'

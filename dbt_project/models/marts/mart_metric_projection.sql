@@ -85,6 +85,9 @@ select
     strftime(as_of_period_end, '%Y-%m') as as_of_month,
     grain,
     as_of_position,
+    ytd_period_end,
+    strftime(ytd_period_end, '%Y-%m') as ytd_month,
+    ytd_periods,
     periods_remaining,
     history_years,
     dispersion,
@@ -123,8 +126,11 @@ select
             || case comparator when 'target' then 'target of ' else '{{ var("baseline_fy") }} baseline of ' end
             || comparator_value_text || '.'
         else
-            'Year to date ' || ytd_value_text || ' after ' || as_of_position || ' of '
-            || as_of_position + periods_remaining || case grain when 'month' then ' months' else ' quarters' end
+            'Year to date ' || ytd_value_text || ' after ' || ytd_periods || ' of '
+            || ytd_periods + periods_remaining || case grain when 'month' then ' months' else ' quarters' end
+            -- an outcome rate stops where its outcomes are mature, before the as-of month
+            || case when ytd_period_end < as_of_period_end
+                then ' (outcomes mature to ' || strftime(ytd_period_end, '%B %Y') || ')' else '' end
             || '; projected ' || projected_value_text || ' (80%: ' || interval_80_text
             || '); a ' || probability_percent || '% chance of '
             || case
