@@ -235,6 +235,12 @@ def write_inputs(path) -> None:
         "(select unnest(?, recursive := true))",
         [maturity],
     )
+    # No month of these scenarios is suspect data (tests/unit/test_metric_spc.py covers that):
+    # the rating reads the one suspect rule's model, here with no month in it.
+    con.execute(
+        "create table intermediate.int_metric_months_suspect (metric_id varchar,"
+        " month_start date, is_suspect boolean, suspect_reason varchar)"
+    )
     con.close()
 
 
