@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.pack.actions import ActionsContent, read_actions
+
 RESTRICTED = "restricted"
 # Dashboard columns that carry a restricted metric's figures (blanked in the public pack).
 FIGURE_COLUMNS = (
@@ -73,6 +75,8 @@ class PackContent:
     previous_board: date | None = None
     # The metric catalogue as the marts hold it (dim_metric), for the workbook's definitions.
     definitions: list[dict] = field(default_factory=list)
+    # The delivery action tracker for the quarter's board (None before the tracker has one).
+    actions: ActionsContent | None = None
 
     @property
     def rating_columns(self) -> tuple[str, str]:
@@ -178,6 +182,7 @@ def read_content(published: Path, quarter: str, public: bool, live: bool = False
             [quarter_end],
         ):
             content.csew.setdefault(row["metric_id"], []).append(row)
+        content.actions = read_actions(con, quarter, content.snapshot)
         if _has(con, "mart_board_readiness"):
             # Readiness is kept for every day up to the board: the pack shows the latest day
             # that has come (the board date once it has passed).

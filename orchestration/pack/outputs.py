@@ -12,6 +12,7 @@ SECTION_HEADINGS = {
     "summary": "Executive summary",
     "how-to-read": "How to read this",
     "dashboard": "Dashboard",
+    "actions": "Delivery actions",
     "csp": "Community Safety Partnerships:",
     "long-term": "Long-term trend",
     "csew": "Crime Survey (CSEW) measures against peer forces",

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestration.pack import display
+from orchestration.pack.action_workbook import action_sheets
 from orchestration.pack.content import PackContent
 from orchestration.pack.render import SOURCE_NAMES, lead_names, significance_words
 from orchestration.reference import source_publication
@@ -199,4 +200,6 @@ def write_xlsx(content: PackContent, path: Path) -> None:
     _dashboard_sheet(dashboard, content)
     _definitions_sheet(workbook.create_sheet("Definitions"), content)
     _about_sheet(workbook.create_sheet("About"), content)
+    if content.actions is not None:
+        action_sheets(workbook, content.actions, _header)
     workbook.save(path)
