@@ -49,13 +49,13 @@ def action_readiness(settings: Settings, board_date: date, as_of: date) -> list[
     """The actions the board expects an update on, as they stood on ``as_of`` (empty when the
     published marts hold no action tracker yet)."""
     with connect(published_path(settings), read_only=True) as con:
-        if not table_exists(con, "marts", "mart_action_readiness"):
+        if not table_exists(con, "main", "mart_action_readiness"):
             return []
         rows = con.execute(
             """
             select board_date, reporting_quarter, previous_board_date, reference, task_name,
                    delivery_strategy, lead_key, metric_ids, is_updated
-            from marts.mart_action_readiness
+            from mart_action_readiness
             where board_date = ? and as_of = ?
             order by lead_key, reference
             """,
