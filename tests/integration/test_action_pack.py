@@ -70,3 +70,25 @@ def test_the_new_actions_table_is_seed_002_para_16(demo):
     completed = items(html, "completed-actions")
     assert len(completed) == 9  # seed 002 para 17: 9 completed during quarter 1
     assert any(c.startswith("Body worn video devices") for c in completed)
+
+
+def test_the_workbook_carries_the_progress_and_register_as_the_mart(demo, tmp_path):
+    from openpyxl import load_workbook
+
+    from orchestration.pack.workbook import write_xlsx
+
+    settings, _ = demo
+    published = settings.published_dir / "marts.duckdb"
+    path = tmp_path / "pack.xlsx"
+    write_xlsx(read_content(published, QUARTER, True), path)
+    book = load_workbook(path, read_only=True)
+    progress = list(book["Action progress"].iter_rows(values_only=True))
+    total = next(row for row in progress if row and row[0] == "All delivery strategies")
+    assert total[:4] == ("All delivery strategies", 127, 11, 8.7)
+    assert [row[0] for row in progress[-6:]] == SEED_SENTENCES
+    register = list(book["Action register"].iter_rows(values_only=True))
+    with duckdb.connect(str(published), read_only=True) as con:
+        (actions,) = con.execute(
+            "select count(*) from mart_action_register where reporting_quarter = ?", [QUARTER]
+        ).fetchone()
+    assert len(register) - 1 == actions == 132
