@@ -438,5 +438,39 @@ def pack(quarter: str, public: bool, out_dir: Path, live: bool) -> None:
         click.echo("  (no PDF: Chromium is not installed; `make browser` installs it)")
 
 
+@main.command("forget-old-reasons")
+@wait_option
+def forget_old_reasons(wait_seconds: float) -> None:
+    """Delete what an earlier release's refusal reasons left in run history and the outbox:
+    Dagster runs and sensor ticks from before this release withheld them, with their event and
+    compute logs, and the outbox's emails from before then (README, "Who may read what")."""
+    from orchestration.landing.old_reason_copies import NotYetWithheld
+    from orchestration.landing.old_reason_copies import forget_old_reasons as forget
+    from orchestration.settings import export_runtime_environment
+    from orchestration.writer_lock import DatabaseBusy
+
+    settings = _settings()
+    export_runtime_environment(settings)
+    try:
+        forgotten = forget(settings, wait=wait_seconds)
+    except NotYetWithheld as error:
+        click.echo(f"Nothing deleted: {error}.", err=True)
+        sys.exit(2)
+    except DatabaseBusy as busy:
+        click.echo(f"{busy} Try again later, or give --wait SECONDS.", err=True)
+        sys.exit(EXIT_BUSY)
+    click.echo(
+        f"Before {forgotten.before:%Y-%m-%d %H:%M:%S %Z} (when this release withheld the old "
+        f"reasons): deleted {forgotten.runs} Dagster run(s) with their event and compute logs, "
+        f"the sensor and schedule ticks of {forgotten.tick_sources} sensor(s) or schedule(s), "
+        f"and {forgotten.emails} outbox email(s); vacuumed {len(forgotten.vacuumed)} run "
+        "history file(s)."
+    )
+    for problem in forgotten.problems:
+        click.echo(f"WARNING: {problem}", err=True)
+    if forgotten.problems:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

@@ -29,6 +29,8 @@
         end
     )",
     "create or replace macro pcp_two_sided_p(z) as least(1.0, 2 * pcp_normal_upper_tail(z))",
+    "create or replace macro pcp_normal_cdf(x) as
+        case when x >= 0 then 1 - pcp_normal_upper_tail(x) else pcp_normal_upper_tail(x) end",
     "create or replace macro pcp_binomial_pmf(k, n, p) as exp(
         lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1) + k * ln(p) + (n - k) * ln(1 - p)
     )",

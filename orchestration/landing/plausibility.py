@@ -4,8 +4,10 @@
 Each refuses the whole file (FileRefused) naming the line, the column, what was found and what
 was expected, before any row loads; a refused file changes nothing loaded before. The values
 named here are codes, names and figures, never free text: the columns these rules read are not
-restricted. Identifiers in the SQL are this module's callers' own column names, never a file's;
-values go in as bound parameters.
+restricted. A source whose cells are never quoted (``quote_cells=False``: a victim survey, where
+a stray comma can shift a comment into any column) gets the line and column without the value.
+Identifiers in the SQL are this module's callers' own column names, never a file's; values go in
+as bound parameters.
 """
 
 from __future__ import annotations
@@ -98,9 +100,11 @@ def refuse_repeated_keys(
     keys: Sequence[str],
     what: str,
     line: str = "source_line",
+    quote_cells: bool = True,
 ) -> None:
     """Refuse the file when a key (``keys`` of ``table``) is on more than one row: which row
-    would count is a guess, so neither does. Names the first repeated key and its lines."""
+    would count is a guess, so neither does. Names the first repeated key (when
+    ``quote_cells``) and its lines."""
     columns = ", ".join(_quoted(k) for k in keys)
     repeated = con.execute(
         f"""
@@ -123,7 +127,7 @@ def refuse_repeated_keys(
         column=keys[-1],
         problem=f"the same {what} is on lines {_lines_text(lines)}{others}",
         expected=f"one row per {what}",
-        found=" x ".join("" if part is None else part for part in key),
+        found=" x ".join("" if part is None else part for part in key) if quote_cells else None,
     )
 
 
@@ -138,10 +142,12 @@ def refuse_unknown(
     where: str = "true",
     where_params: Sequence[object] = (),
     line: str = "source_line",
+    quote_cells: bool = True,
 ) -> None:
     """Refuse the file at the first row whose ``column`` (when filled in) is none of ``known``
-    (compared without case or surrounding spaces), naming the value. ``where`` limits the rows
-    looked at (the caller's own SQL, never a file's, with ``where_params`` bound to its ?)."""
+    (compared without case or surrounding spaces), naming the value (describing it when not
+    ``quote_cells``). ``where`` limits the rows looked at (the caller's own SQL, never a
+    file's, with ``where_params`` bound to its ?)."""
     first = con.execute(
         f"""
         select {_quoted(line)}, cast({_quoted(column)} as varchar) from {table}
@@ -152,11 +158,12 @@ def refuse_unknown(
         [*where_params, sorted({k.strip().lower() for k in known})],
     ).fetchall()
     if first:
-        raise FileRefused(
-            file_name=file_name,
-            row=first[0][0],
-            column=column,
-            problem=problem,
-            expected=expected,
-            found=first[0][1],
+        raise FileRefused.at_cell(
+            file_name,
+            first[0][0],
+            column,
+            problem,
+            expected,
+            first[0][1],
+            restricted=not quote_cells,
         )

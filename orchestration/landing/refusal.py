@@ -43,7 +43,8 @@ def described(value: object) -> str:
     """A restricted value in words that reveal nothing of it: its length."""
     if value is None or not str(value).strip():
         return "an empty field"
-    return f"{len(str(value)):,} characters"
+    length = len(str(value))
+    return f"{length:,} character{'s' if length != 1 else ''}"
 
 
 def header_text(cells: Iterable[str]) -> str:

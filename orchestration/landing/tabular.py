@@ -48,6 +48,19 @@ def restricted_columns(columns: Sequence[Column]) -> frozenset[str]:
     return frozenset(c.name for c in columns if c.restricted)
 
 
+def header_described(header: Sequence[str], found: Collection[str]) -> str:
+    """A delivered first line, for a refusal of a source with restricted columns: how many
+    cells it has and which of them are column names, never what the others hold. A file
+    delivered without its header has a respondent's row there (a comment, a submitter)."""
+    cells = sum(1 for cell in header if cell.strip())
+    cells_text = f"{cells} filled cell{'s' if cells != 1 else ''}"
+    if not found:
+        return f"the first line has {cells_text}, none of them a column name this file may have"
+    return f"the first line has {cells_text}; the column names among them: " + ", ".join(
+        sorted(found)
+    )
+
+
 def identifier(name: str) -> str:
     """One of our own names (a column, a table) as a quoted SQL identifier. Never for file
     content: that is read by position and bound as a parameter."""
@@ -138,13 +151,15 @@ def stage_table(
         found = column_positions(names, {c.name: c.spellings for c in columns}, file_name)
         for column in columns:
             if column.required and column.name not in found:
+                restricted = bool(restricted_columns(columns))
                 raise FileRefused(
                     file_name=file_name,
                     row=1,
                     column=column.name,
                     problem=f"column '{column.name}' is missing",
                     expected="the columns " + ", ".join(c.name for c in columns if c.required),
-                    found=header_text(header),
+                    found=header_described(header, found) if restricted else header_text(header),
+                    found_described=restricted,
                 )
         positional = positional_names(len(header))
         read_csv_as_text(con, readable, file_name, positional, "_delivered_table")
@@ -199,7 +214,7 @@ def csv_error_line(message: str) -> int | None:
     return int(line.group(1)) if line else None
 
 
-def _header_on_one_line(path: Path) -> Path:
+def header_on_one_line(path: Path) -> Path:
     """The file, or a copy whose header is on one line when a header cell holds a line break
     (Alt+Enter in Excel). DuckDB tells a file's line ends from its first line, and a break
     other than the file's own there makes it read no rows at all, without an error. Headers
@@ -229,7 +244,7 @@ def read_csv_as_text(
     """Load a UTF-8 CSV into ``temp_table``, every column as text under ``names`` (our own, by
     position: the header line is skipped), in file order (so a row's rowid + 2 is its line).
     A line with the wrong number of fields refuses the file."""
-    readable = _header_on_one_line(path)
+    readable = header_on_one_line(path)
     try:
         con.execute(
             f"""
@@ -325,10 +340,12 @@ def check_rules(
     line: str = "source_line",
     restricted: Collection[str] = (),
     parameters: Sequence[object] = (),
+    quote_cells: bool = True,
 ) -> None:
     """Refuse the file at the first row (by line) that breaks any rule, in one scan. Rule
-    conditions may use ``parameters`` as $1, $2, ...; a value in a ``restricted`` column is
-    described in the refusal, never quoted."""
+    conditions may use ``parameters`` as $1, $2, ...; a value in a ``restricted`` column, or
+    any value when not ``quote_cells`` (a source whose cells are never quoted), is described in
+    the refusal, never quoted."""
     if not rules:
         return
     firsts = con.execute(
@@ -352,7 +369,7 @@ def check_rules(
         problem,
         expected,
         "" if found is None else found,
-        restricted=column in restricted,
+        restricted=column in restricted or not quote_cells,
     )
 
 

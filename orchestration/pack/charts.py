@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 from datetime import date
 from html import escape
+from math import nan
 
 import matplotlib
 
 matplotlib.use("Agg")  # no screen: draw to memory
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 
 plt.rcParams["svg.fonttype"] = "none"  # text stays text: searchable, and small
@@ -79,3 +81,50 @@ def peers(rows: list[dict], name: str) -> str:
         for r in rows
     )
     return _svg(figure, f"{name}: the force and its peer forces", description)
+
+
+# Making Data Count's colours, each with its own marker shape so no signal is told by colour
+# alone: concern an orange circle, improvement a blue square, suspect data a black cross.
+SPC_MARKS = {
+    "special cause concern": ("o", "#e46c0a", "special cause concern"),
+    "special cause improvement": ("s", "#2f6eba", "special cause improvement"),
+    "suspect data": ("X", "#000000", "suspect data (not part of the limits)"),
+}
+
+
+def spc(rows: list[dict], name: str) -> str:
+    """A small SPC chart from mart_metric_spc rows: the months, the centre line, the process
+    limits (dashed) and each month's signal marked as the mart says."""
+    dates = [r["month_start"] for r in rows]
+    values = [r["value"] for r in rows]
+    figure, axes = plt.subplots(figsize=(4.6, 1.25), dpi=96)
+    axes.plot(dates, values, color="#7f7f7f", linewidth=0.9, marker="o", markersize=1.8)
+    axes.plot(dates, [r["centre"] for r in rows], color="#1a1a1a", linewidth=0.8)
+    for limit in ("upper_limit", "lower_limit"):
+        # A suspect month has no limits of its own: a gap in the line.
+        line = [nan if r[limit] is None else r[limit] for r in rows]
+        axes.plot(dates, line, color="#1f3b73", linewidth=0.8, linestyle="--")
+    marked = []
+    for variation, (marker, colour, words) in SPC_MARKS.items():
+        points = [(r["month_start"], r["value"]) for r in rows if r["variation"] == variation]
+        if points:
+            axes.scatter(
+                [d for d, _ in points], [v for _, v in points], marker=marker, s=14,
+                color=colour, zorder=3, label=words,
+            )  # fmt: skip
+            marked.append(f"{len(points)} month(s) of {words}")
+    axes.tick_params(labelsize=6.5, length=2, pad=1)
+    axes.locator_params(axis="y", nbins=3)
+    axes.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=4))
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    last = [r for r in rows if r["upper_limit"] is not None][-1]
+    description = (
+        f"{len(rows)} months from {dates[0]:%b %Y} to {dates[-1]:%b %Y}; centre "
+        f"{last['centre']:,.4g}, process limits {last['lower_limit']:,.4g} to "
+        f"{last['upper_limit']:,.4g} (dashed); "
+        + ("; ".join(marked) if marked else "no special cause")
+        + "."
+    )
+    return _svg(figure, f"SPC chart: {name}", description)

@@ -30,6 +30,7 @@ FIGURE_COLUMNS = (
     "rate_ratio_ci_upper",
     "z",
     "p",
+    "p_binomial",
     "rag_internal",
     "rag_internal_reason",
     "baseline_ci_lower",
@@ -75,6 +76,13 @@ class PackContent:
     previous_board: date | None = None
     # The metric catalogue as the marts hold it (dim_metric), for the workbook's definitions.
     definitions: list[dict] = field(default_factory=list)
+    # The year-end projection of each dashboard metric (mart_metric_projection), made as of
+    # the latest month of the quarter's financial year up to the quarter end, and the
+    # back-test of all finished years (mart_projection_backtest, all metrics together).
+    projection: list[dict] = field(default_factory=list)
+    projection_backtest: dict | None = None
+    # SPC charts (mart_metric_spc): metric_id -> its months to the quarter end, oldest first.
+    spc: dict[str, list[dict]] = field(default_factory=dict)
     # The delivery action tracker for the quarter's board (None before the tracker has one).
     actions: ActionsContent | None = None
 
@@ -161,6 +169,16 @@ def read_content(published: Path, quarter: str, public: bool, live: bool = False
             [quarter_end, quarter_end],
         ).fetchall():
             content.trends.setdefault(metric_id, []).append((period_end, value))
+        if _has(con, "mart_metric_spc"):
+            # The chart as the marts hold it now, to the quarter's end: its verdicts are those
+            # of the last month shown.
+            for row in _rows(
+                con,
+                "select * from mart_metric_spc where month_start <= ? "
+                "order by metric_id, month_start",
+                [quarter_end],
+            ):
+                content.spc.setdefault(row["metric_id"], []).append(row)
         content.csp_table = _rows(
             con,
             """
@@ -182,6 +200,10 @@ def read_content(published: Path, quarter: str, public: bool, live: bool = False
             [quarter_end],
         ):
             content.csew.setdefault(row["metric_id"], []).append(row)
+        if _has(con, "mart_metric_projection"):
+            content.projection, content.projection_backtest = _projection(
+                con, quarter, quarter_end, {row["metric_id"] for row in content.dashboard}
+            )
         content.actions = read_actions(con, quarter, content.snapshot)
         if _has(con, "mart_board_readiness"):
             # Readiness is kept for every day up to the board: the pack shows the latest day
@@ -203,6 +225,30 @@ def read_content(published: Path, quarter: str, public: bool, live: bool = False
                 [quarter],
             ).fetchone()[0]
     return redact(content) if public else content
+
+
+def _projection(
+    con: duckdb.DuckDBPyConnection, quarter: str, quarter_end: date, shown: set[str]
+) -> tuple[list[dict], dict | None]:
+    """Each dashboard metric's latest projection of the quarter's financial year made by the
+    quarter end (a source that lags is projected from the last month it reached), and the
+    back-test's row for all metrics."""
+    rows = _rows(
+        con,
+        """
+        select * from mart_metric_projection
+        where fy_label = (select any_value(fy_label) from dim_month where fq_label = ?)
+          and as_of_period_end <= ?
+        qualify as_of_period_end = max(as_of_period_end) over (partition by metric_id)
+        order by display_order, metric_id
+        """,
+        [quarter, quarter_end],
+    )
+    backtest = None
+    if _has(con, "mart_projection_backtest"):
+        found = _rows(con, "select * from mart_projection_backtest where is_overall")
+        backtest = found[0] if found else None
+    return [row for row in rows if row["metric_id"] in shown], backtest
 
 
 def _board_snapshot(con: duckdb.DuckDBPyConnection, quarter: str) -> dict | None:
@@ -260,5 +306,9 @@ def redact(content: PackContent) -> PackContent:
     for metric_id in restricted:
         content.trends.pop(metric_id, None)
         content.csew.pop(metric_id, None)
+        content.spc.pop(metric_id, None)
     content.readiness = [r for r in content.readiness if r["metric_id"] not in restricted]
+    content.projection = [
+        r for r in content.projection if r["metric_id"] not in restricted and not r["restricted"]
+    ]
     return content

@@ -12,6 +12,8 @@ SECTION_HEADINGS = {
     "summary": "Executive summary",
     "how-to-read": "How to read this",
     "dashboard": "Dashboard",
+    "projection": "Year-end projection",
+    "spc": "Variation over time (SPC)",
     "actions": "Delivery actions",
     "csp": "Community Safety Partnerships:",
     "long-term": "Long-term trend",

@@ -32,6 +32,56 @@ SOURCE_NAMES = {
 }
 
 
+# The mart's SPC columns in words (mart_metric_spc decides them; this only names them).
+SPC_RULE_WORDS = {
+    "beyond_limit": "a point beyond a process limit",
+    "two_of_three": "two of three points near a process limit",
+    "shift": "a run of points on one side of the centre line",
+    "trend": "a run of points each rising or each falling",
+}
+SPC_CHART_WORDS = {
+    "xmr": "XmR chart",
+    "laney_p": "Laney p\u2032 chart (a percentage of varying denominators)",
+    "laney_u": "Laney u\u2032 chart (a rate of a varying population)",
+}
+
+
+def spc_words(latest: dict) -> tuple[str, str]:
+    """The variation and assurance verdicts of the chart's last month, as words."""
+    month = f"{latest['month_start']:%b %Y}"
+    if latest["variation"] == "suspect data":
+        variation = f"Suspect data in {month}: check the source"
+    elif latest["rule_fired"]:
+        variation = (
+            f"{latest['variation'].capitalize()}: {SPC_RULE_WORDS[latest['rule_fired']]} ({month})"
+        )
+    else:
+        variation = f"Common cause: no signal in {month}"
+    target = display.number(latest["target"]) if latest["target"] is not None else ""
+    if latest["assurance"] == "hit and miss":
+        assurance = f"Hit and miss: the target of {target} lies within the process limits"
+    elif latest["assurance"]:
+        assurance = f"{latest['assurance'].capitalize()} the target of {target}"
+    else:
+        assurance = "Not assessed: no numeric target"
+    return variation, assurance
+
+
+def spc_view(content: PackContent) -> list[dict]:
+    """One entry per dashboard metric: its SPC chart and verdicts, or none (the pack lists
+    those: fewer than 20 monthly figures, or restricted in the public edition)."""
+    view = []
+    for row in content.dashboard:
+        chart_rows = content.spc.get(row["metric_id"])
+        entry = {"metric_id": row["metric_id"], "metric_name": row["metric_name"]}
+        if chart_rows:
+            entry["variation"], entry["assurance"] = spc_words(chart_rows[-1])
+            entry["chart_words"] = SPC_CHART_WORDS[chart_rows[-1]["chart_type"]]
+            entry["svg"] = charts.spc(chart_rows, row["metric_name"])
+        view.append(entry)
+    return view
+
+
 def figure_text(value, yes_no, count, unit) -> str:
     """'7.60 per 1,000 (8,639)': the value and the count beside it, each written as the
     mart's reasons write them (its period is printed on the line below)."""
@@ -110,6 +160,19 @@ def changes_since_last_board(content: PackContent) -> list[dict]:
     return changed
 
 
+def backtest_words(backtest: dict | None) -> str:
+    """The back-test's figures (mart_projection_backtest, all metrics) as a sentence."""
+    if not backtest or not backtest["projections_tested"]:
+        return "No finished year has been projected yet: the intervals are not yet back-tested."
+    return (
+        f"Back-test: of {backtest['projections_tested']:,} projections made before a finished "
+        f"year ended ({backtest['years_tested']:,} metric-years, {backtest['first_fy']} to "
+        f"{backtest['last_fy']}), the year's final figure fell inside the 80% interval "
+        f"{backtest['coverage_80']:.0%} of the time and inside the 95% interval "
+        f"{backtest['coverage_95']:.0%}."
+    )
+
+
 def render_html(content: PackContent, pages: dict[str, int] | None = None) -> str:
     """The pack's HTML; ``pages`` (section id -> page) numbers the contents once printed."""
     rows, notes = dashboard_view(content)
@@ -140,6 +203,15 @@ def render_html(content: PackContent, pages: dict[str, int] | None = None) -> st
     leads = lead_names()
     readiness = [{**r, "owner_name": leads.get(r["owner"], r["owner"])} for r in content.readiness]
     baseline_label = content.dashboard[0]["baseline_period"] if content.dashboard else ""
+    # The outcome metrics' follow-up, as the mart states it (absent from older snapshots).
+    follow_up = next(
+        (
+            r["outcome_follow_up_months"]
+            for r in content.dashboard
+            if r.get("outcome_follow_up_months")
+        ),
+        None,
+    )
     edition = (
         "Public edition: restricted figures are withheld"
         if content.public
@@ -152,6 +224,7 @@ def render_html(content: PackContent, pages: dict[str, int] | None = None) -> st
         title=f"Police and Crime Plan delivery dashboard, {content.quarter}",
         edition=edition,
         public=content.public,
+        follow_up=follow_up,
         quarter=content.quarter,
         board_date=content.board_date,
         snapshot=content.snapshot,
@@ -172,6 +245,9 @@ def render_html(content: PackContent, pages: dict[str, int] | None = None) -> st
         long_term_svg=charts.long_term(content.long_term) if content.long_term else "",
         csew=csew,
         readiness=readiness,
+        projection=content.projection,
+        backtest=backtest_words(content.projection_backtest),
+        spc=spc_view(content),
         pages=pages or {},
         **actions_view(content, rows),
     )

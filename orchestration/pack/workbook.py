@@ -17,7 +17,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from orchestration.pack import display
 from orchestration.pack.action_workbook import action_sheets
 from orchestration.pack.content import PackContent
-from orchestration.pack.render import SOURCE_NAMES, lead_names, significance_words
+from orchestration.pack.render import (
+    SOURCE_NAMES,
+    backtest_words,
+    lead_names,
+    significance_words,
+)
 from orchestration.reference import source_publication
 
 RAG_FILLS = {"red": "B5121B", "amber": "F9A825", "green": "2E7D32", "grey": "9E9E9E"}
@@ -193,12 +198,93 @@ def _about_sheet(sheet: Worksheet, content: PackContent) -> None:
         )
 
 
+PROJECTION = (
+    ("Metric", 44, "metric_name"),
+    ("Unit", 10, "unit"),
+    ("Financial year", 12, "fy_label"),
+    ("Year to date to", 12, "as_of_month"),
+    ("Year to date", 12, "ytd_value"),
+    ("Projected year-end", 14, "projected_value"),
+    ("80% lower", 11, "lower_80"),
+    ("80% upper", 11, "upper_80"),
+    ("95% lower", 11, "lower_95"),
+    ("95% upper", 11, "upper_95"),
+    ("Baseline", 11, "comparator_value"),
+    ("Chance of beating it (%)", 12, "probability_percent"),
+    ("Verdict", 12, "verdict"),
+    ("Why", 80, "verdict_reason"),
+)
+
+
+def _projection_sheet(sheet: Worksheet, content: PackContent) -> None:
+    """mart_metric_projection's rows as the PDF shows them; figures keep the mart's values,
+    rounded for display by their unit's format."""
+    _header(sheet, [p[0] for p in PROJECTION], [p[1] for p in PROJECTION])
+    figures = {"ytd_value", "projected_value", "lower_80", "upper_80", "lower_95", "upper_95",
+               "comparator_value"}  # fmt: skip
+    for row in content.projection:
+        sheet.append(
+            [
+                display.UNIT_WORDS.get(row[key], row[key]) if key == "unit" else row[key]
+                for _, _, key in PROJECTION
+            ]
+        )
+        for (_, width, key), cell in zip(PROJECTION, sheet[sheet.max_row], strict=True):
+            if key in figures:
+                # the precision the PDF prints: the unit's display decimals
+                cell.number_format = {"count": "#,##0", "percent": '0.0"%"'}.get(
+                    row["unit"], "#,##0.000"
+                )
+            cell.alignment = Alignment(vertical="top", wrap_text=width >= 44)
+    sheet.append([])
+    sheet.append([backtest_words(content.projection_backtest)])
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(PROJECTION))}{len(content.projection) + 1}"
+
+
+SPC = (
+    ("Metric ID", 9, "metric_id"),
+    ("Metric", 40, "metric_name"),
+    ("Month", 11, "month_start"),
+    ("Chart", 9, "chart_type"),
+    ("Value", 11, "value"),
+    ("Mean", 11, "centre"),
+    ("Lower process limit", 11, "lower_limit"),
+    ("Upper process limit", 11, "upper_limit"),
+    ("Rule fired", 14, "rule_fired"),
+    ("Suspect data", 9, "is_suspect"),
+    ("Variation", 26, "variation"),
+    ("Target", 9, "target"),
+    ("Assurance", 18, "assurance"),
+)
+
+
+def _spc_sheet(sheet: Worksheet, content: PackContent) -> None:
+    """mart_metric_spc's rows for the pack's metrics, as the mart holds them."""
+    _header(sheet, [c[0] for c in SPC], [c[1] for c in SPC])
+    names = {row["metric_id"]: row["metric_name"] for row in content.dashboard}
+    for metric_id, rows in content.spc.items():
+        if metric_id not in names:
+            continue
+        for row in rows:
+            words = {**row, "metric_name": names[metric_id]}
+            words["is_suspect"] = "Yes" if row["is_suspect"] else "No"
+            sheet.append([words[key] for _, _, key in SPC])
+            for cell, (_, _, key) in zip(sheet[sheet.max_row], SPC, strict=True):
+                if key in ("value", "centre", "lower_limit", "upper_limit", "target"):
+                    cell.number_format = display.excel_format(cell.value)
+                elif key == "month_start":
+                    cell.number_format = "yyyy-mm"
+    sheet.auto_filter.ref = sheet.dimensions
+
+
 def write_xlsx(content: PackContent, path: Path) -> None:
     workbook = Workbook()
     dashboard = workbook.active
     dashboard.title = f"Dashboard {content.quarter.replace('/', '-')}"
     _dashboard_sheet(dashboard, content)
+    _projection_sheet(workbook.create_sheet("Projection"), content)
     _definitions_sheet(workbook.create_sheet("Definitions"), content)
+    _spc_sheet(workbook.create_sheet("SPC"), content)
     _about_sheet(workbook.create_sheet("About"), content)
     if content.actions is not None:
         action_sheets(workbook, content.actions, _header)

@@ -579,3 +579,162 @@ def test_a_held_boards_pack_shows_its_snapshot_and_live_shows_today(demo, tmp_pa
     assert re.search(pattern, live.html.read_text(), flags=re.S).group(1) == rag
     assert "frozen snapshot" in held.html.read_text()
     assert "Today's figures" in live.html.read_text()
+
+
+class ProjectionRows(HTMLParser):
+    """Collects, from the rendered DOM, each projection row's metric and its cells' text."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows: dict[str, list[str]] = {}
+        self.current: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "tr" and "projection-row" in (attributes.get("class") or ""):
+            self.current = attributes["data-metric"]
+            self.rows[self.current] = []
+        elif tag in ("td", "th") and self.current:
+            self.rows[self.current].append("")
+
+    def handle_endtag(self, tag):
+        if tag == "tr":
+            self.current = None
+
+    def handle_data(self, data):
+        if self.current and self.rows[self.current]:
+            self.rows[self.current][-1] += data.strip()
+
+
+def test_the_projection_section_prints_the_marts_verdicts_and_intervals(packs, demo):
+    """Each dashboard metric with a series has its latest projection of 2025/26 made by the
+    quarter end, printed from mart_metric_projection's columns in the HTML, the PDF and the
+    workbook; the back-test's coverage is the mart's."""
+    board, public, mart = packs
+    with duckdb.connect(str(demo[0].published_dir / "marts.duckdb"), read_only=True) as con:
+        cursor = con.execute(
+            "select * from mart_metric_projection where fy_label = '2025/26' "
+            "and as_of_period_end <= date '2025-06-30' "
+            "qualify as_of_period_end = max(as_of_period_end) over (partition by metric_id)"
+        )
+        names = [d[0] for d in cursor.description]
+        projection = {r[0]: dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
+        ((coverage_80, coverage_95),) = con.execute(
+            "select coverage_80, coverage_95 from mart_projection_backtest where is_overall"
+        ).fetchall()
+    shown = {row["metric_id"] for row in mart}
+    expected = {m: row for m, row in projection.items() if m in shown}
+    assert len(expected) >= 15, "the demo's police.uk, STATS19, survey and Home Office metrics"
+    parser = ProjectionRows()
+    parser.feed(board.html.read_text(encoding="utf-8"))
+    assert set(parser.rows) == set(expected)
+    for metric_id, cells in parser.rows.items():
+        row = expected[metric_id]
+        assert cells[2:5] == [
+            row["projected_text"],
+            row["interval_80_text"],
+            row["interval_95_text"],
+        ]
+        assert cells[-1] == row["verdict"] and row["verdict"] in (
+            "on course",
+            "at risk",
+            "unlikely",
+        )
+        assert cells[-2] == f"{row['probability_percent']}%"
+    words = f"inside the 80% interval {coverage_80:.0%} of the time and inside the 95% interval {coverage_95:.0%}"
+    for text in (board.html.read_text(encoding="utf-8"), flat(pdf_text(board.pdf))):
+        assert flat(words) in flat(text)
+    sheet = load_workbook(board.xlsx, read_only=True)["Projection"]
+    cells = [r for r in sheet.iter_rows(values_only=True) if r and r[0]]
+    header, rows = cells[0], [r for r in cells[1:] if len(r) > 2 and r[2] == "2025/26"]
+    by_name = {r[0]: dict(zip(header, r, strict=True)) for r in rows}
+    for row in expected.values():
+        got = by_name[row["metric_name"]]
+        assert got["Projected year-end"] == pytest.approx(row["projected_value"], rel=1e-12)
+        assert got["80% lower"] == pytest.approx(row["lower_80"], rel=1e-12)
+        assert (got["Verdict"], got["Why"]) == (row["verdict"], row["verdict_reason"])
+    # The public edition prints the same unrestricted rows (no projected metric is restricted).
+    public_rows = ProjectionRows()
+    public_rows.feed(public.html.read_text(encoding="utf-8"))
+    assert set(public_rows.rows) == {m for m, r in expected.items() if not r["restricted"]}
+
+
+def test_every_metric_has_its_spc_chart_and_verdicts_in_words_in_every_format(packs, demo):
+    """Each dashboard metric with a chart in mart_metric_spc has it in the pack (an SVG with a
+    text alternative) with the mart's variation and assurance of its last month to the quarter
+    end as words, in the HTML, the PDF's text and the workbook's SPC sheet (the mart's rows);
+    every other metric is named as having no chart. Never colour alone: the words are there."""
+    board, _, _ = packs
+    published = demo[0].published_dir / "marts.duckdb"
+    with duckdb.connect(str(published), read_only=True) as con:
+        quarter_end = con.execute(
+            "select any_value(reporting_quarter_end) from mart_delivery_dashboard "
+            "where reporting_quarter = ?",
+            [QUARTER],
+        ).fetchone()[0]
+        cursor = con.execute(
+            "select * from mart_metric_spc where month_start <= ? order by metric_id, month_start",
+            [quarter_end],
+        )
+        names = [d[0] for d in cursor.description]
+        spc_rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    charts: dict[str, list[dict]] = {}
+    for row in spc_rows:
+        charts.setdefault(row["metric_id"], []).append(row)
+    dashboard = board_rows(published)
+    html = board.html.read_text(encoding="utf-8")
+    # Read in the PDF's reading order (not -layout, which interleaves the table's columns).
+    tool = need(shutil.which("pdftotext"), "pdftotext")
+    text = " ".join(
+        subprocess.run(
+            [tool, str(board.pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    charted = [row for row in dashboard if row["metric_id"] in charts]
+    assert len(charted) >= 10, "the demo's monthly metrics should all have charts"
+    for row in dashboard:
+        metric_id = row["metric_id"]
+        if metric_id not in charts:
+            assert f'<span class="spc-none" data-metric="{metric_id}">' in html, metric_id
+            continue
+        html_row = re.search(
+            rf'<tr class="spc-row" data-metric="{re.escape(metric_id)}">.*?</tr>', html, re.S
+        )
+        assert html_row, metric_id
+        last = charts[metric_id][-1]
+        assert "<svg" in html_row.group(0) and "<desc>" in html_row.group(0)
+        variation = re.search(r'<td class="variation">(.*?)</td>', html_row.group(0)).group(1)
+        assurance = re.search(r'<td class="assurance">(.*?)</td>', html_row.group(0)).group(1)
+        # The words are the mart's verdicts, not a colour or a re-rating.
+        if last["variation"] in ("special cause concern", "special cause improvement"):
+            assert variation.startswith(last["variation"].capitalize() + ":"), metric_id
+        elif last["variation"] == "common cause":
+            assert variation.startswith("Common cause"), metric_id
+        else:
+            assert variation.startswith("Suspect data"), metric_id
+        assert f"{last['month_start']:%b %Y}" in variation
+        if last["assurance"] is None:
+            assert assurance == "Not assessed: no numeric target"
+        else:
+            assert last["assurance"] in assurance.lower()
+        for words in (variation, assurance):
+            # The cell's words in order; a chart's tick labels may be read in between.
+            pattern = ".{0,60}?".join(re.escape(word) for word in words.split())
+            assert re.search(pattern, text), (metric_id, words)
+    assert any(r["variation"] != "common cause" for r in spc_rows), "no signal in the demo"
+    # The workbook's SPC sheet holds the mart's rows for the pack's metrics.
+    book = load_workbook(board.xlsx, read_only=True)
+    sheet = [list(r) for r in book["SPC"].iter_rows(values_only=True)]
+    header, cells = sheet[0], sheet[1:]
+    expected = [r for r in spc_rows if r["metric_id"] in {d["metric_id"] for d in dashboard}]
+    assert len(cells) == len(expected)
+    for cell_row, mart_row in zip(cells, expected, strict=True):
+        got = dict(zip(header, cell_row, strict=True))
+        assert got["Metric ID"] == mart_row["metric_id"]
+        assert got["Value"] == pytest.approx(mart_row["value"])
+        assert got["Upper process limit"] == (
+            None if mart_row["upper_limit"] is None else pytest.approx(mart_row["upper_limit"])
+        )
+        assert got["Variation"] == mart_row["variation"]
+        assert got["Assurance"] == mart_row["assurance"]
+        assert got["Rule fired"] == mart_row["rule_fired"]

@@ -34,6 +34,7 @@ from tests.unit.test_hostile_content import (
     SOURCES,
     hostile_cells,
     write_csv,
+    write_source,
 )
 
 pytestmark = pytest.mark.slow
@@ -44,10 +45,13 @@ HOSTILE_NAMES = {
     "police_uk_street": "2019-05-leicestershire-street.csv",
     "police_uk_outcomes": "2019-05-leicestershire-outcomes.csv",
     "stats19_collision": "dft-road-casualty-statistics-collision-2019.csv",
+    "stats19_collision_last_5_years": "dft-road-casualty-statistics-collision-1979-latest-published-year.csv",
     "stats19_casualty": "dft-road-casualty-statistics-casualty-2019.csv",
     "stats19_vehicle": "dft-road-casualty-statistics-vehicle-2019.csv",
     "stats19_casualty_adjustment": "dft-road-casualty-statistics-casualty-adjustment-lookup_2004-latest-published-year.csv",
+    "stats19_collision_adjustment": "dft-road-casualty-statistics-collision-adjustment-last-5-years.csv",
     "home_office": "prc-csp-hostile.csv",
+    "home_office_ods": "prc-csp-hostile.ods",
     "partner_returns": "partner-return-hostile-header.csv",
     "victim_survey": "victim-survey-opcc-services-2025-01.csv",
     "csew": "csew-hostile.csv",
@@ -67,6 +71,13 @@ def pcp(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+# How each hostile file's refusal starts (a workbook's names its sheet).
+HOSTILE_SHOWN = {
+    source.key: dataclasses.replace(source, file_name=HOSTILE_NAMES[source.key]).shown_as
+    for source in SOURCES
+}
+
+
 def deliver_hostile_files(settings: Settings, pwned: Path) -> dict[str, Path]:
     """The hostile set in landing, delivered (file time) before the board. Returns the files
     that hold the comment, by name."""
@@ -75,9 +86,8 @@ def deliver_hostile_files(settings: Settings, pwned: Path) -> dict[str, Path]:
     for source in SOURCES:
         hostile = dataclasses.replace(source, file_name=HOSTILE_NAMES[source.key])
         header = [cells[i % len(cells)] for i in range(len(source.header))]
-        written.append(
-            write_csv(settings.landing_for(source.folder) / hostile.file_name, header, [source.row])
-        )
+        path = settings.landing_for(source.folder) / hostile.file_name
+        written.append(write_source(source, path, header, [source.row]))
     survey = settings.landing_for("victim_survey")
     with_comment = [
         write_csv(survey / "victim-survey-domestic-abuse-2025-02.csv", SURVEY_HEADER, [
@@ -160,7 +170,9 @@ def test_a_hostile_landing_set_leaks_nothing_anywhere(demo_copy, monkeypatch, tm
     printed = "\n".join(c.stdout + c.stderr for c in (refreshed, status, readiness))
     assert refreshed.returncode == 1, printed  # files were refused: the refresh says so
     assert "Traceback" not in printed, printed
-    for name in [*HOSTILE_NAMES.values(), *holding_comment]:
+    for key, name in HOSTILE_NAMES.items():
+        assert f"REFUSED {name}: file {HOSTILE_SHOWN[key]}, line " in refreshed.stderr, name
+    for name in holding_comment:
         assert f"REFUSED {name}: file {name}, line " in refreshed.stderr, name
     described = f"(found {len(LONG_COMMENT):,} characters; not shown: restricted free text)"
     assert described in refreshed.stderr and described in status.stdout

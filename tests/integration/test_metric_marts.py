@@ -94,14 +94,16 @@ def test_a_figure_ten_times_off_its_range_loads_and_the_board_sees_it_suspect(de
         "Suspect data, not rated: 0.00088 in R12 to 2025-06 is more than 10 times outside its "
         "range over the previous 8 periods (0.024 to 0.026): check the source."
     )
-    # Every suspect latest figure on any dashboard is one fct_metric_period flags, and the reverse.
+    # Every suspect latest figure on any dashboard is one fct_metric_period flags or one holding
+    # a suspect month (int_metric_months_suspect: rated suspect_data), and the reverse.
     assert query(marts, """
         select count(*) from marts.mart_delivery_dashboard as d
         left join marts.fct_metric_period as f
             on f.metric_id = d.metric_id and f.period_type = d.latest_period_type
             and f.period_end = d.latest_period_end and f.area_code = 'E23000021'
         where (d.data_status = 'suspect')
-            <> coalesce(f.is_suspect and f.data_status = 'complete', false)
+            <> coalesce(f.data_status = 'complete'
+                        and (f.is_suspect or d.rag_internal_reason_code = 'suspect_data'), false)
     """) == [(0,)]  # fmt: skip
     # Small counts swinging by chance are not judged: no monthly district count is suspect.
     assert query(marts, """
@@ -161,7 +163,9 @@ def rederived(row: dict) -> tuple[float | None, float | None, str]:
         z = math.log(rr) / (math.sqrt(1 / c1 + 1 / c2) * math.sqrt(row["phi"]))
     elif test == "two_proportion":
         p1, p2 = c1 / row["baseline_denominator"], c2 / row["latest_denominator"]
-        deff = row["design_effect"]
+        # The binomial variance times the survey's design effect, or an outcome rate's own
+        # quasi-binomial phi (shown only where estimated).
+        deff = row["design_effect"] * (row["phi"] or 1.0)
         z = (p2 - p1) / math.sqrt(
             p1 * (1 - p1) * deff / row["baseline_denominator"]
             + p2 * (1 - p2) * deff / row["latest_denominator"]
@@ -175,7 +179,11 @@ def rederived(row: dict) -> tuple[float | None, float | None, str]:
         p = stats.binomtest(round(c2), round(c1) + round(c2), share).pvalue
     elif z is not None:
         p = 2 * stats.norm.sf(abs(z))
-    if row["restricted"] or row["data_status"] in ("missing", "incomplete", "suspect"):
+    immature = (
+        row["outcomes_mature_through"] is not None
+        and row["latest_period_end"] > row["outcomes_mature_through"]
+    )
+    if row["restricted"] or row["data_status"] in ("missing", "incomplete", "suspect") or immature:
         rag = "grey"
     elif test == "target":
         rag = "green" if row["target_met"] else "red" if row["target_met"] is False else "grey"
@@ -258,3 +266,72 @@ def test_published_marts_swap_atomically_under_a_reader_and_boards_stay_frozen(d
     assert query(published, f"select count(*) from '{parquet}'") == query(
         published, "select count(*) from marts.mart_delivery_dashboard"
     )
+
+
+def test_outcome_rates_are_compared_at_equal_maturity(demo):
+    """Issue 14: the demo's outcome rates are steady, but police.uk outcomes arrive over months,
+    so comparing the newest crime months with a mature baseline rated metric 89 RED at
+    p = 3e-41. Outcomes now count to 3 months after the crime month, and the dashboard compares
+    the newest period whose crime months have all had them (outcomes to September 2025: crime
+    months to June), saying so."""
+    settings, _ = demo
+    rows = query(
+        settings.published_dir / "marts.duckdb",
+        """
+        select metric_id, outcome_follow_up_months, outcomes_mature_through,
+               latest_period_end, rag, rag_reason
+        from marts.mart_delivery_dashboard
+        where reporting_quarter = '2025/26-Q2' and outcome_follow_up_months is not null
+        order by metric_id
+        """,
+    )
+    assert [row[0] for row in rows] == ["28", "57", "89", "90"]
+    for metric_id, follow_up, mature_through, latest_end, rag, reason in rows:
+        assert (follow_up, mature_through) == (3, date(2025, 6, 30)), metric_id
+        assert latest_end == date(2025, 6, 30), metric_id
+        assert rag == "amber", (metric_id, reason)
+        assert "R12 to 2025-06, outcomes at 3 months' follow-up" in reason, metric_id
+    # Crime counts from the same files are not held back.
+    [(crimes_end,)] = query(
+        settings.published_dir / "marts.duckdb",
+        "select latest_period_end from marts.mart_delivery_dashboard"
+        " where reporting_quarter = '2025/26-Q2' and metric_id = '27'",
+    )
+    assert crimes_end == date(2025, 9, 30)
+
+
+def test_the_projection_back_test_counts_the_demos_finished_years(demo):
+    """mart_projection_backtest's figure comes from the projections' own rows: each finished
+    year's final figure is the year's count from the delivered files (shoplifting, 2024/25: the test demo's only year with two complete years before it),
+    the 'all' row counts every projection made before a year ended, and the intervals hold
+    the final figure roughly as often as they say (one year of 20 metrics moves together: 73%
+    and 89% on this demo; the full demo's four years, 80% and 94%)."""
+    settings, delivered = demo
+    published = settings.published_dir / "marts.duckdb"
+    year = {
+        f"{y}-{m:02d}"
+        for y, m in [(2024, m) for m in range(4, 13)] + [(2025, 1), (2025, 2), (2025, 3)]
+    }
+    shoplifting = sum(1 for m, _, t in street_rows(delivered) if m in year and t == "Shoplifting")
+    finals = query(
+        published,
+        "select distinct final_value from marts.mart_metric_projection "
+        "where metric_id = '55' and fy_label = '2024/25'",
+    )
+    assert len(finals) == 1
+    assert finals[0][0] == pytest.approx(shoplifting / force_population(2024) * 1000, rel=1e-12)
+    ((tested, inside_80, inside_95),) = query(
+        published,
+        """select count(*), count(*) filter (where final between lower_80 and upper_80),
+                  count(*) filter (where final between lower_95 and upper_95)
+           from (select final_value as final, * from marts.mart_metric_projection
+                 where final_value is not null and periods_remaining > 0)""",
+    )
+    ((mart_tested, within_80, within_95, coverage_80, coverage_95),) = query(
+        published,
+        "select projections_tested, within_80, within_95, coverage_80, coverage_95 "
+        "from marts.mart_projection_backtest where is_overall",
+    )
+    assert (mart_tested, within_80, within_95) == (tested, inside_80, inside_95)
+    assert tested >= 150  # 20 metrics x 11 months (quarterly: 3) of one finished year
+    assert 0.6 <= coverage_80 <= 0.95 and coverage_95 >= 0.8, (coverage_80, coverage_95)

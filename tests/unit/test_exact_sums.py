@@ -167,6 +167,12 @@ INTEGER_SUMS = {
     "int_metric_periods": ["case series.grain when 'month' then 1 else 3 end"],
     "mart_csp_crime": ["monthly_grid.crime_count"],  # count(*), 0 where none
     "mart_csp_crime_totals": ["crime_count", "year_ago_crime_count"],  # bigint (mart_csp_crime)
+    "int_metric_months_suspect": ["members_counting"],  # count(*) filter
+    "int_metric_spc": [  # run numbering: 0 or 1 a point
+        "case when side is distinct from prev_side then 1 else 0 end",
+        "case when step is distinct from prev_step then 1 else 0 end",
+        "side",  # -1, 0 or 1 a point (sign of a double)
+    ],
 }
 ORDER_DEPENDENT_AGGREGATES = re.compile(
     r"\b(avg|mean|stddev\w*|var_\w+|variance|fsum|kahan_sum|sumkahan|product)\s*\(", re.I

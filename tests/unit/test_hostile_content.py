@@ -13,6 +13,7 @@ refusal, never quoted; any other quoted value is printable and short.
 from __future__ import annotations
 
 import csv
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,6 +34,7 @@ from orchestration.defs.police_uk.format import (
 from orchestration.defs.stats19.adjustment import Stats19AdjustmentFormat
 from orchestration.defs.stats19.format import Stats19Format
 from orchestration.defs.victim_survey.format import VictimSurveyFormat
+from orchestration.demo.files import write_ods
 from orchestration.landing.files import list_landed
 from orchestration.landing.intake import IntakeResult, take_in
 from orchestration.landing.refusal import CELL_MAX, FOUND_MAX, FileRefused
@@ -80,16 +82,25 @@ class Source:
     header: tuple[str, ...]
     row: tuple[str, ...]
     table: str
+    sheet: str | None = None  # a workbook's sheet (written as .ods)
+
+    @property
+    def shown_as(self) -> str:
+        """The file as a refusal names it: a workbook's with its sheet."""
+        return self.file_name + (f", sheet '{self.sheet}'" if self.sheet else "")
 
     def make_format(self, settings: Settings):
         return {
             "police_uk_street": lambda: StreetFormat(("leicestershire",)),
             "police_uk_outcomes": lambda: OutcomesFormat(("leicestershire",)),
             "stats19_collision": lambda: Stats19Format("collision", settings),
+            "stats19_collision_last_5_years": lambda: Stats19Format("collision", settings),
             "stats19_casualty": lambda: Stats19Format("casualty", settings),
             "stats19_vehicle": lambda: Stats19Format("vehicle", settings),
             "stats19_casualty_adjustment": lambda: Stats19AdjustmentFormat("casualty", settings),
+            "stats19_collision_adjustment": lambda: Stats19AdjustmentFormat("collision", settings),
             "home_office": lambda: CspCrimeFormat(settings),
+            "home_office_ods": lambda: CspCrimeFormat(settings),
             "partner_returns": PartnerReturnFormat,
             "victim_survey": VictimSurveyFormat,
             "csew": lambda: CsewFormat(settings),
@@ -122,6 +133,18 @@ COLLISION = Source(
     ("2024330000001", "2024", "330000001", "33", "2", "14/03/2024"),
     "raw.stats19_collision",
 )
+HOME_OFFICE_HEADER = (
+    "Financial Year",
+    "Financial Quarter",
+    "Force Name",
+    "CSP Name",
+    "Offence Description",
+    "Offence Group",
+    "Offence Subgroup",
+    "Offence Code",
+    "Number of Offences",
+)
+HOME_OFFICE_ROW = ("2024/25", "1", "Leicestershire", "Blaby", "Murder", "VAP", "Homicide", "1", "0")
 SOURCES = (
     Source(
         "police_uk_street",
@@ -140,6 +163,12 @@ SOURCES = (
         "raw.police_uk_outcomes",
     ),
     COLLISION,
+    # DfT's many-year file, the one most users download: its years are read before it is staged.
+    dataclasses.replace(
+        COLLISION,
+        key="stats19_collision_last_5_years",
+        file_name="dft-road-casualty-statistics-collision-last-5-years.csv",
+    ),
     Source(
         "stats19_casualty",
         "stats19",
@@ -172,22 +201,34 @@ SOURCES = (
         "raw.stats19_casualty_adjustment",
     ),
     Source(
+        "stats19_collision_adjustment",
+        "stats19",
+        "dft-road-casualty-statistics-collision-adjustment-last-5-years.csv",
+        (
+            "collision_index",
+            "collision_adjusted_severity_serious",
+            "collision_adjusted_severity_slight",
+        ),
+        ("2024330000001", "0.25", "0.75"),
+        "raw.stats19_collision_adjustment",
+    ),
+    Source(
         "home_office",
         "home_office",
         "prc-csp-2024.csv",
-        (
-            "Financial Year",
-            "Financial Quarter",
-            "Force Name",
-            "CSP Name",
-            "Offence Description",
-            "Offence Group",
-            "Offence Subgroup",
-            "Offence Code",
-            "Number of Offences",
-        ),
-        ("2024/25", "1", "Leicestershire", "Blaby", "Murder", "VAP", "Homicide", "1", "0"),
+        HOME_OFFICE_HEADER,
+        HOME_OFFICE_ROW,
         "raw.home_office_csp_crime",
+    ),
+    # The form the Home Office publishes now: a workbook, one sheet per financial year.
+    Source(
+        "home_office_ods",
+        "home_office",
+        "prc-csp-2024.ods",
+        HOME_OFFICE_HEADER,
+        HOME_OFFICE_ROW,
+        "raw.home_office_csp_crime",
+        sheet="2024_25",
     ),
     Source(
         "partner_returns",
@@ -232,11 +273,15 @@ SOURCES = (
 )
 
 
+SURVEY = next(s for s in SOURCES if s.key == "victim_survey")
+CSEW = next(s for s in SOURCES if s.key == "csew")
+
+
 def fillers(source: Source, extra: int = 0) -> list[tuple[str, ...]]:
     """The rows a file needs besides its one row to load: a Home Office quarter must cover every
     Leicestershire CSP (``CspCrimeFormat._check_csps``), so one shoplifting row for each CSP but
     the row's own, with ``extra`` cells for extra columns. Other sources need none."""
-    if source.key != "home_office":
+    if source.folder != "home_office":
         return []
     fy, quarter, force, own = source.row[:4]
     csps = csp_names_of("E23000021")
@@ -255,6 +300,21 @@ def write_csv(path: Path, header, rows) -> Path:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)
+    return path
+
+
+# What XML 1.0 cannot hold (so no .ods can): control characters other than tab and line ends.
+_NOT_IN_XML = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+
+
+def write_source(source: Source, path: Path, header, rows) -> Path:
+    """A file of ``source``'s form: CSV, or a workbook with the header on its sheet's first
+    row (cells an .ods cannot hold left out of them)."""
+    if source.sheet is None:
+        return write_csv(path, header, rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cells = [[str(cell).translate(_NOT_IN_XML) for cell in line] for line in (header, *rows)]
+    write_ods(path, [(source.sheet, cells)])
     return path
 
 
@@ -294,7 +354,7 @@ def assert_nothing_leaked(settings: Settings, result: IntakeResult, pwned: Path,
 def assert_clean_header_refusal(result: IntakeResult, source: Source) -> str:
     assert [r.name for r in result.refused] == [source.file_name], result
     reason = result.refused[0].reason
-    assert reason.startswith(f"file {source.file_name}, line 1, column '"), reason
+    assert reason.startswith(f"file {source.shown_as}, line 1, column '"), reason
     assert "; expected " in reason
     return reason
 
@@ -319,7 +379,9 @@ def test_hostile_extra_header_cells_load_or_refuse_cleanly(settings, canaries, t
     header = (*source.header, *cells)
     row = (*source.row, *(f"value {i}" for i in range(len(cells))))
     others = fillers(source, extra=len(cells))  # after the row: it stays on line 2
-    write_csv(settings.landing_for(source.folder) / source.file_name, header, [row, *others])
+    write_source(
+        source, settings.landing_for(source.folder) / source.file_name, header, [row, *others]
+    )
 
     result = take(settings, source)
 
@@ -351,7 +413,9 @@ def test_a_header_of_only_hostile_cells_is_refused_naming_a_missing_column(
     prepare(settings, source)
     cells = hostile_cells(pwned)
     header = [cells[i % len(cells)] for i in range(len(source.header))]
-    write_csv(settings.landing_for(source.folder) / source.file_name, header, [source.row])
+    write_source(
+        source, settings.landing_for(source.folder) / source.file_name, header, [source.row]
+    )
 
     result = take(settings, source)
 
@@ -365,7 +429,8 @@ def test_a_header_of_only_hostile_cells_is_refused_naming_a_missing_column(
 def test_a_duplicated_column_is_refused_cleanly(settings, canaries, tmp_path, source):
     prepare(settings, source)
     header = (*source.header, source.header[0])
-    write_csv(
+    write_source(
+        source,
         settings.landing_for(source.folder) / source.file_name,
         header,
         [(*source.row, source.row[0])],
@@ -388,7 +453,9 @@ def test_hostile_values_are_only_data(settings, canaries, tmp_path, source):
     prepare(settings, source)
     cells = hostile_cells(pwned)
     row = [cells[i % len(cells)] for i in range(len(source.header))]
-    write_csv(settings.landing_for(source.folder) / source.file_name, source.header, [row])
+    write_source(
+        source, settings.landing_for(source.folder) / source.file_name, source.header, [row]
+    )
 
     result = take(settings, source)
 
@@ -412,7 +479,7 @@ def test_a_hostile_xlsx_sheet_and_header_are_only_data(settings, canaries, tmp_p
     folder.mkdir(parents=True, exist_ok=True)
     workbook.save(folder / "victim-survey-force-2025-04.xlsx")
 
-    result = take(settings, SOURCES[-2])
+    result = take(settings, SURVEY)
 
     assert [f.name for f in result.loaded] == ["victim-survey-force-2025-04.xlsx"], result.refused
     assert raw_rows(settings, "raw.victim_survey_responses")[0][1:4] == ("F-1", date(2025, 4, 3), 5)
@@ -420,8 +487,6 @@ def test_a_hostile_xlsx_sheet_and_header_are_only_data(settings, canaries, tmp_p
 
 
 # -- restricted text and the size of what a refusal quotes --------------------------------------
-
-SURVEY = SOURCES[-2]
 
 
 def survey_with(settings: Settings, rows: list[tuple[str, ...]]) -> Path:
@@ -475,7 +540,7 @@ def test_a_row_refused_for_another_column_never_shows_its_comment(settings):
     result = take(settings, SURVEY)
 
     assert "line 2, column 'overall_satisfaction'" in result.refused[0].reason
-    assert "(found '9')" in result.refused[0].reason
+    assert "(found 1 character; not shown: restricted free text)" in result.refused[0].reason
     assert_comment_appears_nowhere(settings, result)
 
 
@@ -493,6 +558,88 @@ def test_an_unclosed_quote_is_refused_without_quoting_the_line(settings):
     result = take(settings, SURVEY)
 
     assert result.refused[0].reason.startswith(f"file {SURVEY.file_name}, line 3"), result
+    assert_comment_appears_nowhere(settings, result)
+
+
+def test_a_survey_without_its_header_never_quotes_its_first_row(settings):
+    """A survey exported without its header line has a respondent's row where the header
+    should be: the refusal names the header it expected and describes the line, quoting none
+    of it."""
+    path = settings.landing_for("victim_survey") / SURVEY.file_name
+    write_csv(
+        path,
+        ("F-1", "2025-04-03", "5", "Burglary", "E07000130", COMMENT_CANARY),
+        [("F-2", "2025-04-04", "4", "", "", "fine")],
+    )
+
+    result = take(settings, SURVEY)
+
+    assert [r.reason for r in result.refused] == [
+        f"file {SURVEY.file_name}, line 1, column 'response_id': column 'response_id' is missing "
+        "(found the first line has 6 filled cells, none of them a column name this file may "
+        "have; not shown: restricted free text); expected the columns response_id, "
+        "response_date, overall_satisfaction"
+    ]
+    assert_comment_appears_nowhere(settings, result)
+
+
+def test_a_survey_header_missing_a_column_names_only_the_columns_it_found(settings):
+    write_csv(
+        settings.landing_for("victim_survey") / SURVEY.file_name,
+        ("Response ID", "Overall Satisfaction", COMMENT_CANARY),
+        [("F-1", "5", "fine")],
+    )
+
+    reason = take(settings, SURVEY).refused[0].reason
+
+    assert (
+        "column 'response_date' is missing (found the first line has 3 filled cells; the column "
+        "names among them: overall_satisfaction, response_id; not shown:" in reason
+    )
+    assert COMMENT_CANARY[:20] not in reason
+
+
+def shifted_survey(settings: Settings, cells: tuple[str, ...]) -> IntakeResult:
+    """A survey whose second row had a comma too few before its comment and one too many after
+    it: the comment moved into another column, the line keeps the header's number of fields."""
+    survey_with(settings, [("F-1", "2025-04-03", "5", "", "", "fine"), cells])
+    return take(settings, SURVEY)
+
+
+def test_a_comment_shifted_into_area_code_is_not_quoted(settings):
+    result = shifted_survey(settings, ("F-2", "2025-04-04", "4", "Burglary", COMMENT_CANARY, ""))
+
+    assert [r.reason for r in result.refused] == [
+        f"file {SURVEY.file_name}, line 3, column 'area_code': not an area of this warehouse "
+        f"(found {len(COMMENT_CANARY)} characters; not shown: restricted free text); expected a "
+        "local authority or CSP code of the force area (seeds/areas.csv), e.g. E07000130, or "
+        "blank"
+    ]
+    assert_comment_appears_nowhere(settings, result)
+
+
+@pytest.mark.parametrize(
+    ("cells", "where"),
+    [
+        (("F-2", COMMENT_CANARY, "4", "", "", ""), "line 3, column 'response_date'"),
+        (
+            ("F-2", "2025-04-04", COMMENT_CANARY, "", "", ""),
+            "line 3, column 'overall_satisfaction'",
+        ),
+        ((COMMENT_CANARY, "2025-04-04", "4", "", "", ""), "line 3, column 'response_id'"),
+    ],
+    ids=["response_date", "overall_satisfaction", "response_id_repeated"],
+)
+def test_a_comment_shifted_into_any_column_is_not_quoted(settings, cells, where):
+    rows = [("F-1", "2025-04-03", "5", "", "", "fine"), cells]
+    if cells[0] == COMMENT_CANARY:  # the same shifted text twice: a repeated response id
+        rows.append(cells)
+    survey_with(settings, rows)
+
+    result = take(settings, SURVEY)
+
+    assert len(result.refused) == 1 and where in result.refused[0].reason, result.refused
+    assert "(found '" not in result.refused[0].reason
     assert_comment_appears_nowhere(settings, result)
 
 
@@ -529,7 +676,7 @@ def test_the_header_a_missing_column_quotes_is_capped(settings):
     header = [f"{'h' * 100} {i}" for i in range(200)]
     write_csv(settings.landing_for("csew") / "csew-2025-03.csv", header, [["x"] * 200])
 
-    refusal = take(settings, SOURCES[-1]).refused[0].reason
+    refusal = take(settings, CSEW).refused[0].reason
 
     assert "column 'force': column 'force' is missing" in refusal
     found = refusal.split("(found ", 1)[1].split("); expected", 1)[0]

@@ -10,6 +10,7 @@ what no source can take), then each police.uk dataset takes its files in.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -25,9 +26,12 @@ from click.testing import CliRunner
 
 from orchestration.cli import main
 from orchestration.defs.intake_sources import INTAKE_SOURCES
+from orchestration.defs.partner_returns.checks import RETURNS_SUITE
+from orchestration.defs.partner_returns.format import PartnerReturnFormat
 from orchestration.defs.police_uk.format import StreetFormat
 from orchestration.demo.crime_model import MonthKey
 from orchestration.demo.police_uk import street_rows, write_street_csv
+from orchestration.landing import files
 from orchestration.landing.archive import archive_path_for
 from orchestration.landing.files import list_landed, scan_landing
 from orchestration.landing.intake import survey_landing, take_in
@@ -37,6 +41,8 @@ from orchestration.lib.landing_watch import pending_files
 from orchestration.refresh import plan_refresh
 from orchestration.settings import Settings
 from orchestration.status import read_folder_status
+from tests.unit.test_intake_audit import take
+from tests.unit.test_returns_and_tables_formats import RETURN_HEADER, write
 
 POLICE = tuple(s for s in INTAKE_SOURCES if s.key.path[-1].startswith("police_uk"))
 CANARY = "CANARY-5b0e1c-do-not-show"
@@ -323,6 +329,67 @@ def test_an_odd_name_is_kept_under_a_bounded_name_with_the_original_recorded(set
     # Shown capped: the start and the extension stay.
     line = next(x for x in status_output().splitlines() if "report-\\xff-" in x)
     assert "…" in line and "zzz.csv" in line and "z" * 200 not in line
+
+
+def test_an_unreadable_file_is_refused_and_the_others_carry_on(settings, monkeypatch):
+    """A file the warehouse's account may not read (another account's 0600 upload). The tests
+    run as root, whom no file mode stops, so opening that one file is made to fail as it would
+    (PermissionError, EACCES) at the one place landing files are opened."""
+    deliver_month(settings, 4)
+    unreadable = deliver_month(settings, 5)
+    good = deliver_month(settings, 6)
+    real_open = files.open_regular
+
+    def denied_for_one(path):
+        if Path(path).name == unreadable.name:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path)
+
+    monkeypatch.setattr(files, "open_regular", denied_for_one)
+
+    refused, loaded = intake_pass(settings)
+
+    assert refused == [
+        (
+            unreadable.name,
+            f"file {unreadable.name}: the file cannot be read (EACCES); expected a file the "
+            "warehouse's user may read",
+        )
+    ]
+    assert loaded == [street_name(4), good.name]
+    assert raw_rows(settings, "2024-04") and raw_rows(settings, "2024-06")
+    assert not raw_rows(settings, "2024-05")
+    (row,) = [r for r in manifest_rows(settings) if r[3] == "refused"]
+    assert row[1] == unreadable.name and row[2] == ""  # never read: no content hash
+    assert f"{unreadable.name} (" in status_output()
+
+
+def test_a_claimed_255_byte_name_loads_and_is_archived_under_its_hash(settings):
+    """A partner return under the longest name a file system allows: it is the partner's own
+    file (claimed by its prefix), so it loads; the archive keeps it under its content hash, and
+    the manifest the name as delivered."""
+    name = "partner-return-" + "q" * (255 - len("partner-return-.csv")) + ".csv"
+    assert len(os.fsencode(name)) == 255
+    folder = settings.landing_for("partner_returns")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = write(
+        folder / name,
+        RETURN_HEADER,
+        [["37", "E23000021", "2025/26-Q1", "12", "", "", "Someone", "2025-07-08"]],
+    )
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+
+    result = take(settings, PartnerReturnFormat(), RETURNS_SUITE, "partner_returns")
+
+    assert [f.name for f in result.loaded] == [name], result.refused
+    archived = [p for p in settings.archive_dir.rglob("*") if p.is_file()]
+    assert [p.name for p in archived] == [f"{sha}.csv"]
+    assert not any(os.scandir(folder))
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert con.execute(
+            "select original_name, status, archive_path from ops.file_manifest"
+        ).fetchall() == [(name, "loaded", str(archived[0]))]
+        assert con.execute("select value::double from raw.partner_returns").fetchall() == [(12.0,)]
 
 
 def test_archive_names_are_content_hashes_whatever_the_name():

@@ -54,7 +54,9 @@ def assert_names(refused: FileRefused, name: str, line: int | None, column: str,
     assert text.startswith(f"file {name}")
     assert (f"line {line}, " in text) == (line is not None)
     assert f"column '{column}'" in text and expected in text
-    if found is not None:
+    if refused.found_described:  # described, not quoted
+        assert f"(found {found}; not shown:" in text
+    elif found is not None:
         assert repr(found) in text
 
 
@@ -397,7 +399,8 @@ def test_the_home_office_unassigned_row_and_other_forces_csps_load(settings, con
     assert CspCrimeFormat(settings).stage(con, path, path.name) == 10
 
 
-def test_an_unknown_survey_area_code_is_refused_by_name(con, tmp_path):
+def test_an_unknown_survey_area_code_is_refused_naming_its_line(con, tmp_path):
+    """Named by line and column, described not quoted: a survey's cells are never quoted."""
     header = ["response_id", "response_date", "overall_satisfaction", "area_code", "comment"]
     name = "victim-survey-force-2025-04.csv"
     good = write(
@@ -420,8 +423,9 @@ def test_an_unknown_survey_area_code_is_refused_by_name(con, tmp_path):
         ],
     )
     refused = refusal(VictimSurveyFormat(), con, bad)
-    assert_names(refused, name, 3, "area_code", "E07999999", "a local authority or CSP code")
-    assert "a comment" not in str(refused)
+    assert_names(refused, name, 3, "area_code", "9 characters", "a local authority or CSP code")
+    assert refused.found_described
+    assert "a comment" not in str(refused) and "E07999999" not in str(refused)
 
 
 def test_an_unknown_stats19_police_force_code_is_refused_by_name(settings, con, tmp_path):
@@ -505,8 +509,90 @@ def test_a_repeated_survey_response_is_refused_naming_its_lines(con, tmp_path):
         ],
     )
     refused = refusal(VictimSurveyFormat(), con, path)
-    assert_names(refused, name, 2, "response_id", "F-1", "one row per response id")
-    assert "lines 2, 4 and 5" in refused.problem
+    assert_names(refused, name, 2, "response_id", None, "one row per response id")
+    assert "lines 2, 4 and 5" in refused.problem  # the lines, never the id (a survey's cell)
+
+
+STATS19_IDENTITY = "collision_index,collision_year,collision_ref_no"
+
+
+def with_2023_collisions(settings, con, tmp_path) -> None:
+    """Casualties and vehicles take their collision's month: two collisions of 2023 loaded."""
+    path = tmp_path / "dft-road-casualty-statistics-collision-2023.csv"
+    path.write_text(
+        f"{STATS19_IDENTITY},police_force,collision_severity,date\n"
+        "2023330000001,2023,330000001,33,2,14/03/2023\n"
+        "2023330000002,2023,330000002,33,3,15/03/2023\n"
+    )
+    collisions = Stats19Format("collision", settings)
+    collisions.ensure_tables(con)
+    assert collisions.stage(con, path, path.name) == 2
+    collisions.replace(con, path.name, "sha-collisions")
+
+
+def test_a_repeated_stats19_collision_is_refused_naming_its_lines(settings, con, tmp_path):
+    path = tmp_path / "dft-road-casualty-statistics-collision-2023.csv"
+    path.write_text(
+        f"{STATS19_IDENTITY},police_force,collision_severity,date\n"
+        "2023330000001,2023,330000001,33,2,14/03/2023\n"
+        "2023330000001,2023,330000001,33,3,15/03/2023\n"
+    )
+    refused = refusal(Stats19Format("collision", settings), con, path)
+    assert_names(refused, path.name, 2, "collision_index", "2023330000001", "one row per")
+    assert "the same collision_index is on lines 2 and 3" in refused.problem
+
+
+def test_a_repeated_stats19_casualty_is_refused_naming_its_lines(settings, con, tmp_path):
+    """stg_stats19__casualties tests collision_index || ':' || casualty_reference unique: a
+    repeat loaded would fail the whole dbt build, so the file is refused instead. The same
+    casualty number in another collision, or another force's repeat (not loaded), is fine."""
+    with_2023_collisions(settings, con, tmp_path)
+    header = f"{STATS19_IDENTITY},vehicle_reference,casualty_reference,casualty_severity"
+    path = tmp_path / "dft-road-casualty-statistics-casualty-2023.csv"
+    path.write_text(
+        f"{header}\n"
+        "2023330000001,2023,330000001,1,1,3\n"
+        "2023330000001,2023,330000001,1,2,3\n"
+        "2023330000002,2023,330000002,1,1,2\n"
+        "2023990000009,2023,990000009,1,1,3\n"
+        "2023990000009,2023,990000009,1,1,3\n"
+    )
+    casualties = Stats19Format("casualty", settings)
+    casualties.ensure_tables(con)
+    assert casualties.stage(con, path, path.name) == 3
+    path.write_text(
+        f"{header}\n"
+        "2023330000001,2023,330000001,1,1,3\n"
+        "2023330000002,2023,330000002,1,1,2\n"
+        "2023330000001,2023,330000001,2,1,2\n"
+    )
+    refused = refusal(casualties, con, path)
+    assert_names(
+        refused, path.name, 2, "casualty_reference", "2023330000001 x 1", "one row per casualty"
+    )
+    assert "lines 2 and 4" in refused.problem
+
+
+def test_a_repeated_stats19_vehicle_is_refused_naming_its_lines(settings, con, tmp_path):
+    with_2023_collisions(settings, con, tmp_path)
+    header = f"{STATS19_IDENTITY},vehicle_reference"
+    path = tmp_path / "dft-road-casualty-statistics-vehicle-2023.csv"
+    path.write_text(
+        f"{header}\n2023330000001,2023,330000001,1\n2023330000001,2023,330000001,2\n"
+        "2023330000002,2023,330000002,1\n"
+    )
+    vehicles = Stats19Format("vehicle", settings)
+    vehicles.ensure_tables(con)
+    assert vehicles.stage(con, path, path.name) == 3
+    path.write_text(
+        f"{header}\n2023330000001,2023,330000001,1\n2023330000002,2023,330000002,1\n"
+        "2023330000002,2023,330000002,2\n2023330000002,2023,330000002,1\n"
+    )
+    refused = refusal(vehicles, con, path)
+    assert_names(
+        refused, path.name, 3, "vehicle_reference", "2023330000002 x 1", "one row per vehicle"
+    )
+    assert "lines 3 and 5" in refused.problem
 
 
 def test_a_repeated_csew_estimate_is_refused_naming_its_lines(settings, con, tmp_path):

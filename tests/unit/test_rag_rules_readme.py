@@ -103,7 +103,10 @@ def test_the_readme_says_what_the_seed_and_the_vars_say():
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ("rag_min_events", "README row ('9', 'too_few_events', 'grey', 'a count has fewer than 10"),
+        (
+            "rag_min_events",
+            "README row ('11', 'too_few_events', 'grey', 'a count has fewer than 10",
+        ),
         ("significance_level", "README says `significance_level` = 0.05; dbt_project.yml says"),
     ],
 )

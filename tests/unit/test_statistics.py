@@ -136,3 +136,10 @@ def test_the_same_rates_in_one_small_csp_are_not_significant(con):
     exposure = 41_151 * 12
     p = one(con, "select pcp_two_sided_p(pcp_poisson_z(313, ?, 329, ?, 1))", [exposure, exposure])
     assert p > 0.5
+
+
+def test_normal_cdf_matches_scipy(con):
+    """The projection's probability of beating a baseline is a normal CDF (both tails)."""
+    for x in [-8.0, -3.2, -1.2815515655446004, -0.3, 0.0, 0.4, 1.959963984540054, 6.5]:
+        ours = one(con, "select pcp_normal_cdf(?)", [x])
+        assert ours == pytest.approx(stats.norm.cdf(x), rel=1e-9, abs=1e-15), x

@@ -4,7 +4,10 @@
 --   poisson          counts and rates: rate ratio on population x months, SE inflated by
 --                    sqrt(phi); the exact conditional binomial test when either period has
 --                    fewer than {{ var('exact_test_below_events') }} events (poisson_exact)
---   proportion       survey and outcome percentages: two-proportion z-test (two_proportion)
+--   proportion       survey and outcome percentages: two-proportion z-test (two_proportion),
+--                    the binomial variance times the survey's design effect, or for an
+--                    administrative proportion its quasi-binomial phi (int_metric_dispersion);
+--                    p_binomial is the same test at phi 1, to say when phi changed the verdict
 --   survey_estimate  CSEW: SEs from the published 95% intervals (interval)
 --   target           yes/no, threshold and "maintain" targets: met or missed
 --   none             a management figure with nothing behind it to test: null
@@ -55,11 +58,15 @@ statistics as (
                                    latest_exposure, phi)
             when test_used = 'two_proportion'
                 then pcp_two_proportion_z(baseline_count, baseline_denominator, latest_count,
-                                          latest_denominator, design_effect)
+                                          latest_denominator, design_effect * phi)
             when test_used = 'interval'
                 then pcp_interval_z(baseline_value, baseline_ci_lower, baseline_ci_upper,
                                     latest_value, latest_ci_lower, latest_ci_upper)
-        end as z
+        end as z,
+        case when test_used = 'two_proportion'
+            then pcp_two_proportion_z(baseline_count, baseline_denominator, latest_count,
+                                      latest_denominator, design_effect)
+        end as z_binomial
     from tested
 
 ),
@@ -74,6 +81,7 @@ tested_p as (
                                       latest_exposure)
             when z is not null then pcp_two_sided_p(z)
         end as p,
+        case when z_binomial is not null then pcp_two_sided_p(z_binomial) end as p_binomial,
         case when rate_ratio is not null
             then pcp_poisson_ci(baseline_count, baseline_exposure, latest_count,
                                 latest_exposure, phi, -1)
@@ -133,6 +141,13 @@ select
     cast(rate_ratio_ci_upper as double) as rate_ratio_ci_upper,
     cast(z as double) as z,
     cast(p as double) as p,
+    cast(p_binomial as double) as p_binomial,
+    cast(
+        coalesce(
+            (p < {{ var('significance_level') }}) <> (p_binomial < {{ var('significance_level') }}),
+            false
+        ) as boolean
+    ) as dispersion_changed_verdict,
     cast(
         case
             when p is null then 'not tested'

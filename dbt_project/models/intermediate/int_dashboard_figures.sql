@@ -4,6 +4,9 @@
 -- exposure (population x months: the Poisson exposure) and interval, the figure's status, and the
 -- over-dispersion phi of its series. Figures only: the test is int_dashboard_assessment, the
 -- RAG int_dashboard_rating.
+-- Outcome metrics (int_outcome_maturity) count outcomes at a fixed follow-up of
+-- var outcome_follow_up_months months, so their latest period is the newest one whose crime
+-- months are all mature: a lag of k months behind the crime counts, said in the reason.
 with
 
 metrics as (
@@ -106,7 +109,11 @@ latest_available as (
         and facts.period_end > frame.quarter_end
             - to_months(publication.lag_months + {{ var('latest_period_grace_months') }})
         and facts.data_status in ('complete', 'restricted')
+    -- An outcome metric's latest period ends no later than its newest mature crime month.
+    left join {{ ref('int_outcome_maturity') }} as maturity
+        on maturity.metric_id = frame.metric_id
     where frame.latest_period_type <> 'FY'
+        and (maturity.mature_through is null or facts.period_end <= maturity.mature_through)
     group by all
 
 ),
@@ -188,12 +195,28 @@ with_dispersion as (
         -- Poisson exposure: population x months (BRIEF.md).
         with_figures.baseline_population * with_figures.baseline_months as baseline_exposure,
         with_figures.latest_population * with_figures.latest_months as latest_exposure,
-        {{ var('survey_design_effect') }} as design_effect
+        -- The survey's design effect applies to survey percentages only; an administrative
+        -- proportion's extra variation is its phi (int_metric_dispersion, quasi-binomial).
+        case when with_figures.source = 'victim_survey'
+            then {{ var('survey_design_effect') }} else 1.0 end as design_effect,
+        maturity.follow_up_months as outcome_follow_up_months,
+        maturity.mature_through as outcomes_mature_through,
+        -- Both periods' crime months followed up for k months (or not an outcome metric).
+        maturity.mature_through is null
+            or greatest(with_figures.latest_period_end, with_figures.baseline_period_end)
+                <= maturity.mature_through as outcomes_mature,
+        -- The outcomes month whose delivery makes the latest period mature.
+        case when maturity.metric_id is not null
+            then cast(date_trunc('month', with_figures.latest_period_end)
+                + to_months(maturity.follow_up_months) as date)
+        end as outcomes_needed_to
     from with_figures
     left join {{ ref('int_metric_dispersion') }} as dispersion
         on dispersion.metric_id = with_figures.metric_id
         and dispersion.area_code = (select area_code from force)
         and dispersion.period_end = with_figures.latest_period_end
+    left join {{ ref('int_outcome_maturity') }} as maturity
+        on maturity.metric_id = with_figures.metric_id
 
 )
 
@@ -254,5 +277,9 @@ select
     cast(source_vintage as varchar) as source_vintage,
     cast(phi as double) as phi,
     cast(phi_estimated as boolean) as phi_estimated,
-    cast(design_effect as double) as design_effect
+    cast(design_effect as double) as design_effect,
+    cast(outcome_follow_up_months as integer) as outcome_follow_up_months,
+    cast(outcomes_mature_through as date) as outcomes_mature_through,
+    cast(coalesce(outcomes_mature, true) as boolean) as outcomes_mature,
+    cast(outcomes_needed_to as date) as outcomes_needed_to
 from with_dispersion

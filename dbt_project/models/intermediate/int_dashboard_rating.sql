@@ -2,7 +2,7 @@
 -- in `coded`, gives each figure a reason code; the colour and the sentence are looked up from
 -- seeds/rag_reasons.csv (the README's "How RAG is decided" is tested against that seed and
 -- these thresholds). Thresholds are dbt vars (dbt_project.yml). The first matching line wins:
--- data that cannot be rated (missing, incomplete, suspect) first, then targets, then the
+-- data that cannot be rated (missing, incomplete, suspect, suspect_data) first, then targets, then the
 -- significance test with its small-numbers rules. A restricted metric is published grey
 -- ('restricted'); rag_internal keeps the judgement from the data for the board.
 with
@@ -25,13 +25,39 @@ reasons as (
 
 ),
 
+-- The latest suspect month of each latest period (int_metric_months_suspect: the one rule for
+-- suspect data, which readiness reads too): the period's figure sums it, so it is not rated.
+suspect_months as (
+
+    select
+        figures.reporting_quarter,
+        figures.metric_id,
+        max(months.month_start) as latest_suspect_month,
+        arg_max(months.suspect_reason, months.month_start) as latest_suspect_reason
+    from figures
+    inner join {{ ref('int_metric_months_suspect') }} as months
+        on months.metric_id = figures.metric_id
+        and months.is_suspect
+        and months.month_start <= figures.latest_period_end
+        and months.month_start > figures.latest_period_end - to_months(figures.latest_months)
+    group by all
+
+),
+
 joined as (
 
-    select figures.*, assessment.* exclude (reporting_quarter, metric_id)
+    select
+        figures.*,
+        assessment.* exclude (reporting_quarter, metric_id),
+        suspect_months.latest_suspect_month,
+        suspect_months.latest_suspect_reason
     from figures
     inner join assessment
         on assessment.reporting_quarter = figures.reporting_quarter
         and assessment.metric_id = figures.metric_id
+    left join suspect_months
+        on suspect_months.reporting_quarter = figures.reporting_quarter
+        and suspect_months.metric_id = figures.metric_id
 
 ),
 
@@ -42,9 +68,15 @@ coded as (
         case
             when latest_status is null or latest_status = 'missing' then 'missing'
             when latest_status = 'incomplete' then 'incomplete'
+            -- An outcome rate over crime months not yet followed up for k months would
+            -- compare young, open investigations with a mature baseline: not rated.
+            when not outcomes_mature then 'outcomes_immature'
             -- A figure far outside its own range is suspect data, not a change to rate
             -- (fct_metric_period.is_suspect: the one rule readiness also reads).
             when latest_is_suspect then 'suspect'
+            -- A month of the period is suspect data (a collapse, a jump far beyond the process
+            -- limits, a source whose reach dropped): grey, not a colour.
+            when latest_suspect_month is not null then 'suspect_data'
             when test_used = 'target' and target_met is null then 'target_unjudged'
             when test_used = 'target' and target_met then 'target_met'
             when test_used = 'target' then 'target_missed'
@@ -90,6 +122,8 @@ published as (
     'range_min': shown_figure('latest_recent_min'),
     'range_max': shown_figure('latest_recent_max'),
     'suspect_range_factor': "'" ~ var('suspect_range_factor') ~ "'",
+    'suspect_month': "strftime(latest_suspect_month, '%Y-%m')",
+    'suspect_reason': "latest_suspect_reason",
     'target': "target_text",
     'latest_shown': "coalesce(latest_yes_no, pcp_display_number(latest_value))",
     'baseline_fy': "'" ~ var('baseline_fy') ~ "'",
@@ -103,10 +137,27 @@ published as (
                 then ' (' || format('{:,.0f}', baseline_count) || ' to '
                      || format('{:,.0f}', latest_count) || ')' else '' end",
     'p': "format('{:.2g}', p)",
+    'follow_up': "outcome_follow_up_months",
+    'outcomes_needed': "strftime(outcomes_needed_to, '%Y-%m')",
     'method': "case test_used
             when 'poisson_exact' then ', exact test (small numbers)'
             when 'poisson_normal' then ', over-dispersion phi ' || format('{:.1f}', phi)
             when 'interval' then ', from the published intervals'
+            -- An administrative proportion's quasi-binomial phi (when it shows above 1.0),
+            -- and what binomial variation alone would have said when phi changed the verdict.
+            when 'two_proportion' then case when phi >= 1.05
+                then ', over-dispersion phi ' || format('{:.1f}', phi)
+                    || case when dispersion_changed_verdict
+                        then ' (binomial variation alone: p = ' || format('{:.2g}', p_binomial)
+                            || ')'
+                        else '' end
+                else '' end
+            else '' end
+        || case when outcome_follow_up_months is not null
+            then '; ' || latest_period_label || ', outcomes at ' || outcome_follow_up_months
+                || ' months'' follow-up'
+                || case when latest_period_end >= outcomes_mature_through
+                    then ' (later months not yet mature)' else '' end
             else '' end",
 } %}
 

@@ -1,19 +1,30 @@
--- Over-dispersion (phi) of each count metric's series at every quarter end: monthly counts (or
--- quarterly, for the Home Office table) over the trailing {{ var('dispersion_window_months') }}
--- months, laid out as complete years x position in the year. The expected count of a cell is
--- its year's total x its position's (seasonal) total / the grand total; phi = Pearson
--- chi-square / ((years - 1) x (positions - 1)), floored at 1. Under two complete years of
--- history phi cannot be estimated: it is 1 and phi_estimated is false.
+-- Over-dispersion (phi) of each count metric's series, and of each administrative proportion's
+-- (outcome rates), at every quarter end: monthly figures (or quarterly, for the Home Office
+-- table) over the trailing {{ var('dispersion_window_months') }} months, laid out as complete
+-- years x position in the year, each cell's expectation from its year and its position (the
+-- seasonal pattern):
+--   poisson         counts: expected = year total x position total / grand total;
+--                   term = (observed - expected)^2 / expected
+--   quasi_binomial  proportions x of n: expected share = year share x position share / overall
+--                   share (shares = successes / trials of the margin); term = (x - n p)^2 /
+--                   (n p (1 - p)): the binomial variance, so phi = 1 is binomial variation
+-- phi = Pearson chi-square / ((years - 1) x (positions - 1)), floored at 1. Under two complete
+-- years of history phi cannot be estimated: it is 1 and phi_estimated is false. Survey
+-- proportions are not here: their sampling error is the design effect (int_dashboard_figures).
 -- Margins and the chi-square are exact sums (macros/exact_sums.sql): phi is the same on every
 -- build, so a significance test near its threshold cannot flip between identical builds.
 with
 
 series as (
 
-    select series.*
+    select
+        series.*,
+        case metrics.comparison when 'poisson' then 'poisson' else 'quasi_binomial' end
+            as dispersion_model
     from {{ ref('int_metric_series') }} as series
     inner join {{ ref('int_metric_catalogue') }} as metrics on metrics.metric_id = series.metric_id
     where metrics.comparison = 'poisson'
+        or (metrics.comparison = 'proportion' and metrics.source <> 'victim_survey')
 
 ),
 
@@ -31,10 +42,14 @@ cells as (
         series.metric_id,
         series.area_code,
         series.grain,
+        series.dispersion_model,
         quarter_ends.period_end,
         datediff('month', series.period_start, quarter_ends.end_month) // 12 as year_back,
         datediff('month', series.period_start, quarter_ends.end_month) % 12 as position,
-        series.numerator as observed
+        series.numerator as observed,
+        -- A proportion's trials (crimes recorded); a count has none.
+        case when series.dispersion_model = 'quasi_binomial' then series.denominator end
+            as trials
     from series
     inner join quarter_ends
         on series.period_start <= quarter_ends.end_month
@@ -73,8 +88,38 @@ margins as (
         cast({{ exact_sum('observed') }} over (partition by metric_id, area_code, period_end, position)
             as double) as position_total,
         cast({{ exact_sum('observed') }} over (partition by metric_id, area_code, period_end)
-            as double) as grand_total
+            as double) as grand_total,
+        cast({{ exact_sum('trials') }} over (partition by metric_id, area_code, period_end, year_back)
+            as double) as year_trials,
+        cast({{ exact_sum('trials') }} over (partition by metric_id, area_code, period_end, position)
+            as double) as position_trials,
+        cast({{ exact_sum('trials') }} over (partition by metric_id, area_code, period_end)
+            as double) as grand_trials
     from kept
+
+),
+
+expected as (
+
+    select
+        *,
+        case
+            when dispersion_model = 'poisson' and year_total > 0 and position_total > 0
+                then year_total * position_total / grand_total
+        end as expected_count,
+        case
+            when dispersion_model = 'quasi_binomial' and trials > 0 and year_trials > 0
+                and position_trials > 0 and grand_total > 0
+                then (year_total / year_trials) * (position_total / position_trials)
+                    / (grand_total / grand_trials)
+        end as expected_share,
+        -- A position (month of the year) that carries information: some events, and for a
+        -- proportion some trials without one.
+        case dispersion_model
+            when 'poisson' then position_total > 0
+            else position_total > 0 and position_total < position_trials
+        end as position_informative
+    from margins
 
 ),
 
@@ -84,17 +129,21 @@ chi_square as (
         metric_id,
         area_code,
         period_end,
+        any_value(dispersion_model) as dispersion_model,
         count(distinct year_back) as years,
-        count(distinct position) filter (where position_total > 0) as positions,
+        count(distinct position) filter (where position_informative) as positions,
         -- A case, not a filter: the sum's argument is cast for every row before a filter
         -- drops any, and an empty margin's term (0 / 0) has no decimal.
         cast({{ exact_sum(
-            'case when year_total > 0 and position_total > 0 then
-                power(cast(observed as double) - year_total * position_total / grand_total, 2)
-                / (year_total * position_total / grand_total)
+            'case
+                when expected_count > 0
+                    then power(cast(observed as double) - expected_count, 2) / expected_count
+                when expected_share > 0 and expected_share < 1
+                    then power(cast(observed as double) - cast(trials as double) * expected_share, 2)
+                        / (cast(trials as double) * expected_share * (1 - expected_share))
             end'
         ) }} as double) as pearson_chi_square
-    from margins
+    from expected
     group by all
 
 )
@@ -103,6 +152,7 @@ select
     metric_id,
     area_code,
     period_end,
+    dispersion_model,
     years as dispersion_years,
     pearson_chi_square,
     (years - 1) * (positions - 1) as dispersion_df,

@@ -3,7 +3,9 @@
 -- (crimes; positive-outcome rate; out-of-court resolutions), is the metric_crime_types seed,
 -- the version in force for the month. Crime counts are rows as police.uk publishes them;
 -- outcome metrics count each crime once, in the month it was first published, with its
--- newest outcome as denominator "crimes recorded" and numerator "with that outcome".
+-- outcome at var outcome_follow_up_months months' follow-up (int_crime_outcomes_at_follow_up)
+-- as denominator "crimes recorded" and numerator "with that outcome", so every month is
+-- measured at the same maturity.
 with
 
 located as (
@@ -14,7 +16,7 @@ located as (
 
 outcomes as (
 
-    select * from {{ ref('int_crime_outcomes_latest') }}
+    select * from {{ ref('int_crime_outcomes_at_follow_up') }}
 
 ),
 

@@ -302,7 +302,8 @@ final as (
 -- so. A range touching 0 has no bottom to fall below, and one of only 0s no top to rise above.
 -- Small counts swing by chance (1, 3, 0 crimes in a district's month): a figure with a count
 -- behind it is judged only when that count or the range's largest reaches
--- var('suspect_range_min_events').
+-- var('suspect_range_min_events'); a share's "largest" is the count its range's top would give
+-- this period's denominator (0 of 31 after a month of 10 of 35 is chance: about 9 expected).
 ranged as (
 
     select
@@ -374,7 +375,13 @@ select
             and recent_periods >= {{ var('suspect_range_min_periods') }}
             and (
                 numerator is null
-                or greatest(numerator, recent_max_count) >= {{ var('suspect_range_min_events') }}
+                or greatest(
+                    numerator,
+                    case when unit = 'percent' and rate_denominator > 0
+                        then recent_max * rate_denominator / 100
+                        else recent_max_count
+                    end
+                ) >= {{ var('suspect_range_min_events') }}
             )
             and (
                 (recent_max > 0 and value > recent_max * {{ var('suspect_range_factor') }})

@@ -10,10 +10,13 @@
 --   restricted  it is in, but not for publication (not missing)
 --   suspect     it is in, but a delivery of its source was refused in the var
 --               refusal_window_days (45) days to as_of and no accepted delivery of the same
---               dataset had followed by as_of; or its last monthly count is far outside its
---               previous var suspect_volume_months (24) months (those delivered by as_of, at their current values: the
---               warehouse keeps every file, not every version's rows); or the figure itself
---               is far outside its own recent range (fct_metric_period.is_suspect)
+--               dataset had followed by as_of; or a month of the period is suspect data
+--               (int_metric_months_suspect: far beyond the process limits of the months
+--               before it, a count fallen to near zero from a steady level, or a source whose
+--               reach dropped; the one rule the RAG's suspect_data reads too, judged on the
+--               months at their current values: the warehouse keeps every file, not every
+--               version's rows); or the figure itself is far outside its own recent range
+--               (fct_metric_period.is_suspect)
 --   late        not in, and the source had reached less far by as_of than its usual lag says
 --               it should have (int_metric_reach as of as_of)
 --   missing     not in, and nothing explains it (e.g. a partner return not yet supplied)
@@ -105,51 +108,26 @@ refusals as (
 
 ),
 
-series as (
-
-    select metric_id, period_start, numerator, delivered_on
-    from {{ ref('int_metric_series') }}
-    where grain = 'month' and area_code = (select area_code from force)
-
-),
-
--- The needed month's count against the var suspect_volume_months months before it that had been delivered by as_of.
--- Mean and sample standard deviation in two passes over exact sums (macros/exact_sums.sql),
--- not avg()/stddev_samp() of doubles, whose last bits depend on the order threads add in:
--- a count near the suspect threshold must get the same status on every build.
-previous_counts as (
+-- Suspect months of the needed period (int_metric_months_suspect: the one rule for suspect
+-- data, which the RAG reads too), the latest first: the figure sums them, so one is enough.
+suspect_months as (
 
     select
         days.board_date,
         days.metric_id,
         days.as_of,
-        series.numerator,
-        cast({{ exact_sum('series.numerator') }} over trailing_window as double)
-            / count(*) over trailing_window as trailing_mean
+        count(*) as suspect_months,
+        arg_max(months.month_start, months.month_start) as suspect_month,
+        arg_max(months.suspect_reason, months.month_start) as suspect_reason
     from days
-    inner join series
-        on series.metric_id = days.metric_id
-        and series.period_start
-            >= date_trunc('month', days.required_end) - to_months({{ var('suspect_volume_months') }})
-        and series.period_start < date_trunc('month', days.required_end)
-        and series.delivered_on <= days.as_of
-    window trailing_window as (partition by days.board_date, days.metric_id, days.as_of)
-
-),
-
-previous_months as (
-
-    select
-        board_date,
-        metric_id,
-        as_of,
-        min(trailing_mean) as trailing_mean,  -- one value per group
-        case when count(*) > 1 then sqrt(
-            cast({{ exact_sum('power(cast(numerator as double) - trailing_mean, 2)') }} as double)
-            / (count(*) - 1)
-        ) end as trailing_sd,
-        count(*) as trailing_months
-    from previous_counts
+    inner join figures as figure
+        on figure.metric_id = days.metric_id
+        and figure.period_type = days.required_type
+        and figure.period_end = days.required_end
+    inner join {{ ref('int_metric_months_suspect') }} as months
+        on months.metric_id = days.metric_id
+        and months.month_start between figure.period_start and figure.period_end
+        and months.is_suspect
     group by all
 
 ),
@@ -172,10 +150,8 @@ evaluated as (
         refusals.refused_at,
         refusals.refused_on,
         refusals.reason as refusal_reason,
-        cast(last_month.numerator as double) as last_month_count,
-        previous_months.trailing_mean,
-        previous_months.trailing_sd,
-        previous_months.trailing_months
+        suspect_months.suspect_month,
+        suspect_months.suspect_reason
     from days
     left join figures as figure
         on figure.metric_id = days.metric_id
@@ -188,13 +164,10 @@ evaluated as (
         on refusals.board_date = days.board_date
         and refusals.metric_id = days.metric_id
         and refusals.as_of = days.as_of
-    left join series as last_month
-        on last_month.metric_id = days.metric_id
-        and last_day(last_month.period_start) = days.required_end
-    left join previous_months
-        on previous_months.board_date = days.board_date
-        and previous_months.metric_id = days.metric_id
-        and previous_months.as_of = days.as_of
+    left join suspect_months
+        on suspect_months.board_date = days.board_date
+        and suspect_months.metric_id = days.metric_id
+        and suspect_months.as_of = days.as_of
 
 ),
 
@@ -209,12 +182,7 @@ labelled as (
         source <> 'partner_return'
             and reached_end is not null
             and reached_end < least(expected_end_now, required_end) as source_behind,
-        coalesce(
-            trailing_months >= {{ var('suspect_volume_min_months') }} and trailing_sd > 0
-                and abs(last_month_count - trailing_mean)
-                    > {{ var('suspect_volume_sd') }} * trailing_sd,
-            false
-        ) as volume_outlier
+        suspect_month is not null as month_suspect
     from evaluated
 
 ),
@@ -226,7 +194,7 @@ statused as (
         case
             when is_in and refused_at is not null then 'suspect'
             when is_in and figure_suspect then 'suspect'
-            when is_in and volume_outlier then 'suspect'
+            when is_in and month_suspect then 'suspect'
             when is_in and figure_status = 'restricted' then 'restricted'
             when is_in then 'ready'
             when source_behind then 'late'
@@ -266,9 +234,8 @@ select
                          || ' times outside its range over the previous ' || recent_periods
                          || ' periods (' || {{ shown_figure('recent_min') }} || ' to '
                          || {{ shown_figure('recent_max') }} || ').'
-                    else period_needed || ' is in, but its last month (' || format('{:,.0f}', last_month_count)
-                         || ') is far outside the previous ' || trailing_months || ' months (mean '
-                         || format('{:,.0f}', trailing_mean) || ').'
+                    else 'suspect: check the source. ' || period_needed || ' is in, but in '
+                         || strftime(suspect_month, '%Y-%m') || ' the figure ' || suspect_reason || '.'
                 end
             when 'late' then 'No figure for ' || period_needed || ': ' || replace(source, '_', ' ')
                  || ' has reached ' || strftime(reached_end, '%Y-%m') || ' but usually reaches '

@@ -87,9 +87,14 @@ select
     cast(assessment.rate_ratio as double) as rate_ratio,
     cast(assessment.rate_ratio_ci_lower as double) as rate_ratio_ci_lower,
     cast(assessment.rate_ratio_ci_upper as double) as rate_ratio_ci_upper,
-    -- Shown only where the test used it.
-    cast(case when assessment.test_used like 'poisson%' then figures.phi end as double) as phi,
-    cast(case when assessment.test_used like 'poisson%' then figures.phi_estimated end as boolean)
+    -- Shown only where the test used it (an administrative proportion's is estimated; a
+    -- survey's sampling error is its design effect instead).
+    cast(case when assessment.test_used like 'poisson%'
+                   or (assessment.test_used = 'two_proportion' and figures.phi_estimated)
+              then figures.phi end as double) as phi,
+    cast(case when assessment.test_used like 'poisson%'
+                   or (assessment.test_used = 'two_proportion' and figures.phi_estimated)
+              then figures.phi_estimated end as boolean)
         as phi_estimated,
     cast(case when assessment.test_used = 'two_proportion' then figures.design_effect end
         as double) as design_effect,
@@ -105,6 +110,9 @@ select
         case
             when figures.latest_status is null then 'missing'
             when figures.latest_status = 'complete' and figures.latest_is_suspect then 'suspect'
+            -- A month of the period is suspect data (int_metric_months_suspect).
+            when figures.latest_status = 'complete'
+                and rating.rag_internal_reason_code = 'suspect_data' then 'suspect'
             else figures.latest_status
         end as varchar
     ) as data_status,
@@ -117,7 +125,10 @@ select
               then peers.force_rank || ' of ' || peers.group_size end as varchar)
         as force_position,
     cast(rating.rag_reason_code as varchar) as rag_reason_code,
-    cast(rating.rag_internal_reason_code as varchar) as rag_internal_reason_code
+    cast(rating.rag_internal_reason_code as varchar) as rag_internal_reason_code,
+    cast(assessment.p_binomial as double) as p_binomial,
+    cast(figures.outcome_follow_up_months as integer) as outcome_follow_up_months,
+    cast(figures.outcomes_mature_through as date) as outcomes_mature_through
 from figures
 inner join assessment
     on assessment.reporting_quarter = figures.reporting_quarter

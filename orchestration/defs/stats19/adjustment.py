@@ -42,7 +42,7 @@ from orchestration.landing.files import LandedFile
 from orchestration.landing.plausibility import refuse_repeated_keys, unit_range
 from orchestration.landing.refusal import FileRefused
 from orchestration.landing.staged import StagedRows
-from orchestration.landing.tabular import _header_on_one_line, identifier, positional_names
+from orchestration.landing.tabular import header_on_one_line, identifier, positional_names
 from orchestration.settings import Settings
 
 ADJUSTMENT_FILE_NAME = re.compile(
@@ -122,7 +122,7 @@ class Stats19AdjustmentFormat(Stats19Format):
             index = identifier(positional[columns["collision_index"]])
             year_at = columns.get("collision_year")
             year = row_year(index, None if year_at is None else identifier(positional[year_at]))
-            one_line = _header_on_one_line(readable)  # as read_csv_as_text reads it
+            one_line = header_on_one_line(readable)  # as read_csv_as_text reads it
             with duckdb.connect() as scratch:
                 total, found = scratch.execute(
                     f"select count(*), list(distinct {year}) filter ("

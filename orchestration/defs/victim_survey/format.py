@@ -125,6 +125,11 @@ class VictimSurveyFormat:
     dataset = SOURCE
     landing_folder = SOURCE
     table = "raw.victim_survey_responses"
+    # No refusal quotes a survey's cell, whatever its column: a stray or missing comma shifts a
+    # victim's comment into any column (an area code, a date), where a quote would repeat it in
+    # status, the manifest, the readiness mart and alerts. A refusal names the line and column
+    # and describes the value (its length). Every rule below takes this one flag.
+    quote_cells = False
 
     def __init__(self, history_start: str = DEFAULT_HISTORY_START):
         self.history_start = history_start
@@ -185,8 +190,16 @@ class VictimSurveyFormat:
             checks,
             restricted=restricted_columns(COLUMNS),
             parameters=[parsed.month],
+            quote_cells=self.quote_cells,
         )
-        refuse_repeated_keys(con, "_incoming_survey", file_name, ("response_id",), "response id")
+        refuse_repeated_keys(
+            con,
+            "_incoming_survey",
+            file_name,
+            ("response_id",),
+            "response id",
+            quote_cells=self.quote_cells,
+        )
         # An area the warehouse does not know would count nowhere; a known name where a code
         # belongs loads (the suite warns).
         refuse_unknown(
@@ -198,6 +211,7 @@ class VictimSurveyFormat:
             problem="not an area of this warehouse",
             expected="a local authority or CSP code of the force area (seeds/areas.csv), "
             "e.g. E07000130, or blank",
+            quote_cells=self.quote_cells,
         )
         return rows
 
