@@ -375,6 +375,15 @@ def readiness(board_date: date, as_of: date | None, send: bool) -> None:
     click.echo(
         f"{len(metrics) - len(not_ready)} of {len(metrics)} ready; {len(not_ready)} not ready."
     )
+    if evaluation.actions:
+        missing = evaluation.missing_actions
+        click.echo(
+            f"Action tracker: {len(evaluation.actions) - len(missing)} of "
+            f"{len(evaluation.actions)} actions updated for the board; {len(missing)} missing."
+        )
+        for action in missing:
+            click.echo(f"  missing    {action.reference:<16} {action.lead_key:<28} "
+                       f"{action.task_name[:70]}")  # fmt: skip
     if evaluation.report is not None:
         for delivery in evaluation.report.sent:
             click.echo(f"  sent {delivery.kind} ({delivery.channel}) -> {delivery.where}")

@@ -10,6 +10,7 @@ request intake runs, and the build sensor that follows them with one build.
 import dagster as dg
 
 from orchestration.defs import (
+    action_tracker,
     csew,
     home_office,
     partner_returns,
@@ -62,6 +63,7 @@ defs = dg.Definitions.merge(
     home_office.defs,
     partner_returns.defs,
     csew.defs,
+    action_tracker.defs,
     warehouse.defs,
     dg.Definitions(
         jobs=list(INTAKE_JOBS.values()),

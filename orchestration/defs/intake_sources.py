@@ -1,5 +1,6 @@
 """Every intake source, in processing order. A new source adds its entries here."""
 
+from orchestration.defs.action_tracker.assets import SOURCES as ACTION_TRACKER
 from orchestration.defs.csew.assets import SOURCES as CSEW
 from orchestration.defs.home_office.assets import SOURCES as HOME_OFFICE
 from orchestration.defs.partner_returns.assets import SOURCES as PARTNER_RETURNS
@@ -15,4 +16,5 @@ INTAKE_SOURCES: tuple[IntakeSource, ...] = (
     *HOME_OFFICE,
     *PARTNER_RETURNS,
     *CSEW,
+    *ACTION_TRACKER,
 )

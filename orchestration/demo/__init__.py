@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from orchestration.demo import (
+    action_tracker,
     csew,
     delivery_calendar,
     home_office,
@@ -90,6 +91,7 @@ GENERATORS: dict[str, Callable[[Path, list[MonthKey], int], list[tuple[Path, int
     home_office.SOURCE: home_office.write_table,
     partner_returns.SOURCE: partner_returns.write_returns,
     csew.SOURCE: csew.write_estimates,
+    action_tracker.SOURCE: action_tracker.write_tracker,
 }
 
 

@@ -94,6 +94,12 @@ def partner_return(path: Path) -> date:
     return date.fromisoformat(max(submitted)[:10])
 
 
+def action_tracker(path: Path) -> date:
+    """The OPCC sends a board's tracker the day of its newest update (``update_date``)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return date.fromisoformat(max(row["update_date"] for row in csv.DictReader(handle)))
+
+
 # landing folder -> when a file of it is delivered
 CALENDAR: dict[str, Callable[[Path], date]] = {
     "police_uk": police_uk,
@@ -102,6 +108,7 @@ CALENDAR: dict[str, Callable[[Path], date]] = {
     "home_office": home_office,
     "csew": csew,
     "partner_returns": partner_return,
+    "action_tracker": action_tracker,
 }
 
 

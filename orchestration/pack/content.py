@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.pack.actions import ActionsContent, read_actions
+
 RESTRICTED = "restricted"
 # Dashboard columns that carry a restricted metric's figures (blanked in the public pack).
 FIGURE_COLUMNS = (
@@ -81,6 +83,8 @@ class PackContent:
     projection_backtest: dict | None = None
     # SPC charts (mart_metric_spc): metric_id -> its months to the quarter end, oldest first.
     spc: dict[str, list[dict]] = field(default_factory=dict)
+    # The delivery action tracker for the quarter's board (None before the tracker has one).
+    actions: ActionsContent | None = None
 
     @property
     def rating_columns(self) -> tuple[str, str]:
@@ -200,6 +204,7 @@ def read_content(published: Path, quarter: str, public: bool, live: bool = False
             content.projection, content.projection_backtest = _projection(
                 con, quarter, quarter_end, {row["metric_id"] for row in content.dashboard}
             )
+        content.actions = read_actions(con, quarter, content.snapshot)
         if _has(con, "mart_board_readiness"):
             # Readiness is kept for every day up to the board: the pack shows the latest day
             # that has come (the board date once it has passed).

@@ -14,6 +14,7 @@ SECTION_HEADINGS = {
     "dashboard": "Dashboard",
     "projection": "Year-end projection",
     "spc": "Variation over time (SPC)",
+    "actions": "Delivery actions",
     "csp": "Community Safety Partnerships:",
     "long-term": "Long-term trend",
     "csew": "Crime Survey (CSEW) measures against peer forces",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from orchestration.pack import charts, display
+from orchestration.pack import action_charts, charts, display
 from orchestration.pack.content import PackContent
 from orchestration.reference import board_leads
 
@@ -249,4 +249,24 @@ def render_html(content: PackContent, pages: dict[str, int] | None = None) -> st
         backtest=backtest_words(content.projection_backtest),
         spc=spc_view(content),
         pages=pages or {},
+        **actions_view(content, rows),
     )
+
+
+def actions_view(content: PackContent, rows: list[dict]) -> dict:
+    """The delivery actions' chart and, per dashboard metric (with its rating as printed),
+    the actions meant to move it."""
+    if content.actions is None:
+        return {"actions": None, "actions_chart": "", "metric_actions": []}
+    return {
+        "actions": content.actions,
+        "actions_chart": action_charts.progress_by_strategy(content.actions.by_strategy),
+        "metric_actions": [
+            {
+                "metric_name": row["metric_name"],
+                "rating": row["rating"],
+                "actions": content.actions.by_metric.get(row["metric_id"], []),
+            }
+            for row in rows
+        ],
+    }

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestration.pack import display
+from orchestration.pack.action_workbook import action_sheets
 from orchestration.pack.content import PackContent
 from orchestration.pack.render import (
     SOURCE_NAMES,
@@ -285,4 +286,6 @@ def write_xlsx(content: PackContent, path: Path) -> None:
     _definitions_sheet(workbook.create_sheet("Definitions"), content)
     _spc_sheet(workbook.create_sheet("SPC"), content)
     _about_sheet(workbook.create_sheet("About"), content)
+    if content.actions is not None:
+        action_sheets(workbook, content.actions, _header)
     workbook.save(path)

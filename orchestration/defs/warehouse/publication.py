@@ -8,6 +8,7 @@ from orchestration.database import connect
 from orchestration.defs.warehouse.dbt_assets import warehouse_dbt_models
 from orchestration.file_modes import secure_data_dir
 from orchestration.lib.resources import SettingsResource, WarehouseWriter
+from orchestration.publication.action_snapshots import freeze_board_actions
 from orchestration.publication.board_snapshots import freeze_due_boards
 from orchestration.publication.build_state import latest_build, mark_published
 from orchestration.publication.publish import publish
@@ -40,11 +41,14 @@ def published_marts(
                 "published; the published marts stay as they were."
             )
         frozen = freeze_due_boards(con, date.today(), build)
+        actions_frozen = freeze_board_actions(con)  # after: it freezes frozen boards' actions
         publication = publish(con, settings.published_dir)
         mark_published(con, build.build_id, [b.snapshot_name for b in frozen])
     # A build from the sensor (not `pcp refresh`) leaves the data dir private too.
     for problem in secure_data_dir(settings.data_dir, settings.file_group):
         context.log.warning(problem)
+    for name in actions_frozen:
+        context.log.info(f"Froze the action tracker figures of {name}")
     for board in frozen:
         context.log.info(
             f"Froze {board.snapshot_name}: {board.rows} rows of {board.reporting_quarter}"
