@@ -10,7 +10,8 @@ import duckdb
 import pytest
 
 from orchestration.defs.action_tracker.format import ActionTrackerFormat, quarter_partition
-from orchestration.landing.files import LandedFile
+from orchestration.landing.files import LandedFile, list_landed
+from orchestration.landing.intake import take_in
 from orchestration.landing.refusal import FileRefused
 
 HEADER = ["board_date", "reference", "delivery_strategy", "task_name", "lead", "kind",
@@ -67,6 +68,41 @@ def test_a_good_update_loads_with_its_metrics_and_board_changes(con, tmp_path):
         ("9.1", "lead_business_crime", "one-off", "completed ahead of schedule", "2025-06-20",
          ["55", "56"], None, None, 4),
     ]  # fmt: skip
+
+
+def test_a_resent_tracker_for_the_same_board_replaces_the_first_whatever_its_name(settings):
+    """Each file is the whole tracker for its board: a corrected file sent under another name
+    replaces the first one's rows (not added to them, which would count every action twice);
+    another board's rows stay."""
+    fmt = ActionTrackerFormat()
+    folder = settings.landing_dir / "action_tracker"
+    folder.mkdir(parents=True, exist_ok=True)
+    later_board = [["2025-11-05", *row[1:10], "2025-10-20", *row[11:]] for row in GOOD[:1]]
+
+    def take() -> None:
+        take_in(
+            settings, fmt, list_landed(settings.landing_dir, "action_tracker", fmt.claims), None
+        )
+
+    write(folder / "action-tracker-2025-07-30.csv", GOOD)
+    write(folder / "action-tracker-2025-11-05.csv", later_board)
+    take()
+    write(folder / "action-tracker-2025-07-30-v2.csv", GOOD[1:])
+    take()
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as warehouse:
+        rows = warehouse.execute(
+            "select board_date::varchar, reference, source_file from raw.action_tracker "
+            "order by board_date, reference"
+        ).fetchall()
+        superseded = warehouse.execute(
+            "select original_name from ops.file_manifest where status = 'superseded'"
+        ).fetchall()
+    assert rows == [
+        ("2025-07-30", "2.0 / 12.1 / 12", "action-tracker-2025-07-30-v2.csv"),
+        ("2025-07-30", "9.1", "action-tracker-2025-07-30-v2.csv"),
+        ("2025-11-05", "10.3", "action-tracker-2025-11-05.csv"),
+    ]
+    assert superseded == [("action-tracker-2025-07-30.csv",)]
 
 
 def test_the_partition_is_the_quarter_the_board_reviews(tmp_path):

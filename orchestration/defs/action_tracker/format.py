@@ -141,7 +141,9 @@ class ActionTrackerFormat:
         return "action tracker updates named action-tracker-*.csv or .xlsx (see the README)"
 
     def scope_of(self, file_name: str) -> str:
-        return file_name.lower()  # a corrected file under the same name replaces the earlier
+        # Each file is the whole tracker as it stood for its board: a newer file for the same
+        # board replaces the earlier one whatever it is called (a "-v2" resend included).
+        return ""
 
     def ensure_tables(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute(TABLE_DDL)
@@ -288,7 +290,12 @@ class ActionTrackerFormat:
     def replace(
         self, con: duckdb.DuckDBPyConnection, file_name: str, sha256: str, replacing: bool = True
     ) -> None:
-        con.execute(f"delete from {self.table} where lower(source_file) = ?", [file_name.lower()])
+        # The board's rows, from whichever file delivered them (scope_of), and this file's own.
+        con.execute(
+            f"delete from {self.table} where board_date in (select board_date from {STAGED}) "
+            "or lower(source_file) = ?",
+            [file_name.lower()],
+        )
         con.execute(
             f"insert into {self.table} ({NAMES}, source_file, source_sha256, source_line) "
             f"select {NAMES}, ?, ?, source_line from {STAGED} order by source_line",
