@@ -35,7 +35,11 @@ def test_definitions_load_with_the_crime_slice_end_to_end():
     # Reported by the intake asset itself, and blocking nothing: a file breaking the suite
     # is refused before any of its rows load.
     raw_assets = [graph.get(key) for key in graph.get_all_asset_keys() if key.path[0] == "raw"]
-    assert len(raw_assets) == 11
+    # One raw asset per intake source (orchestration/defs/intake_sources.py), and no other.
+    from orchestration.defs.intake_sources import INTAKE_SOURCES
+
+    assert {node.key for node in raw_assets} == {source.key for source in INTAKE_SOURCES}
+    assert len(raw_assets) == 12  # six sources' datasets, the action tracker the twelfth
     for node in raw_assets:
         specs = {spec.name: spec for spec in node.assets_def.check_specs}
         assert set(specs) == {"delivered_files_accepted", "great_expectations_suite"}, node.key
