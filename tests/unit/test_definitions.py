@@ -39,7 +39,7 @@ def test_definitions_load_with_the_crime_slice_end_to_end():
     from orchestration.defs.intake_sources import INTAKE_SOURCES
 
     assert {node.key for node in raw_assets} == {source.key for source in INTAKE_SOURCES}
-    assert len(raw_assets) == 12  # six sources' datasets, the action tracker the twelfth
+    assert len(raw_assets) == 12  # the action tracker is the twelfth
     for node in raw_assets:
         specs = {spec.name: spec for spec in node.assets_def.check_specs}
         assert set(specs) == {"delivered_files_accepted", "great_expectations_suite"}, node.key
