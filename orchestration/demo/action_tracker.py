@@ -24,7 +24,8 @@ from orchestration.reference import metric_catalogue
 SOURCE = "action_tracker"
 HEADER = ("board_date", "reference", "delivery_strategy", "task_name", "lead", "kind",
           "start_date", "due_date", "status", "completion_date", "update_date", "update_text",
-          "metric_ids", "added_by_board", "change_agreed_by_board", "change")  # fmt: skip
+          "metric_ids", "added_by_board", "change_agreed_by_board", "change", "milestone",
+          "milestone_due", "milestone_reached")  # fmt: skip
 # Delivery strategy -> (its number in the delivery plan, its lead). Seed 002 para 16's
 # references place Policing at 5, Business Crime 9, Road Safety 10, Neighbourhood Crime 11 and
 # Supporting Victims 12.
@@ -195,6 +196,39 @@ def _update_text(status: str) -> str:
     }[status]
 
 
+# The whole-plan actions' milestones: the first year's arrangements by the end of Q2, then the
+# first year's review by the end of the plan year.
+MILESTONES = (
+    ("Year 1 delivery arrangements in place", date(2025, 9, 30)),
+    ("Year 1 review to the board", date(2026, 3, 31)),
+)
+
+
+def _whole_plan_order() -> dict[str, int]:
+    """Each whole-plan action's place among them (plan order): who reaches milestones when."""
+    whole_plan = [a["reference"] for a in plan_actions() if a["kind"] == "whole-plan"]
+    return {reference: i for i, reference in enumerate(whole_plan)}
+
+
+def _milestone(reference: str, board: date) -> tuple[object, object, object]:
+    """(milestone, due, reached) a whole-plan action's update reports for a board. At the
+    2025-07-30 board every one reports the first milestone, three reached in June. By the
+    2025-11-05 board those three report the second (not yet due); of the rest, all but the
+    last two reached the first in August or September, and those two are overdue."""
+    order = _whole_plan_order()
+    if reference not in order:
+        return "", "", ""
+    i, count = order[reference], len(order)
+    (first, first_due), (second, second_due) = MILESTONES
+    if board == Q1_BOARD:
+        return first, first_due, date(2025, 6, 10 + 5 * i) if i < 3 else ""
+    if i < 3:
+        return second, second_due, ""
+    if i < count - 2:
+        return first, first_due, date(2025, 8 + i % 2, 4 + 2 * i)
+    return first, first_due, ""
+
+
 def _q1_rows() -> list[tuple]:
     rows = []
     for action in plan_actions():
@@ -207,11 +241,13 @@ def _q1_rows() -> list[tuple]:
                      action["lead"], action["kind"], action["start"], action["due"],
                      action["status"], action["done"] or "", updated,
                      _update_text(str(action["status"])), action["metrics"], "",
-                     Q1_BOARD if changed else "", changed or ""))  # fmt: skip
+                     Q1_BOARD if changed else "", changed or "",
+                     *_milestone(str(action["reference"]), Q1_BOARD)))  # fmt: skip
     for reference, task, strategy, due in NEW_ACTIONS:
         rows.append((Q1_BOARD, reference, strategy, task, STRATEGIES[strategy][1], "one-off",
                      Q1_BOARD, due, "not started", "", Q1_BOARD, "Agreed by the board",
-                     ";".join(_metrics_of(strategy)[:1]), Q1_BOARD, "", ""))  # fmt: skip
+                     ";".join(_metrics_of(strategy)[:1]), Q1_BOARD, "", "", "", "",
+                     ""))  # fmt: skip
     return rows
 
 
@@ -219,7 +255,7 @@ def _q2_rows() -> list[tuple]:
     rows = []
     for row in _q1_rows():
         (_, reference, strategy, task, lead, kind, start, due, status, done, _, _, metrics,
-         added, changed, change) = row  # fmt: skip
+         added, changed, change, *_) = row  # fmt: skip
         action = next((a for a in plan_actions() if a["reference"] == reference), None)
         if action and action["q2_status"]:
             status, done = action["q2_status"], action["q2_done"] or ""
@@ -246,6 +282,7 @@ def _q2_rows() -> list[tuple]:
                 added,
                 changed,
                 change,
+                *_milestone(reference, Q2_BOARD),
             )
         )
     return rows

@@ -37,6 +37,16 @@ REGISTER = (
     ("Metrics (RAG)", "linked_metrics", 50),
 )
 
+MILESTONES = (
+    ("Delivery plan ref", "reference", 14),
+    ("Task name", "task_name", 50),
+    ("Delivery strategy", "delivery_strategy", 22),
+    ("Milestone", "milestone", 36),
+    ("Due", "milestone_due", 11),
+    ("Reached", "milestone_reached", 11),
+    ("State", "milestone_state", 16),
+)
+
 
 def action_sheets(workbook: Workbook, actions: ActionsContent, header: Callable[..., None]) -> None:
     progress = workbook.create_sheet("Action progress")
@@ -52,3 +62,8 @@ def action_sheets(workbook: Workbook, actions: ActionsContent, header: Callable[
         register.append(
             ["; ".join(row[c] or []) if c == "change_history" else row[c] for _, c, _ in REGISTER]
         )
+    if actions.milestones:
+        milestones = workbook.create_sheet("Action milestones")
+        header(milestones, [h for h, _, _ in MILESTONES], [w for _, _, w in MILESTONES])
+        for row in actions.milestones:
+            milestones.append([row[c] for _, c, _ in MILESTONES])

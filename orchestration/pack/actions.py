@@ -1,7 +1,7 @@
 """The pack's delivery actions (seed 002 paras 13-17 and 35), read from the action marts.
 
-What the board saw once its board is frozen (snapshots.board_action_progress and
-_register), today's marts otherwise. Every sentence and figure is a mart column: the summary
+What the board saw once its board is frozen (snapshots.board_action_progress, _register and
+_milestones), today's marts otherwise. Every sentence and figure is a mart column: the summary
 sentences are worded in dbt (mart_action_progress.summary_*), nothing is counted here."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ SUMMARY_COLUMNS = (
     "summary_completed_ahead",
     "summary_changes_agreed",
     "summary_new_actions",
+    "summary_milestones",
 )
 
 
@@ -32,12 +33,15 @@ class ActionsContent:
     new_actions: list[dict] = field(default_factory=list)
     completed: list[dict] = field(default_factory=list)
     horizon: list[dict] = field(default_factory=list)
+    # the whole-plan actions by milestone (mart_action_milestones)
+    milestones: list[dict] = field(default_factory=list)
     # metric_id -> the actions meant to move it (as at the board)
     by_metric: dict[str, list[dict]] = field(default_factory=dict)
 
     @property
     def summary(self) -> list[str]:
-        return [self.total[column] for column in SUMMARY_COLUMNS]
+        # A board frozen before a sentence existed has none for it (null): it is left out.
+        return [self.total[c] for c in SUMMARY_COLUMNS if self.total.get(c) is not None]
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
@@ -59,9 +63,10 @@ def read_actions(
     """The quarter's board's actions; None when the tracker has nothing for that board."""
     if not _exists(con, "main", "mart_action_progress"):
         return None
-    progress, register, where, params = (
+    progress, register, milestones, where, params = (
         "main.mart_action_progress",
         "main.mart_action_register",
+        "main.mart_action_milestones",
         "reporting_quarter = ?",
         [quarter],
     )
@@ -71,9 +76,10 @@ def read_actions(
             [snapshot["snapshot_name"]],
         ).fetchone()[0]
         if frozen:
-            progress, register = (
+            progress, register, milestones = (
                 "snapshots.board_action_progress",
                 "snapshots.board_action_register",
+                "snapshots.board_action_milestones",
             )
             where, params = "snapshot_name = ?", [snapshot["snapshot_name"]]
     rows = _rows(
@@ -90,6 +96,17 @@ def read_actions(
         f"select * from {register} where {where} and board_date = ? order by reference",
         [*params, board],
     )
+    schema, table = milestones.split(".")
+    reached = (
+        _rows(
+            con,
+            f"select * from {milestones} where {where} and board_date = ? "
+            "order by reference, milestone_due, milestone",
+            [*params, board],
+        )
+        if _exists(con, schema, table)
+        else []
+    )
     content = ActionsContent(
         board_date=board,
         frozen=progress.startswith("snapshots."),
@@ -101,6 +118,7 @@ def read_actions(
             a for a in actions if a["completed_in_quarter"] or a["completed_ahead_in_quarter"]
         ],
         horizon=[a for a in actions if a["is_due_next_quarter"]],
+        milestones=reached,
     )
     for action in actions:
         for metric_id in action["metric_ids"] or []:

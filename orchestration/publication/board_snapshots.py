@@ -115,17 +115,19 @@ def _set_aside_unverified(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
-    """The dashboard may have gained columns since the first freeze: add them (null for the
-    boards frozen before), so older snapshots stay as they were."""
-    have = {
-        r[0] for r in con.execute(f"select column_name from (describe {SNAPSHOT_TABLE})").fetchall()
-    }
+    add_new_columns(con, SNAPSHOT_TABLE, "marts.mart_delivery_dashboard")
+
+
+def add_new_columns(con: duckdb.DuckDBPyConnection, table: str, mart: str) -> None:
+    """The mart may have gained columns since the first freeze: add them to its snapshot table
+    (null for the boards frozen before), so older snapshots stay as they were."""
+    have = {r[0] for r in con.execute(f"select column_name from (describe {table})").fetchall()}
     for name, kind in con.execute(
-        "select column_name, column_type from (describe marts.mart_delivery_dashboard)"
+        f"select column_name, column_type from (describe {mart})"
     ).fetchall():
         if name not in have:
             quoted = '"' + name.replace('"', '""') + '"'
-            con.execute(f"alter table {SNAPSHOT_TABLE} add column {quoted} {kind}")
+            con.execute(f"alter table {table} add column {quoted} {kind}")
 
 
 def boards_ready_to_freeze(con: duckdb.DuckDBPyConnection, today: date) -> list[tuple[date, str]]:

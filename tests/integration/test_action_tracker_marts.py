@@ -38,6 +38,33 @@ def test_the_q1_board_figures_are_seed_002s(demo):
     assert rows == [(127, 11, 9.0, 7, 2, 6, 12, 5)]
 
 
+def test_whole_plan_actions_are_counted_by_milestone_at_each_board(demo):
+    settings, _ = demo
+    rows = query(
+        settings.published_dir / "marts.duckdb",
+        """
+        select board_date::varchar, whole_plan_actions, milestones_reported,
+               milestones_reached_to_date, milestones_reached_in_quarter, milestones_overdue,
+               milestones_due_next_quarter
+        from marts.mart_action_progress where is_total order by board_date
+        """,
+    )
+    # The demo's 14 whole-plan actions. Q1 board: each reports its first milestone (due
+    # 2025-09-30, next quarter), three reached in June. Q2 board: those three report their
+    # second (due 2026-03-31) and keep the first as reached; nine more reached the first in
+    # August or September; two have not, and it is overdue.
+    assert rows == [
+        ("2025-07-30", 14, 14, 3, 3, 0, 11),
+        ("2025-11-05", 14, 17, 12, 9, 2, 0),
+    ]
+    by_milestone = query(
+        settings.published_dir / "marts.duckdb",
+        "select milestone_state, count(*) from marts.mart_action_milestones "
+        "where board_date = '2025-11-05' group by all order by all",
+    )
+    assert by_milestone == [("not yet due", 3), ("overdue", 2), ("reached", 12)]
+
+
 def test_the_strategy_rows_add_up_to_the_total(demo):
     settings, _ = demo
     rows = query(

@@ -9,25 +9,31 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.defs.action_tracker.format import ActionTrackerFormat, quarter_partition
+from orchestration.defs.action_tracker.format import (
+    TABLE_DDL,
+    ActionTrackerFormat,
+    quarter_partition,
+)
 from orchestration.landing.files import LandedFile, list_landed
 from orchestration.landing.intake import take_in
 from orchestration.landing.refusal import FileRefused
 
 HEADER = ["board_date", "reference", "delivery_strategy", "task_name", "lead", "kind",
           "start_date", "due_date", "status", "completion_date", "update_date", "update_text",
-          "metric_ids", "added_by_board", "change_agreed_by_board", "change"]  # fmt: skip
+          "metric_ids", "added_by_board", "change_agreed_by_board", "change", "milestone",
+          "milestone_due", "milestone_reached"]  # fmt: skip
 GOOD = [
     ["2025-07-30", "10.3", "Road Safety", "Plan for future young drivers provision",
      "lead_road_safety", "one-off", "2025-07-30", "2026-03-31", "not started", "",
-     "2025-07-30", "Added by the board", "62", "2025-07-30", "", ""],
+     "2025-07-30", "Added by the board", "62", "2025-07-30", "", "", "", "", ""],
     ["2025-07-30", "2.0 / 12.1 / 12", "Supporting Victims", "Victim Pathway Team",
      "lead_supporting_victims", "whole-plan", "2025-04-01", "2029-03-31", "in progress", "",
-     "2025-07-14", "Team recruited", "78;79", "", "2025-07-30", "wording"],
+     "2025-07-14", "Team recruited", "78;79", "", "2025-07-30", "wording",
+     "Pathway team in post", "2025-09-30", "2025-07-01"],
     ["2025-07-30", "9.1", "Business Crime", "Body worn video devices for business owners",
      "lead_business_crime", "one-off", "2025-04-01", "2025-09-30",
      "completed ahead of schedule", "2025-06-20", "2025-07-10", "110 BWVs", "55;56", "", "",
-     ""],
+     "", "", "", ""],
 ]  # fmt: skip
 
 
@@ -68,6 +74,40 @@ def test_a_good_update_loads_with_its_metrics_and_board_changes(con, tmp_path):
         ("9.1", "lead_business_crime", "one-off", "completed ahead of schedule", "2025-06-20",
          ["55", "56"], None, None, 4),
     ]  # fmt: skip
+
+
+def test_a_whole_plan_action_reports_its_milestone(con, tmp_path):
+    load(con, write(tmp_path / "action-tracker-2025-07-30.csv", GOOD))
+    rows = con.execute(
+        "select reference, milestone, milestone_due::varchar, milestone_reached::varchar "
+        "from raw.action_tracker order by source_line"
+    ).fetchall()
+    assert rows == [
+        ("10.3", None, None, None),
+        ("2.0 / 12.1 / 12", "Pathway team in post", "2025-09-30", "2025-07-01"),
+        ("9.1", None, None, None),
+    ]
+
+
+def test_a_tracker_without_the_milestone_columns_loads_into_an_older_table(tmp_path):
+    """A template from before milestones (no milestone columns) still loads, and a warehouse
+    whose raw table predates them gains the columns, empty, rather than failing."""
+    connection = duckdb.connect()
+    old_ddl = TABLE_DDL.replace("    milestone varchar,\n    milestone_due date,\n", "")
+    old_ddl = old_ddl.replace("    milestone_reached date,\n", "")
+    assert "milestone" not in old_ddl
+    connection.execute(old_ddl)
+    ActionTrackerFormat().ensure_tables(connection)
+    old_header = HEADER[:-3]
+    path = tmp_path / "action-tracker-2025-07-30.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(old_header)
+        writer.writerows(row[:-3] for row in GOOD)
+    load(connection, path)
+    assert connection.execute(
+        "select count(*), count(milestone) from raw.action_tracker"
+    ).fetchone() == (3, 0)
 
 
 def test_a_resent_tracker_for_the_same_board_replaces_the_first_whatever_its_name(settings):
@@ -134,6 +174,13 @@ def bad(row: int, column: str, value: str) -> list[list[str]]:
         (bad(0, "board_date", "2025-08-01"), 2, "board_date", "not a delivery board",
          "delivery_boards.csv"),
         (bad(1, "change", ""), 3, "change", "without saying what changed", "what changed"),
+        (bad(0, "milestone", "Year 1"), 2, "milestone", "a milestone for a one-off action",
+         "unless the kind is whole-plan"),
+        (bad(1, "milestone_due", ""), 3, "milestone_due", "not a date", "YYYY-MM-DD"),
+        (bad(1, "milestone", ""), 3, "milestone_due", "a milestone date without its milestone",
+         "a milestone name"),
+        (bad(1, "milestone_reached", "2025-07-20"), 3, "milestone_reached",
+         "after the update reporting it", "on or before update_date"),
     ],
 )  # fmt: skip
 def test_a_bad_update_is_refused_naming_row_column_and_expected(

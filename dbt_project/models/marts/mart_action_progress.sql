@@ -4,12 +4,28 @@
 -- added them) and new_actions_open. pct_completed_to_date is of the plan's actions (para 13a:
 -- 11 of 127 is "9% of the plan"). Annual actions are counted completed for the plan year of
 -- the board's quarter (their tracker row restarts each year); whole-plan actions run to the end
--- of the plan, so they are counted apart and never as overdue before it.
+-- of the plan, so they are counted apart and never as overdue before it, and read by their
+-- milestones (int_action_milestones).
 with
 
 actions as (
 
     select * from {{ ref('int_action_status_at_board') }}
+
+),
+
+milestones as (
+
+    select
+        board_date,
+        coalesce(delivery_strategy, 'All delivery strategies') as delivery_strategy,
+        count(*) as milestones_reported,
+        count(*) filter (where is_reached) as milestones_reached_to_date,
+        count(*) filter (where reached_in_quarter) as milestones_reached_in_quarter,
+        count(*) filter (where is_overdue) as milestones_overdue,
+        count(*) filter (where is_due_next_quarter) as milestones_due_next_quarter
+    from {{ ref('int_action_milestones') }}
+    group by grouping sets ((board_date), (board_date, delivery_strategy))
 
 ),
 
@@ -54,9 +70,17 @@ by_strategy as (
 figures as (
 
     select
-        *,
-        round(100.0 * completed_to_date / nullif(actions_total, 0), 1) as pct_completed_to_date
+        by_strategy.*,
+        round(100.0 * completed_to_date / nullif(actions_total, 0), 1) as pct_completed_to_date,
+        coalesce(milestones.milestones_reported, 0) as milestones_reported,
+        coalesce(milestones.milestones_reached_to_date, 0) as milestones_reached_to_date,
+        coalesce(milestones.milestones_reached_in_quarter, 0) as milestones_reached_in_quarter,
+        coalesce(milestones.milestones_overdue, 0) as milestones_overdue,
+        coalesce(milestones.milestones_due_next_quarter, 0) as milestones_due_next_quarter
     from by_strategy
+    left join milestones
+        on milestones.board_date = by_strategy.board_date
+        and milestones.delivery_strategy = by_strategy.delivery_strategy
 
 )
 
@@ -86,6 +110,11 @@ select
     annual_completed_this_year,
     whole_plan_actions,
     whole_plan_in_progress,
+    milestones_reported,
+    milestones_reached_to_date,
+    milestones_reached_in_quarter,
+    milestones_overdue,
+    milestones_due_next_quarter,
     actions_updated,
     actions_without_update,
     'Overall, ' || coalesce(cast(round(pct_completed_to_date) as integer), 0)
@@ -105,5 +134,12 @@ select
         || ' where changes were agreed.' as summary_changes_agreed,
     case when new_actions = 1 then 'An additional 1 action was' else 'An additional '
         || new_actions || ' actions were' end
-        || ' created and agreed by the board.' as summary_new_actions
+        || ' created and agreed by the board.' as summary_new_actions,
+    'Of the ' || milestones_reported || ' milestone' || case when milestones_reported = 1
+        then '' else 's' end || ' of whole-plan actions reported to date, '
+        || milestones_reached_to_date || ' ' || case when milestones_reached_to_date = 1
+        then 'has' else 'have' end || ' been reached (' || milestones_reached_in_quarter
+        || ' within the quarter) and ' || milestones_overdue || ' '
+        || case when milestones_overdue = 1 then 'is' else 'are' end || ' overdue.'
+        as summary_milestones
 from figures

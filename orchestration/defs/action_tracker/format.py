@@ -10,7 +10,10 @@ due_date (not before the start), status (STATUSES), completion_date (only and al
 completed statuses), update_date (not after the board), update_text, metric_ids (catalogue
 refs separated by ``;``), added_by_board (the board that added the action, if one did),
 change_agreed_by_board and change (the board that agreed a change to the due date or wording,
-and what changed). The README documents the template.
+and what changed), and, for whole-plan actions only, milestone, milestone_due and
+milestone_reached (the milestone the update reports on, when it is due and the day it was
+reached, if it has been): a whole-plan action runs to the end of the plan, so its progress is
+read by milestone. The README documents the template.
 
 A corrected file under the same name replaces the earlier one. An action the lead did not
 update for a board is simply absent from that board's file (readiness counts it missing).
@@ -56,6 +59,9 @@ COLUMNS = (
     Column("added_by_board", required=False),
     Column("change_agreed_by_board", required=False),
     Column("change", required=False, aliases=("change_agreed",)),
+    Column("milestone", required=False),
+    Column("milestone_due", required=False, aliases=("milestone_due_date",)),
+    Column("milestone_reached", required=False, aliases=("milestone_reached_date",)),
 )
 STATUSES = (
     "not started",
@@ -87,6 +93,9 @@ create table if not exists raw.action_tracker (
     added_by_board date,
     change_agreed_by_board date,
     change varchar,
+    milestone varchar,
+    milestone_due date,
+    milestone_reached date,
     source_file varchar not null,
     source_sha256 varchar not null,
     source_line integer not null,
@@ -98,13 +107,20 @@ STAGED_COLUMNS = (
     "board_date date, reference varchar, delivery_strategy varchar, task_name varchar, "
     "lead_key varchar, kind varchar, start_date date, due_date date, status varchar, "
     "completion_date date, update_date date, update_text varchar, metric_ids varchar[], "
-    "added_by_board date, change_agreed_by_board date, change varchar, source_line integer"
+    "added_by_board date, change_agreed_by_board date, change varchar, milestone varchar, "
+    "milestone_due date, milestone_reached date, source_line integer"
 )
 NAMES = (
     "board_date, reference, delivery_strategy, task_name, lead_key, kind, start_date, "
     "due_date, status, completion_date, update_date, update_text, metric_ids, added_by_board, "
-    "change_agreed_by_board, change"
+    "change_agreed_by_board, change, milestone, milestone_due, milestone_reached"
 )
+# Warehouses from before milestones were tracked: their table gains the columns, empty.
+MILESTONE_COLUMNS_DDL = """
+alter table raw.action_tracker add column if not exists milestone varchar;
+alter table raw.action_tracker add column if not exists milestone_due date;
+alter table raw.action_tracker add column if not exists milestone_reached date;
+"""
 
 
 def quarter_partition(reporting_quarter: str) -> str:
@@ -147,6 +163,7 @@ class ActionTrackerFormat:
 
     def ensure_tables(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute(TABLE_DDL)
+        con.execute(MILESTONE_COLUMNS_DDL)
 
     def partitions_of(self, landed: LandedFile) -> tuple[str, ...]:
         """The quarter the file's board reviews (one board per file)."""
@@ -242,6 +259,19 @@ class ActionTrackerFormat:
             if changed is not None and not row["change"]:
                 refuse("change", "a change agreed without saying what changed",
                        "what changed, e.g. 'due date 2025-09-30 to 2026-03-31'")  # fmt: skip
+            milestone = (row["milestone"] or "").strip() or None
+            if milestone is not None and kind != "whole-plan":
+                refuse("milestone", f"a milestone for a {kind} action",
+                       "empty unless the kind is whole-plan")  # fmt: skip
+            milestone_due = a_date("milestone_due", required=milestone is not None)
+            milestone_reached = a_date("milestone_reached", required=False)
+            if milestone is None and (milestone_due or milestone_reached):
+                column = "milestone_due" if milestone_due else "milestone_reached"
+                refuse(column, "a milestone date without its milestone",
+                       "a milestone name beside it, or both empty")  # fmt: skip
+            if milestone_reached is not None and milestone_reached > updated:
+                refuse("milestone_reached", f"after the update reporting it ({updated})",
+                       "a date on or before update_date")  # fmt: skip
             clean.append(
                 (
                     board,
@@ -260,11 +290,14 @@ class ActionTrackerFormat:
                     added,
                     changed,
                     row["change"],
+                    milestone,
+                    milestone_due,
+                    milestone_reached,
                     line,
                 )
             )
         con.execute(f"create or replace temp table {STAGED} ({STAGED_COLUMNS})")
-        con.executemany(f"insert into {STAGED} values ({', '.join(['?'] * 17)})", clean)
+        con.executemany(f"insert into {STAGED} values ({', '.join(['?'] * 20)})", clean)
         for board, *_, line in clean:
             if board != clean[0][0]:
                 raise FileRefused.at_cell(
