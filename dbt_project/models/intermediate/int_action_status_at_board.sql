@@ -106,6 +106,17 @@ select
     latest.status = 'completed'
         and latest.completion_date between latest.quarter_start and latest.quarter_end
         as completed_in_quarter,
+    -- An annual action repeats each plan (financial) year: it counts as done for the year of
+    -- the board's quarter only when completed within that year, whatever its row says.
+    coalesce(
+        latest.kind = 'annual'
+        and latest.status in ('completed', 'completed ahead of schedule')
+        and latest.completion_date <= latest.board_date
+        and latest.completion_date >= make_date(
+            cast(left(latest.reporting_quarter, 4) as integer), 4, 1
+        ),
+        false
+    ) as annual_completed_this_year,
     latest.status = 'completed ahead of schedule'
         and latest.completion_date between latest.quarter_start and latest.quarter_end
         as completed_ahead_in_quarter,

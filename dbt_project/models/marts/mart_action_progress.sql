@@ -3,7 +3,8 @@
 -- and monitored separately" (para 16), so they are counted only in new_actions (the board that
 -- added them) and new_actions_open. pct_completed_to_date is of the plan's actions (para 13a:
 -- 11 of 127 is "9% of the plan"). Annual actions are counted completed for the plan year of
--- the board's quarter (their tracker row restarts each year); whole-plan actions run to the end
+-- the board's quarter only when completed within it (int_action_status_at_board), whatever
+-- the tracker row still says; whole-plan actions run to the end
 -- of the plan, so they are counted apart and never as overdue before it, and read by their
 -- milestones (int_action_milestones).
 with
@@ -55,7 +56,7 @@ by_strategy as (
         count(*) filter (where added_by_board = board_date) as new_actions,
         count(*) filter (where is_new_action and not is_completed) as new_actions_open,
         count(*) filter (where not is_new_action and kind = 'annual') as annual_actions,
-        count(*) filter (where not is_new_action and kind = 'annual' and is_completed)
+        count(*) filter (where not is_new_action and annual_completed_this_year)
             as annual_completed_this_year,
         count(*) filter (where not is_new_action and kind = 'whole-plan') as whole_plan_actions,
         count(*) filter (where not is_new_action and kind = 'whole-plan' and status = 'in progress')
