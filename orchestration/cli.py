@@ -177,7 +177,7 @@ def refresh(verbose: bool, quiet: bool, full_build: bool, wait_seconds: float) -
     delivered = _anything_landed(settings.landing_dir)
     # Files to validate: start Great Expectations in a second process now, before this one
     # loads Dagster, so the two imports overlap (see quality/suite_worker.py).
-    with suites_in_a_second_process() if delivered else nullcontext():
+    with suites_in_a_second_process(settings.data_dir) if delivered else nullcontext():
         _refresh(settings, started, verbose, quiet, wait_seconds, full_build)
 
 

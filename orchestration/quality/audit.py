@@ -19,6 +19,7 @@ import pandas as pd
 
 from orchestration.landing.intake import Audit
 from orchestration.landing.staged import StagedRows
+from orchestration.quality import suite_worker
 from orchestration.quality.expectation_suites import (
     SuiteOutcome,
     frame_rule_columns,
@@ -47,11 +48,15 @@ class DatasetSuite:
     ) -> pd.DataFrame:
         """The frame the suite validates; only ``columns`` of it when given (the few a subset
         of the rules reads: building the frame is most of a small validation's cost)."""
+        return con.execute(self.frame_sql(rows, columns), rows.params).df()
+
+    def frame_sql(self, rows: StagedRows, columns: Sequence[str] | None = None) -> str:
+        """The query of ``frame`` (its parameters are ``rows.params``)."""
         query = self.frame_query.replace("{rows}", f"({rows.sql}) as staged")
         if columns is not None:
             quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
             query = f"select {quoted} from ({query}) as framed"
-        return con.execute(query, rows.params).df()
+        return query
 
     def validate(
         self,
@@ -62,8 +67,12 @@ class DatasetSuite:
         rules: str = "all",
     ) -> SuiteOutcome:
         columns = frame_rule_columns(self.suite) if rules == "frame" else None
-        frame = self.frame(con, rows, columns)
-        return run_suite(self.suite, frame, self.parameters(settings, sorted(partitions)), rules)
+        parameters = self.parameters(settings, sorted(partitions))
+        worker = suite_worker.current()
+        if worker is not None:  # the rows go to the worker as Parquet, never as a frame here
+            query = self.frame_sql(rows, columns)
+            return worker.run_query(self.suite, con, query, rows.params, parameters, rules)
+        return run_suite(self.suite, self.frame(con, rows, columns), parameters, rules)
 
     def audit(self, settings: Settings) -> Audit:
         """What ``take_in`` runs on each file's (or batch's) staged rows."""

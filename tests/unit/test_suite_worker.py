@@ -26,3 +26,35 @@ def test_a_suite_run_in_the_second_process_gives_the_same_outcome():
     assert there == here
     assert suite_worker.current() is None
     assert not worker.process.is_alive()
+
+
+def test_rows_handed_over_as_parquet_give_the_same_outcome_and_leave_nothing(tmp_path):
+    import duckdb
+
+    rows = [crime(), crime(longitude="12.5", longitude_num=None), crime(crime_id=None)]
+    here = run_suite_here("police_uk_street", frame(rows), PARAMS)
+    con = duckdb.connect()
+    con.register("given", frame(rows))
+    with suites_in_a_second_process(tmp_path) as worker:
+        scratch = worker.scratch
+        assert scratch.parent == tmp_path and oct(scratch.stat().st_mode)[-3:] == "700"
+        there = worker.run_query("police_uk_street", con, "select * from given", [], PARAMS, "all")
+        assert list(scratch.iterdir()) == []  # each hand-over's file goes once validated
+    assert there == here
+    assert not scratch.exists()
+
+
+def test_a_killed_refreshs_rows_folder_is_removed_and_a_live_ones_kept(tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    abandoned = tmp_path / f".suite-rows-{dead}-abc"
+    live = tmp_path / f".suite-rows-{os.getpid()}-def"
+    for folder in (abandoned, live):
+        folder.mkdir()
+        (folder / "rows-0.parquet").write_bytes(b"x")
+    with suites_in_a_second_process(tmp_path):
+        assert not abandoned.exists()
+        assert live.exists()
