@@ -340,9 +340,10 @@ def _take_one(
     delivery: manifest.Delivery,
     result: IntakeResult,
     audit: Audit | None = None,
-    outcome: SuiteOutcome | None = None,
+    pending: Callable[[], SuiteOutcome] | None = None,
 ) -> None:
-    """Take one file in; ``outcome`` is its audit when it was validated with others already."""
+    """Take one file in; ``pending`` gives its audit when it was validated with others
+    already (waiting for it if need be)."""
     try:
         swapped = _swapped(landed)
         if swapped is not None:
@@ -357,6 +358,7 @@ def _take_one(
         return
     if audit is not None:
         # Validated as staged, before anything is written: refused rows never reach raw.
+        outcome = _audited(pending) if pending is not None else None
         if outcome is None:
             tagged = _tagged(fmt, landed.name)
             try:
@@ -484,15 +486,16 @@ def _audit_together(
     fmt: SourceFormat,
     audit: Audit,
     files: list[tuple[LandedFile, manifest.Delivery]],
-) -> dict[str, SuiteOutcome]:
+) -> dict[str, Callable[[], SuiteOutcome]]:
     """Validate many files of a one-file-at-a-time format at once: each is staged and its rows
     pooled, tagged with its name, and the suite runs once per pool (GX takes about a tenth of a
     second a run however small the frame: a backfill of 234 survey files spent 21 s on it).
 
-    Returns each file's share of the outcome; no entry for a file in a pool that breaks an
+    Returns each file's share of the outcome (a function that waits for it: its tolerances
+    may still be being validated by the suite worker); no entry for a file in a pool that breaks an
     error-level expectation (it is then validated alone, to find which file breaks it, as a
     batch is) or that could not be staged (its refusal is made when it is taken in)."""
-    outcomes: dict[str, SuiteOutcome] = {}
+    outcomes: dict[str, Callable[[], SuiteOutcome]] = {}
     pool: list[tuple[LandedFile, manifest.Delivery, int]] = []
     size = 0
 
@@ -508,8 +511,9 @@ def _audit_together(
                         f"select * from {AUDIT_POOL} where source_file = ?", [landed.name]
                     )
                     share = _audited(
-                        _file_share, audit, con, together, of_file, landed.name, rows, delivery
-                    )
+                        _deferred_share, audit, con, together, of_file, landed.name, rows,
+                        delivery,
+                    )  # fmt: skip
                     if share is not None:
                         outcomes[landed.name] = share
         con.execute(f"drop table if exists {AUDIT_POOL}")
@@ -574,10 +578,30 @@ def _file_share(
 ) -> SuiteOutcome:
     """One file's verdict when its rows were judged with others': its share of the row rules'
     outcome, and the tolerances run on its rows alone."""
+    return _deferred_share(audit, con, together, rows_of_file, file_name, rows, delivery)()
+
+
+def _deferred_share(
+    audit: Audit,
+    con: duckdb.DuckDBPyConnection,
+    together: SuiteOutcome,
+    rows_of_file: StagedRows,
+    file_name: str,
+    rows: int,
+    delivery: manifest.Delivery,
+) -> Callable[[], SuiteOutcome]:
+    """``_file_share``, its tolerances validated while intake goes on when the audit can
+    (``defer``: with the suite worker, a survey's 234 files' tolerances run there while
+    this process stages and loads); the function returned waits for the verdict."""
     share = together.in_file(file_name, rows)
     if not audit.has_frame_rules:
-        return share
-    return share.joined(audit(con, rows_of_file, delivery.partition_keys, rules="frame"))
+        return lambda: share
+    defer = getattr(audit, "defer", None)
+    if defer is None:
+        frame = audit(con, rows_of_file, delivery.partition_keys, rules="frame")
+        return lambda: share.joined(frame)
+    pending = defer(con, rows_of_file, delivery.partition_keys, rules="frame")
+    return lambda: share.joined(pending())
 
 
 def _audit_batch(
@@ -730,8 +754,9 @@ def take_in(
                 result.duplicates.append(landed.name)
                 continue
             seen.add(landed.sha256)
-            outcome = outcomes.get(landed.name)
-            _take_one(con, settings, fmt, landed, delivery, result, audit, outcome)
+            _take_one(
+                con, settings, fmt, landed, delivery, result, audit, outcomes.get(landed.name)
+            )
             pause_point("intake.between_files")
         con.execute("checkpoint")
     return result

@@ -95,3 +95,24 @@ class SuiteAudit:
         rules: str = "all",
     ) -> SuiteOutcome:
         return self.dataset_suite.validate(self.settings, con, rows, partitions, rules)
+
+    def defer(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        rows: StagedRows,
+        partitions: Sequence[str],
+        rules: str = "all",
+    ) -> Callable[[], SuiteOutcome]:
+        """As calling it, but with the suite worker the validation runs there while this
+        process goes on; the returned function waits for the outcome. Without a worker it
+        validates now."""
+        worker = suite_worker.current()
+        if worker is None:
+            outcome = self(con, rows, partitions, rules)
+            return lambda: outcome
+        suite = self.dataset_suite
+        columns = frame_rule_columns(suite.suite) if rules == "frame" else None
+        parameters = suite.parameters(self.settings, sorted(partitions))
+        query = suite.frame_sql(rows, columns)
+        ticket = worker.submit(suite.suite, con, query, rows.params, parameters, rules)
+        return lambda: worker.result(ticket)

@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection
@@ -43,13 +44,13 @@ def _serve(connection: Connection) -> None:
             return
         if request is None:
             return
+        ticket, (suite_name, frame, parameters, rules) = request
         try:
-            suite_name, frame, parameters, rules = request
             if isinstance(frame, ParquetRows):
                 frame = frame.read()
-            connection.send(run_suite_here(suite_name, frame, parameters, rules))
+            connection.send((ticket, run_suite_here(suite_name, frame, parameters, rules)))
         except Exception as error:  # sent back and raised there, with its traceback text
-            connection.send(error)
+            connection.send((ticket, error))
 
 
 SCRATCH_PREFIX = ".suite-rows-"
@@ -105,18 +106,20 @@ class SuiteWorker:
             tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=scratch_parent)
         )
         self._names = itertools.count()
+        self._tickets = itertools.count()
+        self._results: dict[int, Any] = {}
+        self._files: dict[int, Path] = {}
+        self._arrived = threading.Condition()
         context = multiprocessing.get_context("spawn")
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child,), daemon=True)
         self.process.start()
         child.close()
+        self._receiver = threading.Thread(target=self._receive, daemon=True)
+        self._receiver.start()
 
     def run(self, suite_name: str, frame: Any, parameters: dict[str, Any], rules: str) -> Any:
-        self.connection.send((suite_name, frame, parameters, rules))
-        result = self.connection.recv()
-        if isinstance(result, Exception):
-            raise result
-        return result
+        return self.result(self._send(suite_name, frame, parameters, rules))
 
     def run_query(
         self,
@@ -128,16 +131,62 @@ class SuiteWorker:
         rules: str,
     ) -> Any:
         """Validate the rows ``query`` selects: written to Parquet here, read there."""
+        return self.result(self.submit(suite_name, con, query, params, parameters, rules))
+
+    def submit(
+        self,
+        suite_name: str,
+        con: duckdb.DuckDBPyConnection,
+        query: str,
+        params: Sequence[Any],
+        parameters: dict[str, Any],
+        rules: str,
+    ) -> int:
+        """Start validating the rows ``query`` selects and return at once: a ticket for
+        ``result``. The worker validates while this process goes on (staging, loading)."""
         path = self.scratch / f"rows-{next(self._names)}.parquet"
-        try:
-            # The path is this worker's own (no file content in it): safe as a literal.
-            con.execute(
-                f"copy ({query}) to '{path}' (format parquet, compression uncompressed)",
-                list(params),
-            )
-            return self.run(suite_name, ParquetRows(path), parameters, rules)
-        finally:
+        # The path is this worker's own (no file content in it): safe as a literal.
+        con.execute(
+            f"copy ({query}) to '{path}' (format parquet, compression uncompressed)",
+            list(params),
+        )
+        ticket = self._send(suite_name, ParquetRows(path), parameters, rules)
+        self._files[ticket] = path
+        return ticket
+
+    def result(self, ticket: int) -> Any:
+        """The outcome of a submitted validation (its error raised here), waiting for it."""
+        with self._arrived:
+            while ticket not in self._results:
+                if not self._receiver.is_alive():
+                    raise RuntimeError("the suite worker stopped before it answered")
+                self._arrived.wait(timeout=1)
+            result = self._results.pop(ticket)
+        path = self._files.pop(ticket, None)
+        if path is not None:
             path.unlink(missing_ok=True)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def _send(self, suite_name: str, frame: Any, parameters: dict[str, Any], rules: str) -> int:
+        ticket = next(self._tickets)
+        self.connection.send((ticket, (suite_name, frame, parameters, rules)))
+        return ticket
+
+    def _receive(self) -> None:
+        """Collect the worker's answers as they come (a thread): the worker never waits for
+        this process to read, however many validations are in flight."""
+        while True:
+            try:
+                ticket, result = self.connection.recv()
+            except (EOFError, OSError):
+                break
+            with self._arrived:
+                self._results[ticket] = result
+                self._arrived.notify_all()
+        with self._arrived:
+            self._arrived.notify_all()
 
     def close(self) -> None:
         with suppress(OSError):
@@ -145,6 +194,7 @@ class SuiteWorker:
         self.process.join(timeout=10)
         if self.process.is_alive():
             self.process.kill()
+        self._receiver.join(timeout=10)
         self.connection.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
 

@@ -564,3 +564,34 @@ def test_a_tolerance_is_judged_file_by_file_even_when_files_are_validated_togeth
     assert warned[names[2]] == ["overall_satisfaction"]
     assert all(warned[name] == [] for name in names if name != names[2])
     assert audit_runs[0] == 80 and audit_runs[1:] == [20, 20, 20, 20]  # together, then each
+
+
+def test_tolerances_validated_by_the_suite_worker_while_intake_goes_on_keep_their_file(
+    settings, tmp_path
+):
+    """With `pcp refresh`'s suite worker, each file's tolerances are handed over at once and
+    validated there while intake stages and loads the files before it: the verdicts are the
+    same, each with its own file."""
+    from orchestration.quality.suite_worker import suites_in_a_second_process
+
+    names = deliver_surveys(settings, [1, 2, 3, 4], bad_area_in=3)
+    march = settings.landing_for("victim_survey") / names[1]
+    lines = march.read_bytes().decode("utf-8").split("\r\n")
+    for i in (1, 2, 3, 4, 5):  # February: 5 of 20 unanswered
+        cells = lines[i].split(",")
+        cells[2] = ""
+        lines[i] = ",".join(cells)
+    march.write_text("\r\n".join(lines), encoding="utf-8")
+
+    with suites_in_a_second_process(tmp_path) as worker:
+        result = take(settings, VictimSurveyFormat(), RESPONSES_SUITE, "victim_survey")
+        assert list(worker.scratch.iterdir()) == []
+
+    assert sorted(f.name for f in result.loaded) == names and result.refused == []
+    warned = {a.name: sorted(w.column for w in a.outcome.warnings) for a in result.audited}
+    assert warned == {
+        names[0]: [],
+        names[1]: ["overall_satisfaction"],
+        names[2]: ["area_code"],
+        names[3]: [],
+    }

@@ -58,3 +58,27 @@ def test_a_killed_refreshs_rows_folder_is_removed_and_a_live_ones_kept(tmp_path)
     with suites_in_a_second_process(tmp_path):
         assert not abandoned.exists()
         assert live.exists()
+
+
+def test_validations_submitted_together_answer_each_to_its_own_ticket(tmp_path):
+    import duckdb
+
+    good = [crime(), crime()]
+    bad = [crime(), crime(crime_id=None)]
+    con = duckdb.connect()
+    con.register("good", frame(good))
+    con.register("bad", frame(bad))
+    with suites_in_a_second_process(tmp_path) as worker:
+        tickets = [
+            worker.submit("police_uk_street", con, f"select * from {name}", [], PARAMS, "all")
+            for name in ("good", "bad", "good")
+        ]
+        missing = worker.submit("no_such_suite", con, "select * from good", [], PARAMS, "all")
+        # Asked for out of order: each answer is its own file's.
+        last, middle, first = (worker.result(t) for t in reversed(tickets))
+        with pytest.raises(FileNotFoundError):
+            worker.result(missing)
+        assert list(worker.scratch.iterdir()) == []
+    assert first == last == run_suite_here("police_uk_street", frame(good), PARAMS)
+    assert middle == run_suite_here("police_uk_street", frame(bad), PARAMS)
+    assert middle.errors and not first.errors
