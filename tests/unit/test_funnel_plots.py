@@ -33,6 +33,7 @@ import math
 import os
 import subprocess
 
+import controlchartspy
 import duckdb
 import pytest
 
@@ -75,6 +76,12 @@ def input_rows() -> list[dict]:
         rows.append(row("large", f"U{index:02d}", round(people * 0.02 * level), float(people)))
     rows.append(row("large", "FAR", 60 * 100, 100_000.0))
     rows.append(row("large", "MID", 2_000, 100_000.0))
+    # For the independent check: thirty units of 200,000 .. 2,030,000 residents near 10 per
+    # 1,000 (2,000 .. 20,000 crimes), spread about 4% either way (Poisson alone: 0.7 .. 2.2%).
+    for index in range(30):
+        people = 200_000 + 63_100 * index
+        level = 1 + 0.04 * math.sin(1.7 * index)
+        rows.append(row("check", f"C{index:02d}", round(people * 0.01 * level), float(people)))
     return rows
 
 
@@ -214,3 +221,70 @@ def test_limit_curves_match_the_units_limits(additive):
     assert hand[0] == pytest.approx(8_000)
     assert hand[2] == pytest.approx(10 + 1.959964 * math.sqrt(sd**2 + 1.88), abs=1e-5)
     assert hand[3] == pytest.approx(10 + 3.090232 * sd, abs=1e-5)
+
+
+def controlcharts_limits(con, od_adjust: str) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Our units of group 'check', and controlchartspy's funnel limits for the same units.
+
+    controlchartspy (PyPI; the Power BI SPC funnel engine, Andrew Johnson) draws an indirectly
+    standardised ratio (chart 'SR': observed / expected, target 1) with exact Poisson limits
+    (chi-square quantiles) and, with od_adjust 'yes', the same Spiegelhalter recipe (10%
+    Winsorised z-scores, DerSimonian-Laird tau^2, adjusted when n x phi > n - 1) on the
+    square-root scale. Like with like: each unit's expected count at our target
+    (target / per x denominator), so our rate limits / target are its ratio limits."""
+    ours = units(con, "check")
+    target = next(iter(ours.values()))["target_value"]
+    codes = sorted(ours)
+    theirs = controlchartspy.funnel(
+        {
+            "unit": codes,
+            "observed": [ours[c]["numerator"] for c in codes],
+            "expected": [target / 1000 * ours[c]["denominator"] for c in codes],
+        },
+        keys="unit",
+        numerators="observed",
+        denominators="expected",
+        funnel_settings={"chart_type": "SR", "od_adjust": od_adjust},
+        return_objs="limits",
+    ).limits
+    return ours, {row["group"]: {**row, "target_value": target} for row in theirs}
+
+
+def test_unadjusted_limits_agree_with_controlchartspy_exact_poisson(additive):
+    """Our normal limits against its exact Poisson limits, in counts at each unit's expected
+    count E (2,000 .. 20,000): the exact limits sit higher by the normal approximation's known
+    skew and continuity terms, (z^2 + 2) / 3 for an upper limit and (z^2 - 1) / 3 for a lower
+    (z = 1.96: 1.95 and 0.95 crimes; z = 3.09: 3.85 and 2.85), and by nothing else."""
+    ours, theirs = controlcharts_limits(additive, "no")
+    for code, unit in ours.items():
+        to_counts = unit["denominator"] / 1000
+        for our_column, their_column, z, upper in (
+            ("lower_95", "ll95", 1.959964, False), ("upper_95", "ul95", 1.959964, True),
+            ("lower_99_8", "ll99", 3.090232, False), ("upper_99_8", "ul99", 3.090232, True),
+        ):  # fmt: skip
+            shift = (z**2 + 2) / 3 if upper else (z**2 - 1) / 3
+            their_count = theirs[code][their_column] * unit["target_value"] * to_counts
+            assert unit[our_column] * to_counts + shift == pytest.approx(their_count, abs=0.15), (
+                code,
+                our_column,
+            )
+
+
+def test_additive_adjustment_agrees_with_controlchartspy(additive):
+    """Both find the group over-dispersed and widen the limits alike: within 3% of the
+    adjusted half-width. (It works on the square-root scale, so its limits come back squared,
+    (1 + a)^2 = 1 + 2a + a^2: both its limits sit higher by about a^2, 2% of the half-width
+    at this spread; ours are on the rate's own scale, the Poisson terms above aside.)"""
+    ours, theirs = controlcharts_limits(additive, "yes")
+    assert {u["overdispersion_adjustment"] for u in ours.values()} == {"additive"}
+    for code, unit in ours.items():
+        target = unit["target_value"]
+        half_width = unit["upper_99_8_adjusted"] - target
+        assert half_width > 1.4 * (unit["upper_99_8"] - target)  # a real widening to check
+        for our_column, their_column in (
+            ("lower_95_adjusted", "ll95"), ("upper_95_adjusted", "ul95"),
+            ("lower_99_8_adjusted", "ll99"), ("upper_99_8_adjusted", "ul99"),
+        ):  # fmt: skip
+            assert unit[our_column] == pytest.approx(
+                theirs[code][their_column] * target, abs=0.03 * half_width
+            ), (code, our_column)
