@@ -18,10 +18,12 @@ APPROXIMATION built from what is public (seed ``npa_mapping_versions`` says so):
   real police.uk 2024 files (which use 2021 LSOAs) carry in LLR's nine authorities. A 2011 code
   still used there is unchanged in 2021; a 2011 code not seen there is taken as retired. A new
   2021 code outside Leicester is placed by its authority; one inside Leicester gets the ward of
-  the nearest retired 2011 LSOA of the same MSOA (the name's "Leicester 008"), or of the city
-  when the MSOA is new in 2021, distance measured between the mean positions of each LSOA's
-  crimes (2011 codes: the 2019-2022 police.uk files; 2021 codes: the 2024 files). The
-  seed notes, for each such LSOA, which 2011 LSOA placed it and how far away it was.
+  the nearest retired 2011 LSOA of the same MSOA (the 2011 MSOAs of the unchanged LSOAs that
+  share its 2021 MSOA, whose number is in its name), or of the city when there is none;
+  distance between the mean positions of each LSOA's crimes (2011 codes: the 2019-2022
+  police.uk files; 2021 codes: the 2024 files). The seed notes, for each such LSOA, which 2011
+  LSOA placed it and how far away it was. An unchanged code can be renamed in 2021 (its MSOA
+  renumbered): the seed keeps both names.
 - Populations: NPAs of whole authorities take the authorities' populations (share 1). The city
   NPAs take a fixed share of Leicester's: ONS mid-2020 MSOA estimates (SAPE23DT4), each MSOA's
   residents split over NPAs in proportion to its 2011 LSOAs in each (LSOAs are drawn to hold
@@ -93,7 +95,8 @@ LEICESTER_WARD_NPAS = {
 LSOA_COLUMNS = (
     "mapping_version",
     "lsoa_code",
-    "lsoa_name",
+    "lsoa_name_2011",
+    "lsoa_name_2021",
     "in_2011",
     "in_2021",
     "local_authority_code",
@@ -175,7 +178,10 @@ def build_lsoa_rows(real_dir: Path) -> list[dict[str, str]]:
         rows.append(
             {
                 "lsoa_code": code,
-                "lsoa_name": name,
+                "lsoa_name_2011": name,
+                # An unchanged code can be renamed in 2021 when its MSOA is renumbered
+                # (Leicester 009E became Leicester 042B).
+                "lsoa_name_2021": seen_2021[code][0] if in_2021 else "",
                 "in_2011": "true",
                 "in_2021": str(in_2021).lower(),
                 "local_authority_code": la_code,
@@ -194,7 +200,8 @@ def build_lsoa_rows(real_dir: Path) -> list[dict[str, str]]:
         la_code = la_by_name[la_name]
         row = {
             "lsoa_code": code,
-            "lsoa_name": name,
+            "lsoa_name_2011": "",
+            "lsoa_name_2021": name,
             "in_2011": "false",
             "in_2021": "true",
             "local_authority_code": la_code,
@@ -209,17 +216,23 @@ def build_lsoa_rows(real_dir: Path) -> list[dict[str, str]]:
                 "placement_note": f"2021 code; local authority {la_name}",
             }
         else:
-            # A new 2021 LSOA is a split or merger of retired ones, and keeps its MSOA in its
-            # name: look first among the retired LSOAs of its own MSOA, and across the city
-            # only for an MSOA new in 2021.
-            same_msoa = [old for old in retired_leicester if old[1][:-1] == name[:-1]]
+            # A new 2021 LSOA is a split or merger of retired ones of the same MSOA. Its 2021
+            # MSOA is in its name; the 2011 MSOAs that became it are those of the unchanged
+            # LSOAs now in it (Leicester 043 holds 2011's 009A and 009C). Look among the retired
+            # LSOAs of those MSOAs first, across the city only when there are none.
+            msoas_2011 = {name[:-1]} | {
+                other["lsoa_name_2011"][:-1]
+                for other in rows
+                if other["lsoa_name_2021"][:-1] == name[:-1] and other["in_2011"] == "true"
+            }
+            same_msoa = [old for old in retired_leicester if old[1][:-1] in msoas_2011]
             distance, nearest = min(
                 (_distance_km(lon, lat, *positions_2011[old[0]]), old)
                 for old in (same_msoa or retired_leicester)
                 if old[0] in positions_2011
             )
             _, old_name, ward_code, ward_name = nearest
-            where = "of its MSOA" if same_msoa else "in the city (its MSOA is new in 2021)"
+            where = "of its MSOA" if same_msoa else "in the city (no retired LSOA in its MSOA)"
             row |= {
                 "ward_code": ward_code,
                 "ward_name": ward_name,
@@ -252,7 +265,7 @@ def leicester_population_shares(real_dir: Path, rows: list[dict[str, str]]) -> d
         members = [
             row["npa_code"]
             for row in rows
-            if row["in_2011"] == "true" and row["lsoa_name"][:-1] == msoa_name
+            if row["in_2011"] == "true" and row["lsoa_name_2011"][:-1] == msoa_name
         ]
         if not members:
             raise ValueError(f"MSOA {msoa_name} has no 2011 LSOA in the mapping")
