@@ -65,9 +65,10 @@ AUTHORITY_NPAS = {
     "E07000134": "north_west_leicestershire",  # not in seed 003's list: kept, not dropped
 }
 
-# Leicester's wards (2019) by city NPA: Castle holds the city centre; the others fall east or
-# west of the line the A6 and the Soar draw through the city. An approximation of the force's
-# own beat boundaries, to be replaced with its LSOA list.
+# Leicester's wards (2019) by city NPA: Castle holds the city centre; the eleven eastern wards
+# (Belgrave round to Knighton) make East Leicester, the nine western ones (Abbey round to
+# Saffron) West Leicester. An approximation of the force's own boundaries, to be replaced with
+# its LSOA list.
 LEICESTER_WARD_NPAS = {
     "Castle": "city_centre",
     "Belgrave": "east_leicester",
