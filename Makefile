@@ -90,6 +90,7 @@ run: $(BIN)/pcp browser
 	@echo "              frozen board figures in snapshots.board_dashboard (what each was frozen from: snapshots.board_snapshots)"
 	@echo "              the action tracker: mart_action_progress, mart_action_register, mart_action_readiness (frozen in snapshots.board_action_*)"
 	@echo "              neighbourhood policing areas: mart_npa_crime (seed 003's table: crime against a year earlier, with significance)"
+	@echo "              comparisons (funnel plots): mart_peer_comparison, mart_area_comparison, mart_funnel_limits"
 	@echo "  query it  : $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(PCP_DATA_DIR)/published/marts.duckdb', read_only=True).sql(\\\"select metric_id, latest_value, rag, rag_reason from mart_delivery_dashboard where reporting_quarter = '2025/26-Q1' order by display_order\\\"))\""
 	@echo "  warehouse : $(PCP_WAREHOUSE_PATH)  (the pipeline's own file: analysts use the published copy)"
 	@echo "  the UI    : make dev, then open http://127.0.0.1:3000 (assets, checks and these runs)"

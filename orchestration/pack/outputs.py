@@ -17,6 +17,7 @@ SECTION_HEADINGS = {
     "actions": "Delivery actions",
     "csp": "Community Safety Partnerships:",
     "npa": "Neighbourhood policing areas:",
+    "comparisons": "Compared with whom? Funnel plots",
     "long-term": "Long-term trend",
     "csew": "Crime Survey (CSEW) measures against peer forces",
     "readiness": "Readiness: what is missing and who owns it",
