@@ -270,9 +270,9 @@ def _npa_table(con: duckdb.DuckDBPyConnection, quarter: str, quarter_end: date) 
         con,
         """
         select period_type, period_label, year_ago_period_label, npa_code, npa_name,
-               member_type, in_seed_003_list, crime_count, year_ago_crime_count, change_count,
-               pct_change, test_used, phi, p, significance, mapping_version,
-               mapping_is_approximation
+               member_type, in_seed_003_list, rate_comparable, rate_note, crime_count,
+               year_ago_crime_count, change_count, pct_change, test_used, phi, p,
+               significance, mapping_version, mapping_is_approximation
         from mart_npa_crime
         where metric_id = 'all_crime'
           and ((period_type = 'quarter' and period_label = ?)

@@ -246,6 +246,11 @@ def render_html(content: PackContent, pages: dict[str, int] | None = None) -> st
         csp_table=csp_table,
         npa_periods=npa_periods,
         npa_approximate=any(r["mapping_is_approximation"] for r in content.npa_table),
+        npa_unrated={
+            r["npa_name"]: r["rate_note"]
+            for r in content.npa_table
+            if r["member_type"] == "npa" and not r["rate_comparable"]
+        },
         long_term_svg=charts.long_term(content.long_term) if content.long_term else "",
         csew=csew,
         readiness=readiness,

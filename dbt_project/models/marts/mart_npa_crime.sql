@@ -161,6 +161,8 @@ select
     cast(members.member_type as varchar) as member_type,
     cast(members.in_seed_003_list as boolean) as in_seed_003_list,
     cast(members.sort_order as integer) as sort_order,
+    cast(members.rate_comparable as boolean) as rate_comparable,
+    cast(members.rate_note as varchar) as rate_note,
     cast(tested_p.metric_id as varchar) as metric_id,
     cast(metric_names.metric_name as varchar) as metric_name,
     cast(tested_p.crime_count as bigint) as crime_count,
