@@ -58,6 +58,9 @@ class PackContent:
     trends: dict[str, list[tuple[date, float]]] = field(default_factory=dict)
     baseline_fy: tuple[date, date] | None = None
     csp_table: list[dict] = field(default_factory=list)
+    # Seed 003's table: crime by neighbourhood policing area against a year earlier, for the
+    # quarter and its last month (mart_npa_crime's rows, as the mart holds them).
+    npa_table: list[dict] = field(default_factory=list)
     long_term: list[dict] = field(default_factory=list)
     csew: dict[str, list[dict]] = field(default_factory=dict)
     readiness: list[dict] = field(default_factory=list)
@@ -195,6 +198,8 @@ def read_content(published: Path, quarter: str, public: bool, live: bool = False
             """,
             [quarter],
         )
+        if _has(con, "mart_npa_crime"):
+            content.npa_table = _npa_table(con, quarter, quarter_end)
         content.long_term = _rows(
             con, "select * from mart_long_term_trend where is_complete order by fy_start"
         )
@@ -255,6 +260,28 @@ def _projection(
         found = _rows(con, "select * from mart_projection_backtest where is_overall")
         backtest = found[0] if found else None
     return [row for row in rows if row["metric_id"] in shown], backtest
+
+
+def _npa_table(con: duckdb.DuckDBPyConnection, quarter: str, quarter_end: date) -> list[dict]:
+    """All crime by neighbourhood policing area: the quarter, then its last month, each NPA in
+    seed 003's order and the members that keep every row (the unmapped one only when it holds
+    a crime)."""
+    return _rows(
+        con,
+        """
+        select period_type, period_label, year_ago_period_label, npa_code, npa_name,
+               member_type, in_seed_003_list, rate_comparable, rate_note, crime_count,
+               year_ago_crime_count, change_count, pct_change, test_used, phi, p,
+               significance, mapping_version, mapping_is_approximation
+        from mart_npa_crime
+        where metric_id = 'all_crime'
+          and ((period_type = 'quarter' and period_label = ?)
+               or (period_type = 'month' and period_end = ?))
+          and (member_type <> 'unmapped' or crime_count > 0 or year_ago_crime_count > 0)
+        order by case period_type when 'quarter' then 0 else 1 end, sort_order
+        """,
+        [quarter, quarter_end],
+    )
 
 
 def _comparisons(

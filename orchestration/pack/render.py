@@ -186,6 +186,7 @@ def render_html(content: PackContent, pages: dict[str, int] | None = None) -> st
          "change_pct_text": "-" if r["change_pct"] is None else f"{r['change_pct']:+.1f}%"}
         for r in content.csp_table
     ]  # fmt: skip
+    npa_periods = npa_view(content)
     names = {r["metric_id"]: r["metric_name"] for r in content.dashboard}
     # The peer mean is the dashboard mart's column (one rule, in dbt), never worked out here.
     peer_means = {r["metric_id"]: r["peer_mean"] for r in content.dashboard}
@@ -243,6 +244,13 @@ def render_html(content: PackContent, pages: dict[str, int] | None = None) -> st
         by_strategy=by_strategy,
         notes=notes,
         csp_table=csp_table,
+        npa_periods=npa_periods,
+        npa_approximate=any(r["mapping_is_approximation"] for r in content.npa_table),
+        npa_unrated={
+            r["npa_name"]: r["rate_note"]
+            for r in content.npa_table
+            if r["member_type"] == "npa" and not r["rate_comparable"]
+        },
         long_term_svg=charts.long_term(content.long_term) if content.long_term else "",
         csew=csew,
         readiness=readiness,
@@ -253,6 +261,34 @@ def render_html(content: PackContent, pages: dict[str, int] | None = None) -> st
         pages=pages or {},
         **actions_view(content, rows),
     )
+
+
+def npa_text(row: dict) -> dict:
+    """One NPA row's cells as printed (HTML and PDF alike): counts with thousands separators,
+    the change signed, the percentage blank where the mart leaves it blank (small numbers)."""
+    return {
+        "crimes": f"{row['crime_count']:,}",
+        "year_ago": "-"
+        if row["year_ago_crime_count"] is None
+        else f"{row['year_ago_crime_count']:,}",
+        "change": "-" if row["change_count"] is None else f"{row['change_count']:+,}",
+        "change_pct": "-" if row["pct_change"] is None else f"{row['pct_change']:+.1f}%",
+        "significance": row["significance"],
+    }
+
+
+def npa_view(content: PackContent) -> list[dict]:
+    """mart_npa_crime's rows grouped by period (the quarter, then its last month)."""
+    return [
+        {
+            "period_type": period_type,
+            "label": rows[0]["period_label"],
+            "year_ago_label": rows[0]["year_ago_period_label"],
+            "rows": [{**row, **npa_text(row)} for row in rows],
+        }
+        for period_type, group in groupby(content.npa_table, key=lambda r: r["period_type"])
+        for rows in [list(group)]
+    ]
 
 
 def actions_view(content: PackContent, rows: list[dict]) -> dict:

@@ -278,6 +278,45 @@ def _spc_sheet(sheet: Worksheet, content: PackContent) -> None:
     sheet.auto_filter.ref = sheet.dimensions
 
 
+NPA = (
+    ("Period type", 10, "period_type"),
+    ("Period", 11, "period_label"),
+    ("A year earlier", 11, "year_ago_period_label"),
+    ("Area", 28, "npa_name"),
+    ("Recorded crime", 11, "crime_count"),
+    ("Crime a year earlier", 11, "year_ago_crime_count"),
+    ("Change", 9, "change_count"),
+    ("Change %", 9, "pct_change"),
+    ("Significance", 24, "significance"),
+    ("Test", 14, "test_used"),
+    ("p", 9, "p"),
+    ("Over-dispersion (phi)", 10, "phi"),
+    ("In the panel's list of seven", 10, "in_seed_003_list"),
+    ("Mapping version", 9, "mapping_version"),
+    ("Mapping is an approximation", 12, "mapping_is_approximation"),
+)
+
+
+def _npa_sheet(sheet: Worksheet, content: PackContent) -> None:
+    """mart_npa_crime's all-crime rows for the quarter and its last month, as the mart holds
+    them (seed 003's table, with counts)."""
+    _header(sheet, [c[0] for c in NPA], [c[1] for c in NPA])
+    for row in content.npa_table:
+        words = {
+            **row,
+            "in_seed_003_list": "Yes" if row["in_seed_003_list"] else "No",
+            "mapping_is_approximation": "Yes" if row["mapping_is_approximation"] else "No",
+        }
+        sheet.append([words[key] for _, _, key in NPA])
+        for cell, (_, _, key) in zip(sheet[sheet.max_row], NPA, strict=True):
+            if key in ("crime_count", "year_ago_crime_count", "change_count"):
+                cell.number_format = "#,##0"
+            elif key == "pct_change":
+                cell.number_format = '0.0"%"'
+            elif key in ("p", "phi") and cell.value is not None:
+                cell.number_format = display.excel_format(cell.value)
+
+
 COMPARISONS = (
     ("Comparison", 12, "comparison"),
     ("Group", 30, "group_name"),
@@ -329,6 +368,8 @@ def write_xlsx(content: PackContent, path: Path) -> None:
     _projection_sheet(workbook.create_sheet("Projection"), content)
     _definitions_sheet(workbook.create_sheet("Definitions"), content)
     _spc_sheet(workbook.create_sheet("SPC"), content)
+    if content.npa_table:
+        _npa_sheet(workbook.create_sheet("NPAs"), content)
     if content.comparisons:
         _comparisons_sheet(workbook.create_sheet("Comparisons"), content)
     _about_sheet(workbook.create_sheet("About"), content)

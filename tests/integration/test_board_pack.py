@@ -742,6 +742,84 @@ def test_every_metric_has_its_spc_chart_and_verdicts_in_words_in_every_format(pa
         assert got["Rule fired"] == mart_row["rule_fired"]
 
 
+def test_the_npa_table_agrees_with_the_mart_in_every_format(packs, demo):
+    """Seed 003's table by neighbourhood policing area (all crime, the quarter and its last
+    month against a year earlier): each row's counts, change, percent change and significance
+    in the HTML, the PDF's text and the workbook's NPAs sheet are mart_npa_crime's columns, in
+    the mart's order; the seven areas of seed 003 are there and North West Leicestershire is
+    kept, marked as not among them."""
+    board, public, _ = packs
+    with duckdb.connect(str(demo[0].published_dir / "marts.duckdb"), read_only=True) as con:
+        cursor = con.execute(
+            """
+            select * from mart_npa_crime
+            where metric_id = 'all_crime'
+              and ((period_type = 'quarter' and period_label = ?)
+                   or (period_type = 'month' and period_end = (
+                       select max(period_end) from mart_npa_crime where period_label = ?)))
+              and (member_type <> 'unmapped' or crime_count > 0 or year_ago_crime_count > 0)
+            order by case period_type when 'quarter' then 0 else 1 end, sort_order
+            """,
+            [QUARTER, QUARTER],
+        )
+        names = [d[0] for d in cursor.description]
+        mart = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    quarter_rows = [r for r in mart if r["period_type"] == "quarter"]
+    assert {r["npa_name"] for r in quarter_rows if r["in_seed_003_list"]} == {
+        "Harborough and Wigston", "City Centre", "East Leicester", "Hinckley and Blaby",
+        "Charnwood", "Melton and Rutland", "West Leicester",
+    }  # fmt: skip
+    assert "north_west_leicestershire" in {r["npa_code"] for r in quarter_rows}
+    assert {r["period_type"] for r in mart} == {"quarter", "month"}
+    assert all(r["significance"] != "not tested" for r in quarter_rows)
+
+    def cells(row: dict) -> list[str]:
+        return [
+            row["npa_name"] + ("*" if row["npa_code"] == "north_west_leicestershire" else ""),
+            f"{row['crime_count']:,}",
+            "-" if row["year_ago_crime_count"] is None else f"{row['year_ago_crime_count']:,}",
+            "-" if row["change_count"] is None else f"{row['change_count']:+,}",
+            "-" if row["pct_change"] is None else f"{row['pct_change']:+.1f}%",
+            row["significance"],
+        ]
+
+    # HTML (both editions: nothing here is restricted)
+    for pack in (board, public):
+        html = pack.html.read_text(encoding="utf-8")
+        printed = [
+            [cell for cell in re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", row)]
+            for row in re.findall(r'<tr class="npa-row".*?</tr>', html, flags=re.S)
+        ]
+        assert printed == [cells(row) for row in mart]
+    # PDF: each printed row is one line of the laid-out text
+    lines = [flat(line) for line in pdf_text(board.pdf).splitlines()]
+    pdf_rows = [line for line in lines if any(line.startswith(flat(r["npa_name"])) for r in mart)]
+    want = [flat("".join(cells(row))) for row in mart]
+    assert [line for line in pdf_rows if line in want] == want
+    # The workbook's NPAs sheet: the mart's values, unrounded
+    sheet = load_workbook(board.xlsx, read_only=True)["NPAs"]
+    book = [r for r in sheet.iter_rows(values_only=True) if r and r[0]]
+    header, rows = book[0], [dict(zip(book[0], r, strict=True)) for r in book[1:]]
+    assert header[:9] == (
+        "Period type", "Period", "A year earlier", "Area", "Recorded crime",
+        "Crime a year earlier", "Change", "Change %", "Significance",
+    )  # fmt: skip
+    assert len(rows) == len(mart)
+    for got, row in zip(rows, mart, strict=True):
+        assert (got["Period"], got["Area"], got["Recorded crime"]) == (
+            row["period_label"], row["npa_name"], row["crime_count"],
+        )  # fmt: skip
+        assert got["Crime a year earlier"] == row["year_ago_crime_count"]
+        assert got["Change"] == row["change_count"]
+        assert got["Significance"] == row["significance"]
+        # a workbook keeps 15 significant digits
+        assert got["Change %"] == (
+            None if row["pct_change"] is None else pytest.approx(row["pct_change"], rel=1e-12)
+        )
+        assert got["p"] == pytest.approx(row["p"], rel=1e-12)
+        assert got["Over-dispersion (phi)"] == pytest.approx(row["phi"], rel=1e-12)
+
+
 def comparison_rows(published: Path) -> list[dict]:
     """The marts' funnel rows of the 12 months to the quarter's end, every comparison."""
     with duckdb.connect(str(published), read_only=True) as con:

@@ -169,6 +169,10 @@ INTEGER_SUMS = {
     ],
     "int_metric_periods": ["case series.grain when 'month' then 1 else 3 end"],
     "mart_csp_crime": ["monthly_grid.crime_count"],  # count(*), 0 where none
+    "int_npa_street_crimes": ["crimes"],  # count(*)
+    "int_npa_metric_months": ["counts.crimes"],  # bigint (int_npa_street_crimes)
+    "int_comparison_inputs__npas": ["monthly.crimes"],  # bigint (int_npa_metric_months)
+    "mart_npa_crime": ["monthly.crimes"],  # bigint (int_npa_metric_months)
     "mart_csp_crime_totals": ["crime_count", "year_ago_crime_count"],  # bigint (mart_csp_crime)
     "int_metric_months_suspect": ["members_counting"],  # count(*) filter
     "int_metric_spc": [  # run numbering: 0 or 1 a point

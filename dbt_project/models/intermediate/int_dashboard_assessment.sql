@@ -28,11 +28,7 @@ tested as (
         case
             when comparison = 'poisson' and baseline_count is not null and latest_count is not null
                 and baseline_exposure > 0 and latest_exposure > 0
-                then case
-                    when least(baseline_count, latest_count) < {{ var('exact_test_below_events') }}
-                        then 'poisson_exact'
-                    else 'poisson_normal'
-                end
+                then {{ poisson_test_used('baseline_count', 'latest_count') }}
             when comparison = 'proportion' and baseline_denominator > 0 and latest_denominator > 0
                 and baseline_count is not null and latest_count is not null
                 then 'two_proportion'
@@ -148,13 +144,7 @@ select
             false
         ) as boolean
     ) as dispersion_changed_verdict,
-    cast(
-        case
-            when p is null then 'not tested'
-            when p < {{ var('significance_level') }} then 'significant change'
-            else 'within expected variation'
-        end as varchar
-    ) as significance,
+    cast({{ significance_label('p') }} as varchar) as significance,
     cast(abs_change as double) as abs_change,
     cast(pct_change as double) as pct_change,
     cast(direction as varchar) as direction,
