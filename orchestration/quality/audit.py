@@ -19,7 +19,9 @@ import pandas as pd
 
 from orchestration.landing.intake import Audit
 from orchestration.landing.staged import StagedRows
+from orchestration.lib.freed_memory import release_freed_memory
 from orchestration.quality.expectation_suites import (
+    COLLECT_FROM_ROWS,
     SuiteOutcome,
     frame_rule_columns,
     has_frame_rules,
@@ -63,7 +65,11 @@ class DatasetSuite:
     ) -> SuiteOutcome:
         columns = frame_rule_columns(self.suite) if rules == "frame" else None
         frame = self.frame(con, rows, columns)
-        return run_suite(self.suite, frame, self.parameters(settings, sorted(partitions)), rules)
+        outcome = run_suite(self.suite, frame, self.parameters(settings, sorted(partitions)), rules)
+        if len(frame) >= COLLECT_FROM_ROWS:  # a large frame's memory back (freed_memory)
+            del frame
+            release_freed_memory()
+        return outcome
 
     def audit(self, settings: Settings) -> Audit:
         """What ``take_in`` runs on each file's (or batch's) staged rows."""
