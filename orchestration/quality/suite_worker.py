@@ -53,16 +53,29 @@ class SuiteWorker:
         return result
 
     def close(self) -> None:
+        if self.connection.closed:  # retired early (`retire`), then closed by its context
+            return
         with suppress(OSError):
             self.connection.send(None)
         self.process.join(timeout=10)
         if self.process.is_alive():
             self.process.kill()
+            self.process.join()  # reaped: gone when close returns
         self.connection.close()
 
 
 def current() -> SuiteWorker | None:
     return _worker
+
+
+def retire() -> None:
+    """End the current worker before its context does: once intake is over nothing is left to
+    validate, and its memory (GX and the last frames, ~0.5 GB) would sit beside the build's
+    (dbt and DuckDB) for the rest of the refresh. A suite run after this runs in-process."""
+    global _worker
+    if _worker is not None:
+        _worker.close()
+        _worker = None
 
 
 @contextmanager

@@ -51,6 +51,8 @@ def test_every_phase_has_its_seconds_memory_and_spill(measured):
         assert phase["seconds"] >= 0, name
         assert 0 < phase["peak_rss_largest_process_gb"] <= phase["peak_rss_tree_gb"], name
         assert phase["peak_spill_gb"] >= 0, name
+    # The Great Expectations worker ends with intake (suite_worker.retire): not beside the build.
+    assert phases["build"]["max_processes"] < phases["intake police_uk_street"]["max_processes"]
     assert phases["intake police_uk_street"]["rows_per_s"] > 0
     assert phases["build"]["rows_per_s"] > 0
     # The refresh's own phases add up to its wall time (the rest is what they leave).

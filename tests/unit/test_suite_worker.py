@@ -26,3 +26,18 @@ def test_a_suite_run_in_the_second_process_gives_the_same_outcome():
     assert there == here
     assert suite_worker.current() is None
     assert not worker.process.is_alive()
+
+
+def test_a_retired_worker_is_gone_and_suites_run_here_after_it():
+    """`pcp refresh` retires the worker once intake is over, so its memory is not held beside
+    the build's; its context closing it again afterwards is harmless."""
+    rows = [crime(), crime(crime_id=None)]
+    with suites_in_a_second_process() as worker:
+        suite_worker.retire()
+        assert suite_worker.current() is None
+        assert not worker.process.is_alive()
+        assert run_suite("police_uk_street", frame(rows), PARAMS) == run_suite_here(
+            "police_uk_street", frame(rows), PARAMS
+        )
+    assert suite_worker.current() is None
+    suite_worker.retire()  # no worker: nothing to do
