@@ -43,6 +43,7 @@ def bench_national_scale(
     root: Path,
     months: tuple[str, str] = SCALE_MONTHS,
     forces: tuple[str, ...] | None = None,
+    run_name: str = "national-scale",
 ) -> dict[str, object]:
     root, forces = root.resolve(), scale_forces(forces)  # the refresh runs in its own folder
     size = f"{len(forces)}-forces-{months[0]}-{months[1]}"
@@ -55,7 +56,7 @@ def bench_national_scale(
     size_bytes = sum(f.stat().st_size for f in files)
     _progress(f"{len(files)} files, {rows:,} rows, {size_bytes / 1e9:.2f} GB; refreshing")
 
-    run_dir = root / "national-scale"
+    run_dir = root / run_name
     shutil.rmtree(run_dir, ignore_errors=True)
     _link_tree(source / "police_uk", run_dir / "landing" / "police_uk")
     env = _env(
