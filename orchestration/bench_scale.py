@@ -228,5 +228,10 @@ def slowest_dbt_nodes(target: Path) -> dict[str, object]:
 def duckdb_settings(env: dict[str, str]) -> dict[str, str]:
     """The DuckDB settings the refresh ran with, as its processes read them."""
     from orchestration.database import duckdb_config
+    from orchestration.landing.intake import INTAKE_CHECKPOINT_THRESHOLD, INTAKE_MEMORY_LIMIT
 
-    return {key: str(value) for key, value in duckdb_config(env).items()}
+    return {
+        **{key: str(value) for key, value in duckdb_config(env).items()},
+        "intake_memory_limit": INTAKE_MEMORY_LIMIT,
+        "intake_checkpoint_threshold": INTAKE_CHECKPOINT_THRESHOLD,
+    }
