@@ -163,7 +163,8 @@ format: setup
 clean:
 	rm -rf .venv $(TOOLS) dbt_project/target dbt_project/logs .pytest_cache .ruff_cache
 
-# Performance figures (not a test): national-volume ingest vs DuckDB's read_csv, a 10-year
+# Performance figures (not a test): national-volume ingest vs DuckDB's read_csv, national
+# scale (43 forces x 36 months through one refresh, peak RSS of every process), a 10-year
 # backfill, one new month on 1 vs 10 years of history, peak memory. Writes data/bench/.
 bench: setup
 	$(BIN)/python -m orchestration.bench

@@ -22,9 +22,15 @@ Each figure with a goal is the median of three runs (REPEATS); every run is kept
    environment from uv's cache, the dbt manifest, the demo, the refresh, readiness, both
    packs). Goal: <= 120 s.
 
+7. National scale (`bench_scale.py`, `--only national-scale`): every force's police.uk street
+   files for 36 months (43 x 36 files, ~18.5 M rows, 4.4 GB), every force configured, through
+   one `pcp refresh`: intake with its validation, the full `dbt build`, the publication. Per
+   phase: seconds, rows/s, the peak RSS of the whole process tree and DuckDB's spill to disk.
+   Goal: peak RSS < 2 GB, every process counted. Run once (it takes a while), not three times.
+
 Data sets are generated once under $PCP_DATA_DIR/bench/ and reused; results are printed as a
 table and written to $PCP_DATA_DIR/bench/results.json (and a timestamped copy). `--only
-national|history|ods|make-run` runs one part.
+national|national-scale|history|ods|make-run` runs one part.
 """
 
 from __future__ import annotations
@@ -81,23 +87,40 @@ def _env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def write_national(landing: Path, seed: int = 11) -> int:
-    """police.uk street files for every force for the national months; returns rows written."""
+def write_national(
+    landing: Path,
+    seed: int = 11,
+    months: tuple[str, str] = NATIONAL_MONTHS,
+    forces: tuple[str, ...] | None = None,
+) -> int:
+    """police.uk street files for every force (or ``forces``) for ``months``; returns the rows
+    written. A month already written (its files there and counted in ``rows.json`` beside
+    them) is kept, so an interrupted run goes on where it stopped and a later one reuses them.
+    """
     from orchestration.demo import month_range
     from orchestration.demo.police_uk import street_rows, write_street_csv
     from orchestration.forces import all_forces
 
-    forces = all_forces()
-    sizes = {slug: FORCE_SIZE.get(slug, 0.9) for slug in forces}
+    known = all_forces()
+    sizes = {slug: FORCE_SIZE.get(slug, 0.9) for slug in known}
     sizes["leicestershire"] = 1.0
+    # Each force's size against the national total, whichever forces are written.
     factor = TARGET_NATIONAL_MULTIPLE / sum(sizes.values())
+    chosen = {slug: known[slug] for slug in (forces or tuple(known))}
     folder = landing / "police_uk"
     folder.mkdir(parents=True, exist_ok=True)
-    months = month_range(*NATIONAL_MONTHS)
+    facts_path = landing / "rows.json"
+    facts = json.loads(facts_path.read_text(encoding="utf-8")) if facts_path.exists() else {}
+    spans = month_range(*months)
     total = 0
-    for month in months:
-        base = street_rows(month, months[-1], seed)
-        for slug, force in forces.items():
+    for number, month in enumerate(spans, start=1):
+        names = {slug: f"{month.label}-{slug}-street.csv" for slug in chosen}
+        if all(name in facts and (folder / name).exists() for name in names.values()):
+            total += sum(facts[name] for name in names.values())
+            continue
+        _progress(f"writing police.uk street files: {month.label} ({number} of {len(spans)})")
+        base = street_rows(month, spans[-1], seed)
+        for slug, force in chosen.items():
             wanted = round(len(base) * sizes[slug] * factor)
             rows = []
             for i in range(wanted):
@@ -106,8 +129,10 @@ def write_national(landing: Path, seed: int = 11) -> int:
                     row[0] = f"{i:08x}{row[0][8:]}"
                 row[2] = row[3] = force.name
                 rows.append(row)
-            write_street_csv(folder / f"{month.label}-{slug}-street.csv", rows)
+            write_street_csv(folder / names[slug], rows)  # whole, or not at all
+            facts[names[slug]] = wanted
             total += wanted
+        facts_path.write_text(json.dumps(facts, indent=0), encoding="utf-8")
     return total
 
 
@@ -560,6 +585,19 @@ def report(results: dict[str, object]) -> str:
              f"{results['gx_validation_per_month_s']} s / "
              f"{results['gx_validation_peak_rss_gb']} GB", ""),
         ]  # fmt: skip
+    if "scale_peak_rss_tree_gb" in results:
+        rss = results["scale_peak_rss_tree_gb"]
+        rows += [
+            (f"national scale: {results['scale_forces']} forces x {results['scale_months']}",
+             f"{results['scale_refresh_s']} s", ""),
+            ("  files / rows / GB",
+             f"{results['scale_files']} / {results['scale_rows_written']:,} / "
+             f"{results['scale_gb']}", ""),
+            ("peak RSS, whole process tree, refresh", f"{rss} GB", f"< 2 GB: {_goal(rss < 2)}"),
+            ("  largest single process / DuckDB spill",
+             f"{results['scale_peak_rss_largest_process_gb']} / "
+             f"{results['scale_peak_spill_gb']} GB", ""),
+        ]  # fmt: skip
     if "new_month_on_10y_s" in results:
         ten, vs = results["new_month_on_10y_s"], results["new_month_10y_vs_1y"]
         rows += [
@@ -589,6 +627,16 @@ def report(results: dict[str, object]) -> str:
     width = max(len(r[0]) for r in rows)
     lines = [f"{'measure'.ljust(width)}  {'result':>28}  goal", "-" * (width + 48)]
     lines += [f"{name.ljust(width)}  {value:>28}  {goal}" for name, value, goal in rows]
+    phases = results.get("scale_phases")
+    if phases:
+        lines += ["", "National scale, per phase of the refresh (peak RSS of the whole tree):"]
+        lines += [
+            f"  {p['seconds']:>8.1f} s  {p['peak_rss_tree_gb']:>6.3f} GB  spill "
+            f"{p['peak_spill_gb']:>6.3f} GB  "
+            + (f"{p['rows_per_s']:>9,} rows/s  " if p.get("rows_per_s") else " " * 17)
+            + label
+            for label, p in phases.items()
+        ]
     profile = results.get("new_month_on_10y_profile")
     if profile:
         lines += ["", "Profile of one new month on 10 years (median run), seconds:"]
@@ -596,8 +644,14 @@ def report(results: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-PARTS = {"national": bench_national, "history": bench_history, "ods": bench_ods,
-         "make-run": bench_make_run}  # fmt: skip
+def bench_national_scale(root: Path) -> dict[str, object]:
+    from orchestration import bench_scale  # it builds on this module's generator and helpers
+
+    return bench_scale.bench_national_scale(root)
+
+
+PARTS = {"national": bench_national, "national-scale": bench_national_scale,
+         "history": bench_history, "ods": bench_ods, "make-run": bench_make_run}  # fmt: skip
 
 
 def main() -> None:

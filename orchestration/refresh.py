@@ -38,6 +38,7 @@ from orchestration.lib.run_planning import PlannedRun, plan_runs
 from orchestration.lib.runs import BUILD_JOB_NAME, BUILD_REASON_TAG, FULL_BUILD_TAG, TRIGGER_TAG
 from orchestration.progress import Progress, reporting
 from orchestration.publication.build_state import reason_to_build
+from orchestration.quality import suite_worker
 from orchestration.run_liveness import fail_dead_runs, process_tags
 from orchestration.settings import Settings, export_runtime_environment
 from orchestration.writer_lock import Holder, hold
@@ -217,6 +218,7 @@ def refresh(
             summary.intake_run_ids.append(result.run_id)
             if not result.success:
                 summary.failed_runs.append(result.run_id)
+        suite_worker.retire()  # validation is over: its memory back before the build
         _summarise_runs(settings, summary)
         with connect(settings.warehouse_path) as con:
             summary.build_reason = reason_to_build(con, date.today())

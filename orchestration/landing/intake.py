@@ -302,14 +302,24 @@ def survey_landing(
 
 # Each file's replace and manifest row share one transaction, so a month is never
 # half-replaced. DuckDB would checkpoint the WAL into the file every ~16 MB of commits, which
-# costs more than the rows themselves at national volume: intake checkpoints once, at the end.
-INTAKE_CHECKPOINT_THRESHOLD = "1GB"
+# costs more than the rows themselves at national volume: intake checkpoints every 256 MB, and
+# at the end. Not less often: rows committed but not yet checkpointed are held in DuckDB's
+# memory, and with 1 GB between checkpoints intake's process grew with every national file
+# (0.45 GB to 1.3 GB and on), past the memory goal beside the validation worker.
+INTAKE_CHECKPOINT_THRESHOLD = "256MB"
+# DuckDB's memory for intake, below the warehouse's default (`duckdb_config`): intake's process
+# shares the memory goal with the Great Expectations worker, and DuckDB keeps what it has read
+# and written cached up to its limit. Beyond it, DuckDB spills to disk.
+INTAKE_MEMORY_LIMIT = "512MB"
 # A batch is read in one go and held in memory (DuckDB spills beyond its memory limit): bound
 # it by delivered bytes so peak memory stays well under 2 GB at national volume.
 INTAKE_BATCH_BYTES = 256 * 1024 * 1024
-# Validated, a batch's rows are also held as one DataFrame for Great Expectations (about twice
-# their delivered size, and as much again while GX works): audited batches are smaller.
-AUDITED_BATCH_BYTES = 64 * 1024 * 1024
+# Validated, a batch's rows are also held as one DataFrame for Great Expectations, twice: by
+# intake, which builds it and sends it (pickled: once more while sent), and by the worker that
+# validates it (suite_worker; as much again while GX works). At 64 MB a batch put each of the
+# two processes ~0.35 GB above its resting size at once, and a refresh's processes together
+# past the memory goal (2.4 GB at national volume, `make bench --only national-scale`).
+AUDITED_BATCH_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -699,6 +709,7 @@ def take_in(
         manifest.ensure_manifest(con)
         fmt.ensure_tables(con)
         con.execute(f"set checkpoint_threshold = '{INTAKE_CHECKPOINT_THRESHOLD}'")
+        con.execute(f"set memory_limit = '{INTAKE_MEMORY_LIMIT}'")
         accepted_before = manifest.accepted_sha256s(con, fmt.dataset)
         tried: set[str] = set()  # bytes this run has tried to take in, accepted or not
         # A format without batches takes its files in one at a time, after this survey, each

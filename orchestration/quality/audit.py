@@ -19,8 +19,10 @@ import pandas as pd
 
 from orchestration.landing.intake import Audit
 from orchestration.landing.staged import StagedRows
+from orchestration.lib.freed_memory import release_freed_memory
 from orchestration.quality import suite_worker
 from orchestration.quality.expectation_suites import (
+    COLLECT_FROM_ROWS,
     SuiteOutcome,
     frame_rule_columns,
     has_frame_rules,
@@ -72,7 +74,12 @@ class DatasetSuite:
         if worker is not None:  # the rows go to the worker as Parquet, never as a frame here
             query = self.frame_sql(rows, columns)
             return worker.run_query(self.suite, con, query, rows.params, parameters, rules)
-        return run_suite(self.suite, self.frame(con, rows, columns), parameters, rules)
+        frame = self.frame(con, rows, columns)
+        outcome = run_suite(self.suite, frame, parameters, rules)
+        if len(frame) >= COLLECT_FROM_ROWS:  # a large frame's memory back (freed_memory)
+            del frame
+            release_freed_memory()
+        return outcome
 
     def audit(self, settings: Settings) -> Audit:
         """What ``take_in`` runs on each file's (or batch's) staged rows."""

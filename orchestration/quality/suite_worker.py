@@ -34,7 +34,12 @@ _worker: SuiteWorker | None = None
 
 
 def _serve(connection: Connection) -> None:
-    from orchestration.quality.expectation_suites import run_suite_here, warm_up
+    from orchestration.lib.freed_memory import release_freed_memory
+    from orchestration.quality.expectation_suites import (
+        COLLECT_FROM_ROWS,
+        run_suite_here,
+        warm_up,
+    )
 
     warm_up()
     while True:
@@ -48,9 +53,16 @@ def _serve(connection: Connection) -> None:
         try:
             if isinstance(frame, ParquetRows):
                 frame = frame.read()
-            connection.send((ticket, run_suite_here(suite_name, frame, parameters, rules)))
+            outcome = run_suite_here(suite_name, frame, parameters, rules)
         except Exception as error:  # sent back and raised there, with its traceback text
-            connection.send((ticket, error))
+            outcome = error
+        # The frame goes before the answer: a large one's memory is handed back while the
+        # main process reads the outcome, not held until the next request.
+        large = len(frame) >= COLLECT_FROM_ROWS if hasattr(frame, "__len__") else False
+        del frame
+        if large:
+            release_freed_memory()
+        connection.send((ticket, outcome))
 
 
 SCRATCH_PREFIX = ".suite-rows-"
@@ -189,11 +201,14 @@ class SuiteWorker:
             self._arrived.notify_all()
 
     def close(self) -> None:
+        if self.connection.closed:  # retired early (`retire`), then closed by its context
+            return
         with suppress(OSError):
             self.connection.send(None)
         self.process.join(timeout=10)
         if self.process.is_alive():
             self.process.kill()
+            self.process.join()  # reaped: gone when close returns
         self._receiver.join(timeout=10)
         self.connection.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
@@ -201,6 +216,16 @@ class SuiteWorker:
 
 def current() -> SuiteWorker | None:
     return _worker
+
+
+def retire() -> None:
+    """End the current worker before its context does: once intake is over nothing is left to
+    validate, and its memory (GX and the last frames, ~0.5 GB) would sit beside the build's
+    (dbt and DuckDB) for the rest of the refresh. A suite run after this runs in-process."""
+    global _worker
+    if _worker is not None:
+        _worker.close()
+        _worker = None
 
 
 @contextmanager

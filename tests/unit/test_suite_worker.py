@@ -82,3 +82,18 @@ def test_validations_submitted_together_answer_each_to_its_own_ticket(tmp_path):
     assert first == last == run_suite_here("police_uk_street", frame(good), PARAMS)
     assert middle == run_suite_here("police_uk_street", frame(bad), PARAMS)
     assert middle.errors and not first.errors
+
+
+def test_a_retired_worker_is_gone_and_suites_run_here_after_it():
+    """`pcp refresh` retires the worker once intake is over, so its memory is not held beside
+    the build's; its context closing it again afterwards is harmless."""
+    rows = [crime(), crime(crime_id=None)]
+    with suites_in_a_second_process() as worker:
+        suite_worker.retire()
+        assert suite_worker.current() is None
+        assert not worker.process.is_alive()
+        assert run_suite("police_uk_street", frame(rows), PARAMS) == run_suite_here(
+            "police_uk_street", frame(rows), PARAMS
+        )
+    assert suite_worker.current() is None
+    suite_worker.retire()  # no worker: nothing to do
