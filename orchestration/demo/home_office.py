@@ -11,6 +11,7 @@ neighbouring force's CSPs ride along to be filtered out.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ import numpy as np
 from orchestration.demo.crime_model import MonthKey, _stable_seed, year_level
 from orchestration.demo.files import write_ods
 from orchestration.demo.police_uk import area_shares
+from orchestration.forces import all_forces
 from orchestration.settings import SEEDS_DIR
 
 SOURCE = "home_office"
@@ -56,8 +58,20 @@ def complete_quarters(months: list[MonthKey]) -> list[tuple[int, int]]:
     return quarters
 
 
-def write_table(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[Path, int]]:
+def write_table(
+    out_dir: Path, months: list[MonthKey], seed: int, peer_forces: Sequence[str] = ()
+) -> list[tuple[Path, int]]:
+    """The workbook. ``peer_forces`` (police.uk slugs) ride along as the national table carries
+    every force: one row per offence and quarter for each, under a CSP named after the force
+    area (the demo knows no peer's CSPs), drawn from their own generator so the home force's
+    rows are the same with or without them. Only the home force's CSPs reach its metrics."""
     rng = np.random.default_rng(_stable_seed(seed, "home-office"))
+    peer_rng = np.random.default_rng(_stable_seed(seed, "home-office-peers"))
+    peers = [
+        all_forces()[slug].pfa_name
+        for slug in peer_forces
+        if all_forces()[slug].pfa_name not in {"Leicestershire", NEIGHBOUR[0]}
+    ]
     areas, shares = area_shares()["Violence and sexual offences"]
     csps = [
         (a, s)
@@ -99,6 +113,20 @@ def write_table(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[
                         code["offence_subgroup"],
                         code["offence_code"],
                         int(rng.poisson(yearly / 16)),
+                    )
+                )
+            for peer in peers:
+                rows.append(
+                    (
+                        label,
+                        quarter,
+                        peer,
+                        peer,
+                        code["offence_description"],
+                        code["offence_group"],
+                        code["offence_subgroup"],
+                        code["offence_code"],
+                        int(peer_rng.poisson(yearly / 4)),
                     )
                 )
     if not sheets:

@@ -335,12 +335,13 @@ def write_outcomes_month(out_dir: Path, month: MonthKey, seed: int) -> tuple[Pat
     return path, len(rows)
 
 
-# Peer forces (PCP_FORCES beside the home force) get only the months the peer comparison needs:
-# the financial quarters and the 12 months to the demo's latest quarter, and a year before it
-# (24 months), so their files cost `make run` little. Each is drawn from the home force's
+# Peer forces (PCP_FORCES beside the home force) get only the months the peer comparison of the
+# demo's two boards needs: the 12 months to the quarter before the latest (the held board's) and
+# the latest quarter, 15 months, so their files cost `make run` little (they are as many rows a
+# month as the home force's seven times over). Each is drawn from the home force's
 # monthly counts, scaled by the populations of the two force areas (the population seed's PFA
 # rows) and by the peer's own level: plausible, distinct rates per 1,000 residents.
-PEER_MONTHS = 24
+PEER_MONTHS = 15
 
 
 @dataclass(frozen=True)

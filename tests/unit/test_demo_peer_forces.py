@@ -1,5 +1,6 @@
 """The demo's peer forces: their police.uk street files, for the months the peer comparison
-needs, at plausible and distinct levels, without changing a byte of the home force's files."""
+needs, at plausible and distinct levels, without changing a byte of the home force's files; and
+their rows in the Home Office table (which carries every force), the home force's unchanged."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from orchestration.defs.police_uk.format import HEADER, force_name
-from orchestration.demo import _police_uk
+from orchestration.demo import _police_uk, home_office
 from orchestration.demo.crime_model import MonthKey, population_by_mid_year
 from orchestration.demo.police_uk import PEER_MONTHS, PEER_PROFILES
 from orchestration.forces import all_forces
+from orchestration.landing.spreadsheets import sheet_rows
 
 SEED = 20250730
 PEERS = ("nottinghamshire", "hertfordshire")
@@ -26,7 +28,7 @@ def months(first: MonthKey, count: int) -> list[MonthKey]:
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory) -> tuple[Path, Path, list[MonthKey]]:
-    """Two years and a quarter of police.uk files, without and with two peers."""
+    """A quarter more than the peers get of police.uk files, without and with two peers."""
     span = months(MonthKey(2023, 7), PEER_MONTHS + 3)
     alone, with_peers = (tmp_path_factory.mktemp(name) for name in ("alone", "peers"))
     _police_uk(alone, span, SEED)
@@ -42,7 +44,7 @@ def test_the_home_forces_files_are_the_same_bytes_with_peers(written):
         assert (alone / name).read_bytes() == (with_peers / name).read_bytes(), name
 
 
-def test_peers_get_street_files_for_the_last_two_years_only(written):
+def test_peers_get_street_files_for_the_last_months_only(written):
     _, with_peers, span = written
     for force in PEERS:
         names = sorted(p.name for p in with_peers.glob(f"*-{force}-*.csv"))
@@ -91,3 +93,23 @@ def test_peer_levels_are_plausible_and_distinct(written):
     assert rates["hertfordshire"] < home < rates["nottinghamshire"]
     for rate in (home, *rates.values()):
         assert 5 < rate < 20, rates
+
+
+def home_office_rows(folder: Path) -> list[tuple[str, ...]]:
+    (path,) = (folder / "home_office").glob("*.ods")
+    return [
+        tuple(row.cells)
+        for row in sheet_rows(path, path.name, lambda name: name != "Notes")
+        if row.row > 1
+    ]
+
+
+def test_the_home_office_table_carries_the_peers_and_the_same_home_rows(tmp_path):
+    span = months(MonthKey(2024, 4), 6)
+    home_office.write_table(tmp_path / "alone", span, SEED)
+    home_office.write_table(tmp_path / "peers", span, SEED, PEERS)
+    alone, with_peers = home_office_rows(tmp_path / "alone"), home_office_rows(tmp_path / "peers")
+    assert [r for r in with_peers if r[2] != "Hertfordshire"] == alone
+    # Nottinghamshire rides along already; Hertfordshire's rows are added, every quarter.
+    hertfordshire = [r for r in with_peers if r[2] == "Hertfordshire"]
+    assert {(r[0], r[1]) for r in hertfordshire} == {(r[0], r[1]) for r in alone}
