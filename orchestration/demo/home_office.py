@@ -4,14 +4,18 @@ One multi-year .ods workbook (current editions are .ods only), one sheet per fin
 (``2024_25``) with its header on row 1, and a ``Notes`` sheet; CSP x financial quarter x offence
 code, with zero rows kept as the Home Office keeps them. Volumes come from
 seeds/home_office_offence_codes.csv (demo_annual_llr), spread over the CSPs like police.uk
-violence, so the offence-based headline rates land near the seed dashboard's baselines. A
-neighbouring force's CSPs ride along to be filtered out.
+violence, so the offence-based headline rates land near the seed dashboard's baselines.
+
+The table is national, as the Home Office publishes it: every other CSP of England and Wales
+(seeds/csps.csv) rides along, its counts the home force's offence rates per resident times its
+population (seeds/csp_population.csv) times a level of its own (``csp_levels``: lognormal,
+fixed by the CSP's code, so CSPs differ plausibly and the same way every run), so each home CSP
+has all CSPs and its family to be compared with.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +23,6 @@ import numpy as np
 from orchestration.demo.crime_model import MonthKey, _stable_seed, year_level
 from orchestration.demo.files import write_ods
 from orchestration.demo.police_uk import area_shares
-from orchestration.forces import all_forces
 from orchestration.settings import SEEDS_DIR
 
 SOURCE = "home_office"
@@ -37,6 +40,12 @@ HEADER = (
 # Level of each financial year relative to FY 2024/25 (earlier years: 2019's).
 YEAR_LEVEL = {2019: 1.02, 2020: 0.9, 2021: 0.98, 2022: 1.03, 2023: 1.01, 2024: 1.0, 2025: 0.98}
 NEIGHBOUR = ("Nottinghamshire", ("Nottingham", "Ashfield"))
+HOME_PFA = "E23000021"
+# Spread of the CSPs' crime levels around the home force's rate (lognormal sigma): CSPs of
+# England and Wales differ by a factor of about two either way in recorded violence per head.
+CSP_LEVEL_SIGMA = 0.35
+# Each offence code's own variation within a CSP, around the CSP's level.
+CODE_LEVEL_SIGMA = 0.15
 
 
 def offence_codes() -> list[dict[str, str]]:
@@ -58,20 +67,35 @@ def complete_quarters(months: list[MonthKey]) -> list[tuple[int, int]]:
     return quarters
 
 
-def write_table(
-    out_dir: Path, months: list[MonthKey], seed: int, peer_forces: Sequence[str] = ()
-) -> list[tuple[Path, int]]:
-    """The workbook. ``peer_forces`` (police.uk slugs) ride along as the national table carries
-    every force: one row per offence and quarter for each, under a CSP named after the force
-    area (the demo knows no peer's CSPs), drawn from their own generator so the home force's
-    rows are the same with or without them. Only the home force's CSPs reach its metrics."""
+def national_csps() -> list[dict[str, str]]:
+    """Every CSP of England and Wales but the home force's and the neighbour's two above."""
+    with (SEEDS_DIR / "csps.csv").open(newline="", encoding="utf-8") as handle:
+        return [
+            row
+            for row in csv.DictReader(handle)
+            if row["pfa_code"] != HOME_PFA and row["csp_name"] not in NEIGHBOUR[1]
+        ]
+
+
+def csp_populations() -> dict[tuple[str, int], int]:
+    with (SEEDS_DIR / "csp_population.csv").open(newline="", encoding="utf-8") as handle:
+        return {
+            (r["csp_code"], int(r["mid_year"])): int(r["population"])
+            for r in csv.DictReader(handle)
+        }
+
+
+def csp_levels(csps: list[dict[str, str]], codes: int, seed: int) -> np.ndarray:
+    """Each CSP's level per offence code (codes x CSPs): its own lognormal level times a
+    smaller one per code, drawn once from the seed."""
+    rng = np.random.default_rng(_stable_seed(seed, "home-office-national"))
+    own = rng.lognormal(-(CSP_LEVEL_SIGMA**2) / 2, CSP_LEVEL_SIGMA, len(csps))
+    per_code = rng.lognormal(-(CODE_LEVEL_SIGMA**2) / 2, CODE_LEVEL_SIGMA, (codes, len(csps)))
+    return own * per_code
+
+
+def write_table(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[Path, int]]:
     rng = np.random.default_rng(_stable_seed(seed, "home-office"))
-    peer_rng = np.random.default_rng(_stable_seed(seed, "home-office-peers"))
-    peers = [
-        all_forces()[slug].pfa_name
-        for slug in peer_forces
-        if all_forces()[slug].pfa_name not in {"Leicestershire", NEIGHBOUR[0]}
-    ]
     areas, shares = area_shares()["Violence and sexual offences"]
     csps = [
         (a, s)
@@ -79,12 +103,24 @@ def write_table(
         if a not in {"No Location", "Outside force area"}
     ]
     total_share = sum(s for _, s in csps)
+    codes = offence_codes()
+    nation = national_csps()
+    populations = csp_populations()
+    last_mid_year = max(year for _, year in populations)
+    levels = csp_levels(nation, len(codes), seed)
+    national_rng = np.random.default_rng(_stable_seed(seed, "home-office-national-counts"))
+    # The home force's rate per resident of each code (its demo volume over its population).
+    home_population = sum(
+        populations[(code, 2019)] for code in {c["csp_code"] for c in _home_csps()}
+    )
     sheets: dict[str, list[tuple[object, ...]]] = {}
     for fy, quarter in complete_quarters(months):
         rows = sheets.setdefault(f"{fy}_{(fy + 1) % 100:02d}", [HEADER])
         level = year_level(YEAR_LEVEL, fy)
         label = f"{fy}/{(fy + 1) % 100:02d}"
-        for code in offence_codes():
+        mid_year = min(fy, last_mid_year)
+        people = np.array([populations[(c["csp_code"], mid_year)] for c in nation])
+        for index, code in enumerate(codes):
             yearly = float(code["demo_annual_llr"]) * level
             for csp, share in csps:
                 count = rng.poisson(yearly / 4 * share / total_share)
@@ -115,18 +151,19 @@ def write_table(
                         int(rng.poisson(yearly / 16)),
                     )
                 )
-            for peer in peers:
+            expected = yearly / 4 / home_population * people * levels[index]
+            for csp, count in zip(nation, national_rng.poisson(expected), strict=True):
                 rows.append(
                     (
                         label,
                         quarter,
-                        peer,
-                        peer,
+                        csp["pfa_name"],
+                        csp["csp_name"],
                         code["offence_description"],
                         code["offence_group"],
                         code["offence_subgroup"],
                         code["offence_code"],
-                        int(peer_rng.poisson(yearly / 4)),
+                        int(count),
                     )
                 )
     if not sheets:
@@ -137,3 +174,8 @@ def write_table(
     notes = [("Updated: demo data",), ("Police recorded crime by Community Safety Partnership",)]
     write_ods(path, [*sheets.items(), ("Notes", notes)])
     return [(path, sum(len(rows) - 1 for rows in sheets.values()))]
+
+
+def _home_csps() -> list[dict[str, str]]:
+    with (SEEDS_DIR / "csps.csv").open(newline="", encoding="utf-8") as handle:
+        return [row for row in csv.DictReader(handle) if row["pfa_code"] == HOME_PFA]

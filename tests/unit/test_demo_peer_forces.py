@@ -1,6 +1,5 @@
 """The demo's peer forces: their police.uk street files, for the months the peer comparison
-needs, at plausible and distinct levels, without changing a byte of the home force's files; and
-their rows in the Home Office table (which carries every force), the home force's unchanged."""
+needs, at plausible and distinct levels, without changing a byte of the home force's files."""
 
 from __future__ import annotations
 
@@ -10,11 +9,10 @@ from pathlib import Path
 import pytest
 
 from orchestration.defs.police_uk.format import HEADER, force_name
-from orchestration.demo import _police_uk, home_office
+from orchestration.demo import _police_uk
 from orchestration.demo.crime_model import MonthKey, population_by_mid_year
 from orchestration.demo.police_uk import PEER_MONTHS, PEER_PROFILES
 from orchestration.forces import all_forces
-from orchestration.landing.spreadsheets import sheet_rows
 
 SEED = 20250730
 PEERS = ("nottinghamshire", "hertfordshire")
@@ -93,23 +91,3 @@ def test_peer_levels_are_plausible_and_distinct(written):
     assert rates["hertfordshire"] < home < rates["nottinghamshire"]
     for rate in (home, *rates.values()):
         assert 5 < rate < 20, rates
-
-
-def home_office_rows(folder: Path) -> list[tuple[str, ...]]:
-    (path,) = (folder / "home_office").glob("*.ods")
-    return [
-        tuple(row.cells)
-        for row in sheet_rows(path, path.name, lambda name: name != "Notes")
-        if row.row > 1
-    ]
-
-
-def test_the_home_office_table_carries_the_peers_and_the_same_home_rows(tmp_path):
-    span = months(MonthKey(2024, 4), 6)
-    home_office.write_table(tmp_path / "alone", span, SEED)
-    home_office.write_table(tmp_path / "peers", span, SEED, PEERS)
-    alone, with_peers = home_office_rows(tmp_path / "alone"), home_office_rows(tmp_path / "peers")
-    assert [r for r in with_peers if r[2] != "Hertfordshire"] == alone
-    # Nottinghamshire rides along already; Hertfordshire's rows are added, every quarter.
-    hertfordshire = [r for r in with_peers if r[2] == "Hertfordshire"]
-    assert {(r[0], r[1]) for r in hertfordshire} == {(r[0], r[1]) for r in alone}

@@ -157,7 +157,10 @@ def test_the_ksi_arrow_cannot_flip_between_identical_builds(con, macros):
 # Anything fractional goes through exact_sum / exact_mean instead.
 INTEGER_SUMS = {
     "int_population_by_area_year": ["population.population"],  # bigint (seed column type)
-    "int_metric_inputs__home_office": ["offences.offences"],  # bigint (staging)
+    "int_metric_inputs__home_office": ["offences.offences"],  # bigint (int_csp_offence_metrics)
+    "int_csp_offence_metrics": ["offences.offences"],  # bigint (staging)
+    "int_comparison_inputs__csps": ["offences.offences"],  # bigint (int_csp_offence_metrics)
+    "int_funnel_assessment": ["numerator"],  # bigint (the comparison inputs' contract)
     "int_metric_inputs__police_uk": [
         "crime_counts.crimes",  # count(*)
         "case mapping.measure when 'positive_outcome_rate' then outcome_counts.positive "

@@ -4,7 +4,8 @@ No real edition could be brought here (the national .ods is ~1.4 GB unpacked), s
 builds a file to the documented layout (../shared/data/real/FORMATS.md): .ods (current
 editions) or .xlsx (April 2025), year sheets ``2015_16`` or ``2002-03`` with the header on row
 1, a ``Notes`` sheet, ``Police Force`` / ``Offence Count`` or the older ``Force Name`` /
-``Number of Offences``, ``Unassigned <force>`` CSP rows, other forces' rows to leave out.
+``Number of Offences``, ``Unassigned <force>`` CSP rows, other forces' rows (kept: the table is
+national, so each home CSP can be compared with every CSP).
 
 A quarter must cover every Leicestershire CSP (``CspCrimeFormat._check_csps``): ``complete``
 adds, after a sheet's rows, a shoplifting row for each CSP a quarter lacks, so the rows a test is
@@ -105,6 +106,7 @@ def loaded(settings, path: Path) -> tuple[tuple[str, ...], int, list[tuple]]:
 
 
 def test_current_ods_edition_loads_every_year_sheet_and_skips_notes(settings, tmp_path):
+    """Every force's rows are kept (the national table), the Notes sheet is not read."""
     path = tmp_path / "prc-csp-mar21-sep25-tables-290126.ods"
     write_ods(
         path,
@@ -138,15 +140,19 @@ def test_current_ods_edition_loads_every_year_sheet_and_skips_notes(settings, tm
     partitions, rows, table = loaded(settings, path)
 
     assert partitions == ("2024-01", "2024-04")
-    assert rows == 4 + 8 + 7  # and the shoplifting rows of the CSPs without one of these
+    # Two other-force rows, four Leicestershire rows, and the shoplifting rows of the
+    # Leicestershire CSPs without one of these.
+    assert rows == 2 + 4 + 8 + 7
     filler_lines = sorted(r[7] for r in table if r[4] == FILLER_CODE)
     assert filler_lines == sorted([*range(5, 13), *range(5, 12)])  # after each sheet's rows
     # source_line is the row in the year sheet (the sheet is the row's financial year)
     assert without_fillers(table) == [
+        ("2023/24", "4", "Nottinghamshire", "Ashfield", "1", "2", "2024-01-01", 3),
         ("2023/24", "4", "Leicestershire", "Blaby", "1", "1", "2024-01-01", 2),
         ("2023/24", "4", "Leicestershire", "Unassigned Leicestershire", "8Q", "3", "2024-01-01", 4),
         ("2024/25", "1", "Leicestershire", "Blaby", "1", "0", "2024-04-01", 3),
         ("2024/25", "1", "Leicestershire", "Charnwood", "8Q", "1204", "2024-04-01", 4),
+        ("2024/25", "1", "Nottinghamshire", "Nottingham", "1", "5", "2024-04-01", 2),
     ]  # fmt: skip
 
 
@@ -172,9 +178,10 @@ def test_xlsx_edition_with_the_older_column_names_and_sheet_names(settings, tmp_
     partitions, rows, table = loaded(settings, path)
 
     assert partitions == ("2019-07", "2020-10")
-    assert rows == 2 + 8 + 8  # and the shoplifting rows of the other CSPs
+    assert rows == 1 + 2 + 8 + 8  # Derbyshire's row too, and the other CSPs' shoplifting rows
     assert without_fillers(table) == [
         ("2019/20", "2", "Leicestershire", "Melton", "1", "2", "2019-07-01", 2),
+        ("2020/21", "3", "Derbyshire", "Erewash", "8Q", "9", "2020-10-01", 3),
         ("2020/21", "3", "Leicestershire", "Rutland", "8Q", "7", "2020-10-01", 2),
     ]
 
@@ -266,8 +273,9 @@ def test_a_workbook_without_the_configured_forces_is_refused(settings, tmp_path)
     with duckdb.connect() as con, pytest.raises(FileRefused) as refused:
         CspCrimeFormat(settings).stage(con, path, path.name)
 
-    assert "no rows for the configured forces" in refused.value.problem
-    assert "Leicestershire" in refused.value.expected
+    # Another force's rows are kept, but a quarter without the configured force would wipe it.
+    assert "no rows for Leicestershire" in refused.value.problem
+    assert "every configured force" in refused.value.expected
 
 
 def test_a_damaged_ods_is_refused_not_a_crash(settings, tmp_path):

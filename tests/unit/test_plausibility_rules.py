@@ -396,7 +396,7 @@ def test_the_home_office_unassigned_row_and_other_forces_csps_load(settings, con
         ["2024/25", "1", "Nottinghamshire", "Ashfield", "Murder", "VAP", "Homicide", "1", "1"],
     ]
     path = write(tmp_path / "prc-csp-good.csv", HO_HEADER, rows)
-    assert CspCrimeFormat(settings).stage(con, path, path.name) == 10
+    assert CspCrimeFormat(settings).stage(con, path, path.name) == 11  # Ashfield's row kept
 
 
 def test_an_unknown_survey_area_code_is_refused_naming_its_line(con, tmp_path):

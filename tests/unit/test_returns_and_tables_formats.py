@@ -183,7 +183,8 @@ def test_csew_takes_the_force_and_its_peers_only(settings, tmp_path):
         assert (refused.value.row, refused.value.column) == (2, column)
 
 
-def test_home_office_table_keeps_configured_forces_by_quarter(settings, tmp_path):
+def test_home_office_table_keeps_every_force_by_quarter(settings, tmp_path):
+    """The national table is kept whole (Nottinghamshire's Ashfield too), by quarter."""
     fmt = CspCrimeFormat(settings)
     con = duckdb.connect()
     fmt.ensure_tables(con)
@@ -209,12 +210,16 @@ def test_home_office_table_keeps_configured_forces_by_quarter(settings, tmp_path
         ],
     )
     assert fmt.partitions_of(LandedFile("home_office", path, "0" * 64)) == ("2024-04", "2025-01")
-    assert fmt.stage(con, path, path.name) == 2 + 2 * 8
+    assert fmt.stage(con, path, path.name) == 3 + 2 * 8
     fmt.replace(con, path.name, "a" * 64)
     assert con.execute(
         "select csp_name, number_of_offences, partition_quarter::varchar from raw.home_office_csp_crime "
-        "where csp_name in ('Blaby', 'Charnwood') and offence_code <> '8N' order by 1"
-    ).fetchall() == [("Blaby", "0", "2024-04-01"), ("Charnwood", "1204", "2025-01-01")]
+        "where csp_name in ('Ashfield', 'Blaby', 'Charnwood') and offence_code <> '8N' order by 1"
+    ).fetchall() == [
+        ("Ashfield", "1", "2024-04-01"),
+        ("Blaby", "0", "2024-04-01"),
+        ("Charnwood", "1204", "2025-01-01"),
+    ]
     bad = write(
         tmp_path / "prc-csp-bad.csv",
         HO_HEADER,

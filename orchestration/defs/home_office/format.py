@@ -7,13 +7,16 @@ per CSP x financial quarter x offence code. The Home Office publishes the table 
 .ods only in current editions (``prc-csp-mar21-sep25-tables-290126.ods``), .xlsx in some
 earlier ones, with one sheet per financial year (``workbook.py``); a ``prc-csp-*.csv`` export of
 the same columns is taken too. A file usually covers several years; each quarter it holds
-replaces that quarter for all the configured forces, so it must hold rows for each of them
+replaces that quarter for every force, so it must hold rows for each configured force
 (``_check_forces``), name only known CSPs and cover all of them (``_check_csps``).
 Partitions are financial quarters keyed by their first month ("2025-04" = 2025/26 Q1).
 
-From a workbook only the configured forces' rows are kept as it is read (the national .ods is
-~1.4 GB of XML), and a row's ``source_line`` is its row in its year sheet (the sheet is the
-row's financial year); a refusal names the sheet and row.
+Every force's rows are kept (the national table: each home CSP is compared with every CSP of
+England and Wales), streamed from a workbook as it is read (the national .ods is ~1.4 GB of
+XML) into a CSV, and a row's ``source_line`` is its row in its year sheet (the sheet is the
+row's financial year); a refusal names the sheet and row. The checks (every configured force
+present, its CSPs known) are about the configured forces; other forces' CSPs are matched to
+seeds/csps.csv in staging.
 """
 
 from __future__ import annotations
@@ -124,9 +127,9 @@ class CspCrimeFormat:
             con.execute(
                 f"create or replace temp table {STAGED} as select *, "
                 f"replace(number_of_offences, ',', '') as offences "
-                f"from _delivered_csp where list_contains(?, force_name) "
+                f"from _delivered_csp where nullif(trim(force_name), '') is not null "
                 f"and {QUARTER_START_SQL} >= ?",
-                [self.force_names, self.first_quarter],
+                [self.first_quarter],
             )
             self._check_forces(con, file_name)
             self._check_csps(con, file_name)
@@ -146,11 +149,11 @@ class CspCrimeFormat:
         return rows
 
     def _stage_workbook(self, con: duckdb.DuckDBPyConnection, path: Path, file_name: str) -> None:
-        """The configured forces' rows of every year sheet, into ``_delivered_csp`` with
+        """Every force's rows of every year sheet, into ``_delivered_csp`` with
         ``source_line`` their order across the sheets (for the checks) and the sheet and row
         each came from."""
         extra = (Column(SHEET), Column(SHEET_ROW))
-        rows, written = year_sheets_as_csv(path, file_name, COLUMNS, "force_name", self.force_names)
+        rows, written = year_sheets_as_csv(path, file_name, COLUMNS, "force_name", None)
         if written:
             stage_table(con, rows, file_name, (*COLUMNS, *extra), "_delivered_csp")
         else:  # no row for the configured forces: refused below, as for a CSV

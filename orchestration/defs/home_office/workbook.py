@@ -72,9 +72,10 @@ def year_sheets_as_csv(
     file_name: str,
     columns: Sequence[Column],
     force_column: str,
-    forces: Sequence[str],
+    forces: Sequence[str] | None,
 ) -> tuple[Path, int]:
-    """Every year sheet's rows whose ``force_column`` is one of ``forces``, as a UTF-8 CSV
+    """Every year sheet's rows whose ``force_column`` is one of ``forces`` (every row with a
+    force when ``forces`` is None), as a UTF-8 CSV
     with the columns' canonical names, then the sheet name and the row's number in it; and
     how many rows were written. The CSV belongs to this module (kept for the next call on the
     same file, deleted at exit): the caller must not change or delete it."""
@@ -87,7 +88,7 @@ def year_sheets_as_csv(
         file_name,
         tuple(c.name for c in columns),
         force_column,
-        tuple(forces),
+        None if forces is None else tuple(forces),
     )
     if key in _last and _last[key][0].exists():
         return _last[key]
@@ -101,7 +102,7 @@ def _year_sheets_as_csv(
     file_name: str,
     columns: Sequence[Column],
     force_column: str,
-    forces: Sequence[str],
+    forces: Sequence[str] | None,
 ) -> tuple[Path, int]:
     offered: list[str] = []
 
@@ -109,7 +110,7 @@ def _year_sheets_as_csv(
         offered.append(name)
         return bool(YEAR_SHEET.match(name.strip()))
 
-    keep = set(forces)
+    keep = None if forces is None else set(forces)
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", newline="", suffix=".csv", delete=False
     ) as handle:
@@ -124,7 +125,9 @@ def _year_sheets_as_csv(
                     positions = _positions(row.cells, columns, file_name, sheet, row.row)
                     force_at = positions[force_column]
                     continue
-                if force_at >= len(row.cells) or row.cells[force_at].strip() not in keep:
+                if force_at >= len(row.cells) or not row.cells[force_at].strip():
+                    continue
+                if keep is not None and row.cells[force_at].strip() not in keep:
                     continue
                 writer.writerow(
                     [

@@ -9,7 +9,8 @@ source as (
 
 csps as (
 
-    select csp_code, csp_name from {{ ref('areas') }} where area_type = 'local_authority'
+    -- Every CSP of England and Wales (the ONS lookup), so the national table keeps them all.
+    select csp_code, csp_name from {{ ref('csps') }}
 
 ),
 
