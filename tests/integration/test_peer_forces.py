@@ -57,3 +57,24 @@ def test_the_peer_group_for_2025_26_q1(demo):
     for row in group:
         if row[0] == "27" and row[1] == "12_months":
             assert 5 < row[6] < 20, row
+
+
+def test_the_peer_comparison_mart_sets_the_home_force_against_its_peers(demo):
+    settings, _ = demo
+    with duckdb.connect(str(settings.published_dir / "marts.duckdb"), read_only=True) as con:
+        mart = con.execute(
+            """select metric_id, period_type, unit_name, is_home, numerator, verdict,
+                      units_in_group
+               from mart_peer_comparison where period_end = date '2025-06-30'"""
+        ).fetchall()
+    inputs = rows(
+        demo,
+        """select metric_id, period_type, unit_name, numerator
+           from intermediate.int_comparison_inputs__peer_forces
+           where period_end = date '2025-06-30'""",
+    )
+    assert sorted((m, p, u, n) for m, p, u, _, n, _, _ in mart) == sorted(inputs)
+    assert {m for m, *_ in mart} == set(CRIME_METRICS)
+    assert all(units == 1 + len(DEMO_PEERS) for *_, units in mart)
+    assert {u for _, _, u, home, *_ in mart if home} == {"Leicestershire"}
+    assert all(verdict is not None for *_, verdict, _ in mart)
