@@ -93,6 +93,7 @@ run: $(BIN)/pcp browser
 	@echo "              mart_delivery_dashboard, fct_metric_period, mart_csp_crime, mart_long_term_trend, mart_csew_peers,"
 	@echo "              mart_board_readiness, mart_board_source_status, mart_metric_spc, mart_metric_projection,"
 	@echo "              mart_projection_backtest, mart_csp_crime_totals, dim_metric, dim_area, dim_month;"
+	@echo "              comparisons (funnel plots): mart_peer_comparison, mart_area_comparison, mart_funnel_limits"
 	@echo "              frozen board figures in snapshots.board_dashboard (what each was frozen from: snapshots.board_snapshots)"
 	@echo "              the action tracker: mart_action_progress, mart_action_register, mart_action_readiness (frozen in snapshots.board_action_*)"
 	@echo "  query it  : $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(PCP_DATA_DIR)/published/marts.duckdb', read_only=True).sql(\\\"select metric_id, latest_value, rag, rag_reason from mart_delivery_dashboard where reporting_quarter = '2025/26-Q1' order by display_order\\\"))\""

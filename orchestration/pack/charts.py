@@ -128,3 +128,48 @@ def spc(rows: list[dict], name: str) -> str:
         + "."
     )
     return _svg(figure, f"SPC chart: {name}", description)
+
+
+def funnel(units: list[dict], limits: list[dict], title: str, value_words: str) -> str:
+    """A funnel plot from the marts: each unit's value against its denominator (log scale),
+    the group's target, and its 95% (dashed) and 99.8% (solid) limits after the group's
+    over-dispersion adjustment (mart_funnel_limits); home units in red and named."""
+    figure, axes = plt.subplots(figsize=(6.4, 2.5), dpi=96)
+    x = [r["denominator"] for r in limits]
+    axes.plot(x, [r["target_value"] for r in limits], color="#1a1a1a", linewidth=0.9)
+    for column, style in (("95_adjusted", "--"), ("99_8_adjusted", "-")):
+        for side in ("lower", "upper"):
+            axes.plot(
+                x, [r[f"{side}_{column}"] for r in limits], color="#1f3b73", linewidth=0.8,
+                linestyle=style,
+            )  # fmt: skip
+    others = [r for r in units if not r["is_home"]]
+    home = [r for r in units if r["is_home"]]
+    axes.scatter(
+        [r["denominator"] for r in others], [r["value"] for r in others], s=6,
+        color="#9e9e9e", zorder=2,
+    )  # fmt: skip
+    axes.scatter(
+        [r["denominator"] for r in home], [r["value"] for r in home], s=16, marker="D",
+        color="#b5121b", zorder=3,
+    )  # fmt: skip
+    # Named when few enough to read; among hundreds of units the table names them.
+    for row in home if len(units) <= 15 else []:
+        axes.annotate(
+            row["unit_name"], (row["denominator"], row["value"]), fontsize=5.5,
+            xytext=(3, 2), textcoords="offset points", color="#b5121b",
+        )  # fmt: skip
+    axes.set_xscale("log")
+    axes.set_xlabel(units[0]["denominator_words"], fontsize=7)
+    axes.set_ylabel(value_words, fontsize=7)
+    axes.tick_params(labelsize=6.5, length=2, pad=1)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    outside = sum(1 for r in units if r["verdict"] != "within")
+    description = (
+        f"{len(units)} units; target {units[0]['target_value']:,.4g}; {outside} outside the "
+        "95% limits; home units: "
+        + "; ".join(f"{r['unit_name']} {r['value']:,.4g} ({r['verdict_words']})" for r in home)
+        + "."
+    )
+    return _svg(figure, title, description)

@@ -85,6 +85,11 @@ class PackContent:
     spc: dict[str, list[dict]] = field(default_factory=dict)
     # The delivery action tracker for the quarter's board (None before the tracker has one).
     actions: ActionsContent | None = None
+    # Funnel-plot comparisons of the 12 months to the quarter end (mart_peer_comparison and
+    # mart_area_comparison rows, every comparison present) and their limit curves
+    # (mart_funnel_limits), each as the marts hold them.
+    comparisons: list[dict] = field(default_factory=list)
+    funnel_limits: list[dict] = field(default_factory=list)
 
     @property
     def rating_columns(self) -> tuple[str, str]:
@@ -205,6 +210,7 @@ def read_content(published: Path, quarter: str, public: bool, live: bool = False
                 con, quarter, quarter_end, {row["metric_id"] for row in content.dashboard}
             )
         content.actions = read_actions(con, quarter, content.snapshot)
+        content.comparisons, content.funnel_limits = _comparisons(con, quarter_end)
         if _has(con, "mart_board_readiness"):
             # Readiness is kept for every day up to the board: the pack shows the latest day
             # that has come (the board date once it has passed).
@@ -249,6 +255,31 @@ def _projection(
         found = _rows(con, "select * from mart_projection_backtest where is_overall")
         backtest = found[0] if found else None
     return [row for row in rows if row["metric_id"] in shown], backtest
+
+
+def _comparisons(
+    con: duckdb.DuckDBPyConnection, quarter_end: date
+) -> tuple[list[dict], list[dict]]:
+    """The funnel comparisons of the 12 months to the quarter end: every comparison the marts
+    hold (peer forces, all CSPs, CSP families, NPAs), so a new one appears when it arrives."""
+    marts = [m for m in ("mart_peer_comparison", "mart_area_comparison") if _has(con, m)]
+    if not marts or not _has(con, "mart_funnel_limits"):
+        return [], []
+    where = "where period_type = '12_months' and period_end = ?"
+    units = _rows(
+        con,
+        "select * from ("
+        + " union all by name ".join(f"select * from {m}" for m in marts)
+        + f") {where} order by comparison, group_code, metric_id, rank_in_group",
+        [quarter_end],
+    )
+    limits = _rows(
+        con,
+        f"select * from mart_funnel_limits {where} "
+        "order by comparison, group_code, metric_id, point_number",
+        [quarter_end],
+    )
+    return units, limits
 
 
 def _board_snapshot(con: duckdb.DuckDBPyConnection, quarter: str) -> dict | None:
@@ -308,6 +339,8 @@ def redact(content: PackContent) -> PackContent:
         content.csew.pop(metric_id, None)
         content.spc.pop(metric_id, None)
     content.readiness = [r for r in content.readiness if r["metric_id"] not in restricted]
+    content.comparisons = [r for r in content.comparisons if r["metric_id"] not in restricted]
+    content.funnel_limits = [r for r in content.funnel_limits if r["metric_id"] not in restricted]
     content.projection = [
         r for r in content.projection if r["metric_id"] not in restricted and not r["restricted"]
     ]

@@ -16,6 +16,7 @@ SECTION_HEADINGS = {
     "spc": "Variation over time (SPC)",
     "actions": "Delivery actions",
     "csp": "Community Safety Partnerships:",
+    "comparisons": "Compared with whom? Funnel plots",
     "long-term": "Long-term trend",
     "csew": "Crime Survey (CSEW) measures against peer forces",
     "readiness": "Readiness: what is missing and who owns it",

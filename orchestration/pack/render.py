@@ -12,6 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from orchestration.pack import action_charts, charts, display
+from orchestration.pack.comparisons import comparisons_view
 from orchestration.pack.content import PackContent
 from orchestration.reference import board_leads
 
@@ -248,6 +249,7 @@ def render_html(content: PackContent, pages: dict[str, int] | None = None) -> st
         projection=content.projection,
         backtest=backtest_words(content.projection_backtest),
         spc=spc_view(content),
+        comparisons=comparisons_view(content),
         pages=pages or {},
         **actions_view(content, rows),
     )

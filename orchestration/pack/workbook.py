@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestration.pack import display
 from orchestration.pack.action_workbook import action_sheets
+from orchestration.pack.comparisons import comparisons_view
 from orchestration.pack.content import PackContent
 from orchestration.pack.render import (
     SOURCE_NAMES,
@@ -277,6 +278,49 @@ def _spc_sheet(sheet: Worksheet, content: PackContent) -> None:
     sheet.auto_filter.ref = sheet.dimensions
 
 
+COMPARISONS = (
+    ("Comparison", 12, "comparison"),
+    ("Group", 30, "group_name"),
+    ("Metric ID", 9, "metric_id"),
+    ("Metric", 40, "metric_name"),
+    ("Period", 24, "period_label"),
+    ("Unit code", 11, "unit_code"),
+    ("Unit", 26, "unit_name"),
+    ("Home", 6, "home"),
+    ("Count", 9, "numerator"),
+    ("Denominator", 12, "denominator"),
+    ("Value", 10, "value"),
+    ("Target", 10, "target_value"),
+    ("Lower 95% limit", 10, "lower_95_adjusted"),
+    ("Upper 95% limit", 10, "upper_95_adjusted"),
+    ("Lower 99.8% limit", 10, "lower_99_8_adjusted"),
+    ("Upper 99.8% limit", 10, "upper_99_8_adjusted"),
+    ("Over-dispersion adjustment", 14, "overdispersion_adjustment"),
+    ("Verdict", 22, "verdict_words"),
+    ("Rank", 7, "rank_in_group"),
+    ("Units", 7, "units_in_group"),
+    ("Rank best", 7, "rank_best"),
+    ("Rank worst", 7, "rank_worst"),
+)
+
+
+def _comparisons_sheet(sheet: Worksheet, content: PackContent) -> None:
+    """The rows the pack's funnel-plot tables print (mart_peer_comparison and
+    mart_area_comparison), with the limits at each unit's denominator."""
+    _header(sheet, [c[0] for c in COMPARISONS], [c[1] for c in COMPARISONS])
+    for comparison in comparisons_view(content, draw=False):
+        for block in comparison["blocks"]:
+            for row in block["rows"]:
+                words = {**row, "home": "Yes" if row["is_home"] else "No"}
+                sheet.append([words[key] for _, _, key in COMPARISONS])
+                for cell, (_, _, key) in zip(sheet[sheet.max_row], COMPARISONS, strict=True):
+                    if key == "denominator":
+                        cell.number_format = "#,##0"
+                    elif key == "value" or key.endswith("_adjusted") or key == "target_value":
+                        cell.number_format = display.excel_format(cell.value)
+    sheet.auto_filter.ref = sheet.dimensions
+
+
 def write_xlsx(content: PackContent, path: Path) -> None:
     workbook = Workbook()
     dashboard = workbook.active
@@ -285,6 +329,8 @@ def write_xlsx(content: PackContent, path: Path) -> None:
     _projection_sheet(workbook.create_sheet("Projection"), content)
     _definitions_sheet(workbook.create_sheet("Definitions"), content)
     _spc_sheet(workbook.create_sheet("SPC"), content)
+    if content.comparisons:
+        _comparisons_sheet(workbook.create_sheet("Comparisons"), content)
     _about_sheet(workbook.create_sheet("About"), content)
     if content.actions is not None:
         action_sheets(workbook, content.actions, _header)

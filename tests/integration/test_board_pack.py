@@ -740,3 +740,90 @@ def test_every_metric_has_its_spc_chart_and_verdicts_in_words_in_every_format(pa
         assert got["Variation"] == mart_row["variation"]
         assert got["Assurance"] == mart_row["assurance"]
         assert got["Rule fired"] == mart_row["rule_fired"]
+
+
+def comparison_rows(published: Path) -> list[dict]:
+    """The marts' funnel rows of the 12 months to the quarter's end, every comparison."""
+    with duckdb.connect(str(published), read_only=True) as con:
+        cursor = con.execute(
+            "select * from (select * from mart_peer_comparison union all by name "
+            "select * from mart_area_comparison) where period_type = '12_months' "
+            "and period_end = date '2025-06-30' "
+            "order by comparison, group_code, metric_id, rank_in_group"
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def test_the_funnel_section_prints_the_marts_rows_in_every_format(packs, demo):
+    """The funnel-plot section prints mart_peer_comparison / mart_area_comparison as they are:
+    a chart per metric for each comparison with one group (home units highlighted, limits from
+    mart_funnel_limits), its table (the whole group when small, else the home units), and for
+    CSP families each home CSP within its own family; the HTML, the PDF's text and the
+    workbook's Comparisons sheet hold the same rows, with counts, residents, rates, verdicts and
+    rank intervals."""
+    board, _, _ = packs
+    rows = comparison_rows(demo[0].published_dir / "marts.duckdb")
+    comparisons = {r["comparison"] for r in rows}
+    assert {"all_csps", "csp_family"} <= comparisons
+    groups = {c: {r["group_code"] for r in rows if r["comparison"] == c} for c in comparisons}
+    expected = []
+    for row in rows:
+        if len(groups[row["comparison"]]) > 1:
+            shown = row["is_home"] and row["unit_code"] == row["group_code"]
+        else:
+            shown = row["units_in_group"] <= 15 or row["is_home"]
+        if shown:
+            expected.append(row)
+    assert sum(r["comparison"] == "all_csps" for r in expected) == 9 * 5  # 9 CSPs, 5 metrics
+    verdicts = {
+        "above_99_8": "above the 99.8% limit", "above_95": "above the 95% limit",
+        "within": "within the limits", "below_95": "below the 95% limit",
+        "below_99_8": "below the 99.8% limit",
+    }  # fmt: skip
+    html = board.html.read_text(encoding="utf-8")
+    printed = re.findall(
+        r'<tr class="funnel-row" data-unit="([^"]+)" data-group="([^"]+)"><th scope="row">'
+        r"(?:<strong>)?([^<]+)(?:</strong>)?</th>((?:<td[^>]*>[^<]*</td>)+)</tr>",
+        html,
+    )
+    cells = [(unit, group, name, re.findall(r"<td[^>]*>([^<]*)</td>", tds))
+             for unit, group, name, tds in printed]  # fmt: skip
+    want = [
+        (
+            r["unit_code"], r["group_code"], r["unit_name"],
+            [f"{r['numerator']:,}", f"{r['denominator']:,.0f}", display.number(r["value"]),
+             verdicts[r["verdict"]], f"{r['rank_in_group']} of {r['units_in_group']}",
+             f"{r['rank_best']}-{r['rank_worst']}"],
+        )
+        for r in expected
+    ]  # fmt: skip
+    assert sorted(cells) == sorted(want)
+    # One chart per metric of each single-group comparison, with its text alternative.
+    single = [c for c in comparisons if len(groups[c]) == 1]
+    metrics = {(r["comparison"], r["metric_name"]) for r in rows if r["comparison"] in single}
+    assert html.count('role="img" aria-label="Funnel plot: ') == len(metrics)
+    # The PDF's text as laid out: each printed row's cells on one line, in order (cells are
+    # top-aligned, so a wrapped name or verdict starts on the row's first line).
+    lines = pdf_text(board.pdf).splitlines()
+    for _, _, name, values in want:
+        words = [name.split()[0], *values[:3], " ".join(values[3].split()[:2]), *values[4:]]
+        pattern = r"\s+(?:.*?\s)?".join(re.escape(word) for word in words)
+        assert any(re.search(rf"(?:^|\s){pattern}(?:\s|$)", line) for line in lines), (
+            name, values,
+        )  # fmt: skip
+    # The workbook's Comparisons sheet: the same rows, the mart's numbers.
+    sheet = [list(r) for r in load_workbook(board.xlsx, read_only=True)["Comparisons"]
+             .iter_rows(values_only=True)]  # fmt: skip
+    header, body = sheet[0], [dict(zip(sheet[0], r, strict=True)) for r in sheet[1:]]
+    assert "Rank worst" in header
+    by_key = {(r["Comparison"], r["Unit code"], r["Metric ID"], r["Group"]): r for r in body}
+    assert len(by_key) == len(expected) == len(body)
+    for row in expected:
+        got = by_key[(row["comparison"], row["unit_code"], row["metric_id"], row["group_name"])]
+        assert got["Count"] == row["numerator"]
+        assert got["Value"] == pytest.approx(row["value"], rel=1e-12)
+        assert got["Upper 99.8% limit"] == pytest.approx(row["upper_99_8_adjusted"], rel=1e-12)
+        assert (got["Verdict"], got["Rank"], got["Rank best"], got["Rank worst"]) == (
+            verdicts[row["verdict"]], row["rank_in_group"], row["rank_best"], row["rank_worst"],
+        )  # fmt: skip
