@@ -176,6 +176,8 @@ def write_demo_data(
                     written[source] = partner_returns.write_returns(out_dir, months, seed, withhold)
                 elif source == police_uk.SOURCE:
                     written[source] = _police_uk(out_dir, months, seed, peer_forces)
+                elif source == home_office.SOURCE:
+                    written[source] = home_office.write_table(out_dir, months, seed, peer_forces)
                 else:
                     written[source] = write(out_dir, months, seed)
         if police is not None:

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from orchestration.defs.police_uk.format import HEADER, force_name
-from orchestration.demo import _police_uk
+from orchestration.demo import _police_uk, home_office
 from orchestration.demo.crime_model import MonthKey, population_by_mid_year
 from orchestration.demo.police_uk import PEER_MONTHS, PEER_PROFILES
 from orchestration.forces import all_forces
+from orchestration.landing.spreadsheets import sheet_rows
 
 SEED = 20250730
 PEERS = ("nottinghamshire", "hertfordshire")
@@ -91,3 +92,32 @@ def test_peer_levels_are_plausible_and_distinct(written):
     assert rates["hertfordshire"] < home < rates["nottinghamshire"]
     for rate in (home, *rates.values()):
         assert 5 < rate < 20, rates
+
+
+def home_office_rows(folder: Path) -> list[tuple[str, ...]]:
+    (path,) = (folder / "home_office").glob("*.ods")
+    return [
+        tuple(row.cells)
+        for row in sheet_rows(path, path.name, lambda name: name != "Notes")
+        if row.row > 1
+    ]
+
+
+def test_the_home_office_table_carries_the_peers_every_quarter_and_the_rest_unchanged(tmp_path):
+    """The demo's national rows start at the baseline year; a configured peer's CSPs are there
+    every quarter, as the intake wants every configured force in each, and no other row moves."""
+    span = months(MonthKey(2023, 4), 15)  # 2023/24 (before the national rows) and 2024/25 Q1
+    home_office.write_table(tmp_path / "alone", span, SEED)
+    home_office.write_table(tmp_path / "peers", span, SEED, PEERS)
+    alone, with_peers = home_office_rows(tmp_path / "alone"), home_office_rows(tmp_path / "peers")
+    names = ("Nottinghamshire", "Hertfordshire")
+    early_peers = [  # the neighbour's two CSPs ride along already (home_office.NEIGHBOUR)
+        r
+        for r in with_peers
+        if r[0] == "2023/24" and r[2] in names and r[3] not in home_office.NEIGHBOUR[1]
+    ]
+    assert [r for r in with_peers if r not in early_peers] == alone
+    quarters = {(r[0], r[1]) for r in alone}
+    for force in names:
+        assert {(r[0], r[1]) for r in with_peers if r[2] == force} == quarters, force
+    assert not [r for r in alone if r[0] == "2023/24" and r[2] == "Hertfordshire"]
