@@ -25,6 +25,9 @@ unexport PYTHONDONTWRITEBYTECODE
 
 DEMO_START ?= 2019-04
 DEMO_END ?= 2025-09
+# The demo takes in the home force and its peer group (seeds/peer_forces.csv, illustrative):
+# the peers' police.uk files, for the months the peer comparison needs, are written and loaded.
+DEMO_FORCES ?= leicestershire,nottinghamshire,derbyshire,staffordshire,northamptonshire,bedfordshire,hertfordshire,avon-and-somerset
 DEMO_BOARD ?= 2025-11-05
 DEMO_AS_OF ?= 2025-10-20
 PACK_QUARTER ?= latest
@@ -41,6 +44,9 @@ SHOWN = $(PCP_DATA_DIR)/logs/make-run
 DBT_INPUTS := $(shell find dbt_project/models dbt_project/macros seeds -type f) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
 .PHONY: help setup run show demo-data test dev lint format clean bench docs browser $(addprefix show-,$(SHOW))
+
+# The demo's data dir is built and read with the demo's forces (PCP_FORCES set by you wins).
+run show demo-data dev: export PCP_FORCES ?= $(DEMO_FORCES)
 
 help:
 	@echo "make run    set up, write demo data, refresh the warehouse, print where results are"

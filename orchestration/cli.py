@@ -109,10 +109,19 @@ def demo_data(out_dir: Path, start: str, end: str, seed: int, withhold: bool) ->
     """Write realistic demo files in the real published formats into a landing folder."""
     from orchestration.demo import MonthRangeError, write_demo_data
     from orchestration.demo.partner_returns import WITHHELD_METRICS
+    from orchestration.forces import configured_forces
 
+    settings = _settings()  # peer forces: those of PCP_FORCES beside the home force
+    try:
+        forces = configured_forces(settings)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+    peers = tuple(force.slug for force in forces if force.slug != settings.home_force)
     started = time.monotonic()
     try:  # the range is checked before anything is written; a bad one is a usage error (exit 2)
-        written = write_demo_data(out_dir, start=start, end=end, seed=seed, withhold=withhold)
+        written = write_demo_data(
+            out_dir, start=start, end=end, seed=seed, withhold=withhold, peer_forces=peers
+        )
     except MonthRangeError as error:
         raise click.UsageError(str(error)) from None
     except OSError as error:  # a folder that cannot be made or written

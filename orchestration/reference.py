@@ -86,8 +86,12 @@ def peer_forces(home_force: str, on: date) -> list[str]:
 
 def force_population(mid_year: int) -> int:
     """The force area's population: the sum of its local authorities for the mid-year (the
-    latest earlier year when that one is not in the seed)."""
-    rows = _read("population")
+    latest earlier year when that one is not in the seed). The seed's police force area rows
+    (every force's, for comparing forces) are not among them."""
+    from orchestration.forces import all_forces
+
+    pfa_codes = {force.pfa_code for force in all_forces().values()}
+    rows = [r for r in _read("population") if r["area_code"] not in pfa_codes]
     year = max(int(r["mid_year"]) for r in rows if int(r["mid_year"]) <= mid_year)
     return sum(int(r["population"]) for r in rows if int(r["mid_year"]) == year)
 

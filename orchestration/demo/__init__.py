@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from datetime import date
@@ -58,12 +58,17 @@ def month_range(start: str, end: str) -> list[MonthKey]:
     return months
 
 
-def _police_uk(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[Path, int]]:
+def _police_uk(
+    out_dir: Path, months: list[MonthKey], seed: int, peers: Sequence[str] = ()
+) -> list[tuple[Path, int]]:
     release = months[-1]  # the files as published in the latest month's release
     written = []
     for month in months:  # month by month: outcomes reuse the recent months' crimes
         written.append(police_uk.write_month(out_dir, month, release, seed))
         written.append(police_uk.write_outcomes_month(out_dir, month, seed))
+    for force in peers:  # street files only, for the months the peer comparison needs
+        for month in police_uk.peer_months(months):
+            written.append(police_uk.write_peer_month(out_dir, force, month, seed))
     return written
 
 
@@ -110,10 +115,12 @@ def _without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _police_uk_apart(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[Path, int]]:
+def _police_uk_apart(
+    out_dir: Path, months: list[MonthKey], seed: int, peers: Sequence[str]
+) -> list[tuple[Path, int]]:
     """The police.uk files, in a process of their own (see ``APART_FROM_MONTHS``)."""
     with _without_cyclic_gc():
-        return _police_uk(out_dir, months, seed)
+        return _police_uk(out_dir, months, seed, peers)
 
 
 # police.uk is four fifths of the work (1.25M rows over `make run`'s 78 months), so from two
@@ -132,12 +139,15 @@ def write_demo_data(
     seed: int,
     withhold: bool = True,
     police_uk_apart: bool | None = None,
+    peer_forces: Sequence[str] = (),
 ) -> dict[str, list[tuple[Path, int]]]:
     """Every source's demo files. With ``withhold`` (the default) two partner-return metrics
     are left out of the latest quarter's returns, as happens before a real board (seed 002:
     "obtaining all metrics has not yet been possible"); `write_withheld_returns` delivers them.
     ``police_uk_apart``: write police.uk in a second process (default: from
-    ``APART_FROM_MONTHS`` months on).
+    ``APART_FROM_MONTHS`` months on). ``peer_forces``: police.uk slugs of forces whose street
+    files are written too, for the last ``police_uk.PEER_MONTHS`` months (the home force's
+    files are the same bytes with or without them).
 
     Each file's modification time is the day it would have been delivered (the demo's
     delivery calendar), never later than the story date: the 15th of the month after ``end``."""
@@ -153,13 +163,21 @@ def write_demo_data(
         else nullcontext()
     )
     with apart as second:
-        police = second.submit(_police_uk_apart, out_dir, months, seed) if second else None
+        police = (
+            second.submit(_police_uk_apart, out_dir, months, seed, tuple(peer_forces))
+            if second
+            else None
+        )
         with _without_cyclic_gc():
             for source, write in GENERATORS.items():
                 if source == police_uk.SOURCE and police is not None:
                     continue
                 if source == partner_returns.SOURCE:
                     written[source] = partner_returns.write_returns(out_dir, months, seed, withhold)
+                elif source == police_uk.SOURCE:
+                    written[source] = _police_uk(out_dir, months, seed, peer_forces)
+                elif source == home_office.SOURCE:
+                    written[source] = home_office.write_table(out_dir, months, seed, peer_forces)
                 else:
                     written[source] = write(out_dir, months, seed)
         if police is not None:

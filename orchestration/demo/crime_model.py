@@ -20,6 +20,7 @@ from functools import cache
 
 import numpy as np
 
+from orchestration.forces import all_forces
 from orchestration.settings import SEEDS_DIR
 
 BASELINE_FY = 2024  # FY 2024/25, the plan's baseline year
@@ -90,10 +91,18 @@ def _percent_free(text: str) -> float:
 
 
 @cache
-def population_by_mid_year() -> dict[int, int]:
+def population_by_mid_year(pfa_code: str | None = None) -> dict[int, int]:
+    """Mid-year -> residents: the home force's (the sum of its local authorities' rows), or,
+    given ``pfa_code``, that police force area's own row (the seed holds every PFA, for peer
+    forces)."""
+    pfa_codes = {force.pfa_code for force in all_forces().values()}
     totals: dict[int, int] = {}
     with (SEEDS_DIR / "population.csv").open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
+            code = row["area_code"]
+            wanted = code == pfa_code if pfa_code else code not in pfa_codes
+            if not wanted:
+                continue
             year = int(row["mid_year"])
             totals[year] = totals.get(year, 0) + int(row["population"])
     return totals

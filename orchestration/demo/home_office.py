@@ -19,6 +19,7 @@ national rows are 30 times the home force's, and reading them is most of the int
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ import numpy as np
 from orchestration.demo.crime_model import MonthKey, _stable_seed, year_level
 from orchestration.demo.files import write_ods
 from orchestration.demo.police_uk import area_shares
+from orchestration.forces import all_forces
 from orchestration.settings import SEEDS_DIR
 
 SOURCE = "home_office"
@@ -99,8 +101,16 @@ def csp_levels(csps: list[dict[str, str]], codes: int, seed: int) -> np.ndarray:
     return own * per_code
 
 
-def write_table(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[Path, int]]:
+def write_table(
+    out_dir: Path, months: list[MonthKey], seed: int, peer_forces: Sequence[str] = ()
+) -> list[tuple[Path, int]]:
+    """The workbook. ``peer_forces`` (police.uk slugs the warehouse takes in beside the home
+    force): their CSPs' rows before ``NATIONAL_FROM_FY`` too, as the Home Office's file has
+    them, since the intake wants every configured force in every quarter; drawn from a
+    generator of their own, so every other row is the same with or without them."""
     rng = np.random.default_rng(_stable_seed(seed, "home-office"))
+    peer_rng = np.random.default_rng(_stable_seed(seed, "home-office-early-peers"))
+    peer_names = {all_forces()[slug].pfa_name for slug in peer_forces}
     areas, shares = area_shares()["Violence and sexual offences"]
     csps = [
         (a, s)
@@ -157,9 +167,24 @@ def write_table(out_dir: Path, months: list[MonthKey], seed: int) -> list[tuple[
                         int(rng.poisson(yearly / 16)),
                     )
                 )
-            if fy < NATIONAL_FROM_FY:
-                continue
             expected = yearly / 4 / home_population * people * levels[index]
+            if fy < NATIONAL_FROM_FY:
+                for csp, mean in zip(nation, expected, strict=True):
+                    if csp["pfa_name"] in peer_names:
+                        rows.append(
+                            (
+                                label,
+                                quarter,
+                                csp["pfa_name"],
+                                csp["csp_name"],
+                                code["offence_description"],
+                                code["offence_group"],
+                                code["offence_subgroup"],
+                                code["offence_code"],
+                                int(peer_rng.poisson(mean)),
+                            )
+                        )
+                continue
             for csp, count in zip(nation, national_rng.poisson(expected), strict=True):
                 rows.append(
                     (

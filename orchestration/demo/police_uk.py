@@ -19,7 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from orchestration.defs.police_uk.format import HEADER, OUTCOMES_HEADER, force_name
-from orchestration.demo.crime_model import CRIME_TYPES, MonthKey, _stable_seed, monthly_count
+from orchestration.demo.crime_model import (
+    CRIME_TYPES,
+    MonthKey,
+    _stable_seed,
+    monthly_count,
+    population_by_mid_year,
+)
 
 DATA_DIR = Path(__file__).parent / "data"
 SOURCE = "police_uk"
@@ -326,4 +332,123 @@ def write_outcomes_month(out_dir: Path, month: MonthKey, seed: int) -> tuple[Pat
     path = folder / f"{month.label}-{FORCE}-outcomes.csv"
     rows = outcome_rows(month, seed)
     write_street_csv(path, rows, OUTCOMES_HEADER)
+    return path, len(rows)
+
+
+# Peer forces (PCP_FORCES beside the home force) get only the months the peer comparison of the
+# demo's two boards needs: the 12 months to the quarter before the latest (the held board's) and
+# the latest quarter, 15 months, so their files cost `make run` little (they are as many rows a
+# month as the home force's seven times over). Each is drawn from the home force's
+# monthly counts, scaled by the populations of the two force areas (the population seed's PFA
+# rows) and by the peer's own level: plausible, distinct rates per 1,000 residents.
+PEER_MONTHS = 15
+
+
+@dataclass(frozen=True)
+class PeerProfile:
+    level: float  # all crime, relative to the home force's rate per 1,000 residents
+    longitude: float  # the force area's rough centre, for the rows' places
+    latitude: float
+    msoas: int  # how many MSOA-numbered places its LSOA names run to
+
+
+# Levels set apart so a funnel plot has forces inside and outside the limits; places are the
+# areas' rough centres. A force not listed draws at the home force's level, without places.
+PEER_PROFILES = {
+    "nottinghamshire": PeerProfile(1.12, -1.05, 53.10, 80),
+    "derbyshire": PeerProfile(0.86, -1.60, 53.00, 70),
+    "staffordshire": PeerProfile(0.93, -2.00, 52.85, 75),
+    "northamptonshire": PeerProfile(1.04, -0.90, 52.30, 60),
+    "bedfordshire": PeerProfile(1.08, -0.45, 52.05, 45),
+    "hertfordshire": PeerProfile(0.78, -0.25, 51.80, 80),
+    "avon-and-somerset": PeerProfile(1.00, -2.75, 51.30, 110),
+}
+# Spread of a peer's level from one crime type to another (lognormal sigma).
+PEER_TYPE_SPREAD = 0.2
+
+
+def peer_months(months: Sequence[MonthKey]) -> list[MonthKey]:
+    """The months a peer force is delivered: the last ``PEER_MONTHS`` of the demo's range."""
+    return list(months[-PEER_MONTHS:])
+
+
+def _peer_type_levels(force: str, seed: int) -> dict[str, float]:
+    profile = PEER_PROFILES.get(force)
+    base = profile.level if profile else 1.0
+    rng = np.random.default_rng(_stable_seed(seed, "peer-levels", force))
+    spread = rng.lognormal(0.0, PEER_TYPE_SPREAD, size=len(CRIME_TYPES)).tolist()
+    return {crime: base * s for crime, s in zip(CRIME_TYPES, spread, strict=True)}
+
+
+def peer_street_rows(force: str, month: MonthKey, seed: int) -> list[list[str]]:
+    """Every row of a peer force's street file for ``month``, with its settled outcomes: the
+    home force's count of each crime type x (peer / home residents) x the peer's level, drawn
+    as Poisson. Its own generators: the home force's files are the same with or without
+    peers."""
+    from orchestration.forces import all_forces
+
+    year = month.fy_start_year
+    home, peer = population_by_mid_year(), population_by_mid_year(all_forces()[force].pfa_code)
+    scale = _nearest(peer, year) / _nearest(home, year)
+    levels = _peer_type_levels(force, seed)
+    places = _peer_places(force, seed)
+    name, label = force_name(force), month.label
+    rng = np.random.default_rng(_stable_seed(seed, "peer-rows", force, label))
+    rows: list[list[str]] = []
+    for crime_type in CRIME_TYPES:
+        expected = monthly_count(crime_type, month, seed) * scale * levels[crime_type]
+        n = int(rng.poisson(expected))
+        outcomes, shares = outcome_mix().get(crime_type, ((), np.array([])))
+        settled = rng.choice(len(outcomes), size=n, p=shares).tolist() if outcomes else [0] * n
+        where = rng.integers(0, len(places), size=n).tolist()
+        is_asb = crime_type == "Anti-social behaviour"
+        key = f"{seed}:{force}:{label}:{crime_type}:"
+        for i in range(n):
+            if is_asb:
+                crime_id = outcome = ""
+            else:
+                crime_id = hashlib.sha256(f"{key}{i}".encode()).hexdigest()
+                outcome = outcomes[settled[i]]
+            rows.append([crime_id, label, name, name, *places[where[i]], crime_type, outcome, ""])
+    rows.sort(key=lambda r: (r[8] == "", r[8], r[9]))
+    return rows
+
+
+@cache
+def _peer_places(force: str, seed: int) -> tuple[tuple[str, str, str, str, str], ...]:
+    """A peer's places as (longitude, latitude, location, LSOA code, LSOA name): four LSOAs to
+    each MSOA-numbered area around the force area's centre, each at a few fixed map points (as
+    police.uk snaps crimes to anonymised points); "No Location" alone for an unlisted force."""
+    from orchestration.forces import all_forces
+
+    profile = PEER_PROFILES.get(force)
+    if profile is None:
+        return (("", "", NO_LOCATION, "", ""),)
+    area = all_forces()[force]
+    rng = np.random.default_rng(_stable_seed(seed, "peer-places", force))
+    places = []
+    for index in range(profile.msoas * 4):
+        msoa, letter = divmod(index, 4)
+        code = f"E01{int(area.pfa_code[3:]) * 1000 + index:06d}"
+        lsoa = f"{area.pfa_name} {msoa + 1:03d}{'ABCD'[letter]}"
+        centre = rng.normal(0, 0.12, size=2)
+        for _point in range(3):
+            lon, lat = centre + rng.normal(0, 0.004, size=2)
+            street = _STREETS[int(rng.integers(0, len(_STREETS)))]
+            places.append((f"{profile.longitude + lon:.6f}", f"{profile.latitude + lat:.6f}",
+                           f"On or near {street}", code, lsoa))  # fmt: skip
+    return tuple(places)
+
+
+def _nearest(by_year: dict[int, int], year: int) -> int:
+    """The estimate for ``year``, or the nearest year the seed has."""
+    return by_year[min(max(year, min(by_year)), max(by_year))]
+
+
+def write_peer_month(out_dir: Path, force: str, month: MonthKey, seed: int) -> tuple[Path, int]:
+    folder = out_dir / SOURCE
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{month.label}-{force}-street.csv"
+    rows = peer_street_rows(force, month, seed)
+    write_street_csv(path, rows)
     return path, len(rows)

@@ -8,9 +8,14 @@ import pytest
 
 from orchestration.demo import write_demo_data
 from orchestration.refresh import refresh
+from orchestration.settings import load_settings
 from tests.conftest import private_copy, private_data_dir
 
 DEMO_START, DEMO_END = "2022-04", "2025-09"
+# Three of the home force's peers (seeds/peer_forces.csv), high, low and lower in level: their
+# police.uk street files for the months the peer comparison needs (fewer than `make run`'s seven,
+# to keep the session's build short).
+DEMO_PEERS = ("nottinghamshire", "derbyshire", "hertfordshire")
 
 
 @pytest.fixture(scope="session")
@@ -20,9 +25,11 @@ def demo(tmp_path_factory):
     it only while it is built, so no later test reaches it through PCP_DATA_DIR."""
     root = tmp_path_factory.mktemp("demo-warehouse")
     delivered = root / "delivered"
-    write_demo_data(delivered, start=DEMO_START, end=DEMO_END, seed=11)
+    write_demo_data(delivered, start=DEMO_START, end=DEMO_END, seed=11, peer_forces=DEMO_PEERS)
     with pytest.MonkeyPatch.context() as patch:
-        settings = private_data_dir(patch, root / "data")
+        private_data_dir(patch, root / "data")
+        patch.setenv("PCP_FORCES", ",".join(("leicestershire", *DEMO_PEERS)))
+        settings = load_settings()
         shutil.copytree(delivered, settings.landing_dir, dirs_exist_ok=True)
         summary = refresh(settings)
         assert summary.ok, summary

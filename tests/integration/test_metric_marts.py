@@ -34,8 +34,9 @@ def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 
 def street_rows(delivered: Path):
+    """The home force's rows (the peers' files delivered beside them count elsewhere)."""
     lookup = csp_by_lsoa_code()
-    for path in sorted((delivered / "police_uk").glob("*-street.csv")):
+    for path in sorted((delivered / "police_uk").glob("*-leicestershire-street.csv")):
         with path.open(newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 csp = lookup[row["LSOA code"]] if row["LSOA code"] else "ZZ-NOLOC"

@@ -32,9 +32,12 @@ LATEST = {"Burglary": 2.54, "Vehicle crime": 5.88, "Theft from the person": 0.75
 
 
 def population(mid_year: int) -> int:
+    """The force's residents: its local authorities' rows (not the seed's police force areas)."""
     with (SEEDS_DIR / "population.csv").open(newline="", encoding="utf-8") as handle:
         return sum(
-            int(r["population"]) for r in csv.DictReader(handle) if int(r["mid_year"]) == mid_year
+            int(r["population"])
+            for r in csv.DictReader(handle)
+            if int(r["mid_year"]) == mid_year and not r["area_code"].startswith(("E23", "W15"))
         )
 
 

@@ -121,10 +121,20 @@ LLR_AUTHORITIES = {
 SERIES_2011_BASED = "ONS mid-2020 release (2011-census based series)"
 
 
-def population_by_area() -> dict[str, dict[int, int]]:
-    """area_code -> mid_year -> population, from the seed."""
+def police_force_areas() -> set[str]:
+    return {row["pfa_code"] for row in read_seed("forces")}
+
+
+def authority_rows() -> list[dict[str, str]]:
+    """The seed's local-authority rows (its police force area rows are tested apart)."""
+    pfas = police_force_areas()
+    return [row for row in read_seed("population") if row["area_code"] not in pfas]
+
+
+def population_by_area(rows: list[dict[str, str]] | None = None) -> dict[str, dict[int, int]]:
+    """area_code -> mid_year -> population, from the seed's authorities (or ``rows``)."""
     by_area: dict[str, dict[int, int]] = {}
-    for row in read_seed("population"):
+    for row in authority_rows() if rows is None else rows:
         by_area.setdefault(row["area_code"], {})[int(row["mid_year"])] = int(row["population"])
     return by_area
 
@@ -149,7 +159,7 @@ def population_by_area() -> dict[str, dict[int, int]]:
     ],
 )
 def test_population_totals_equal_the_ons_figures(mid_year, ons_total):
-    rows = [r for r in read_seed("population") if int(r["mid_year"]) == mid_year]
+    rows = [r for r in authority_rows() if int(r["mid_year"]) == mid_year]
     assert len(rows) == 9
     assert sum(int(r["population"]) for r in rows) == ons_total
     assert all(r["is_provisional"] == "false" for r in rows)
@@ -158,7 +168,7 @@ def test_population_totals_equal_the_ons_figures(mid_year, ons_total):
 @pytest.mark.parametrize("mid_year", range(2011, 2019))
 def test_mid_2011_to_mid_2018_are_real_2011_based_estimates_for_all_nine_authorities(mid_year):
     """The history `pcp demo-data --start 2015-04` (ten years, as `make bench` writes) needs."""
-    rows = [r for r in read_seed("population") if int(r["mid_year"]) == mid_year]
+    rows = [r for r in authority_rows() if int(r["mid_year"]) == mid_year]
     assert sorted(r["area_code"] for r in rows) == sorted(LLR_AUTHORITIES)
     # The force area (LLR) was about 1.02m in 2011 and 1.09m in 2018.
     assert 1_000_000 <= sum(int(r["population"]) for r in rows) <= 1_100_000
@@ -178,6 +188,31 @@ def test_every_authority_has_every_year_and_no_year_jumps_by_more_than_5_percent
         for year in range(2011, 2026):
             change = by_year[year + 1] / by_year[year] - 1
             assert abs(change) <= 0.05, f"{area} mid-{year} -> mid-{year + 1}: {change:+.1%}"
+
+
+def test_every_police_force_area_has_every_year_its_source_and_the_home_force_adds_up():
+    """The PFA rows (for comparing forces) are the ONS figures summed by force area: the home
+    force's equals its nine authorities' sum every year, each row names the ONS release it was
+    summed from, and areas change by a few percent a year at most (the City of London, ~10,000
+    residents, by more)."""
+    pfas = police_force_areas()
+    rows = [r for r in read_seed("population") if r["area_code"] in pfas]
+    by_area = population_by_area(rows)
+    assert set(by_area) == pfas and len(pfas) == 43
+    authorities = population_by_area()
+    for year in range(2011, 2027):
+        assert by_area["E23000021"][year] == sum(a[year] for a in authorities.values()), year
+    for row in rows:
+        if row["is_provisional"] == "false":
+            assert row["estimate_vintage"].startswith("ONS mid-20"), row
+            assert (
+                "sum of the local authorities in the police force area" in row["estimate_vintage"]
+            )
+    for area, by_year in by_area.items():
+        assert sorted(by_year) == list(range(2011, 2027)), area
+        for year in range(2011, 2026):
+            change = by_year[year + 1] / by_year[year] - 1
+            assert abs(change) <= (0.3 if area == "E23000034" else 0.05), (area, year, change)
 
 
 def test_later_years_carry_mid_2022_forward_flagged_provisional():

@@ -5,7 +5,8 @@
 -- outcome metrics count each crime once, in the month it was first published, with its
 -- outcome at var outcome_follow_up_months months' follow-up (int_crime_outcomes_at_follow_up)
 -- as denominator "crimes recorded" and numerator "with that outcome", so every month is
--- measured at the same maturity.
+-- measured at the same maturity. The counting itself is the macro police_uk_metric_inputs,
+-- shared with int_metric_inputs__police_uk_by_force, so a peer force is counted exactly so.
 with
 
 located as (
@@ -23,22 +24,6 @@ outcomes as (
 loaded_months as (
 
     select distinct month_start from located
-
-),
-
-mapping as (
-
-    select
-        loaded_months.month_start,
-        definitions.metric_id,
-        definitions.crime_type,
-        definitions.measure
-    from loaded_months
-    inner join {{ ref('metric_crime_types') }} as definitions
-        on definitions.valid_from <= loaded_months.month_start
-    qualify definitions.mapping_version = max(definitions.mapping_version) over (
-        partition by loaded_months.month_start, definitions.metric_id
-    )
 
 ),
 
@@ -64,42 +49,4 @@ outcome_counts as (
 
 ),
 
-crime_metrics as (
-
-    select mapping.metric_id, mapping.month_start, crime_counts.area_code,
-           sum(crime_counts.crimes) as numerator, null::bigint as denominator
-    from mapping
-    inner join crime_counts
-        on crime_counts.month_start = mapping.month_start
-        and crime_counts.crime_type = mapping.crime_type
-    where mapping.measure = 'crimes'
-    group by all
-
-),
-
-outcome_metrics as (
-
-    select
-        mapping.metric_id,
-        mapping.month_start,
-        outcome_counts.area_code,
-        sum(
-            case mapping.measure
-                when 'positive_outcome_rate' then outcome_counts.positive
-                else outcome_counts.out_of_court
-            end
-        ) as numerator,
-        sum(outcome_counts.crimes) filter (where mapping.measure = 'positive_outcome_rate')
-            as denominator
-    from mapping
-    inner join outcome_counts
-        on outcome_counts.month_start = mapping.month_start
-        and outcome_counts.crime_type = mapping.crime_type
-    where mapping.measure in ('positive_outcome_rate', 'out_of_court_resolutions')
-    group by all
-
-)
-
-select * from crime_metrics
-union all
-select * from outcome_metrics
+{{ police_uk_metric_inputs('area_code') }}

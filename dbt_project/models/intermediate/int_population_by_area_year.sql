@@ -1,10 +1,13 @@
 -- Mid-year population per area and year, with the force as the sum of its local authorities.
--- A force figure is provisional when any of its parts is.
+-- A force figure is provisional when any of its parts is. The seed's police force area rows
+-- (every PFA, for comparing forces: int_comparison_inputs__peer_forces) are left out here, so
+-- the home force stays the sum of its own authorities and is never counted twice.
 with
 
 population as (
 
     select * from {{ ref('population') }}
+    where area_code not in (select pfa_code from {{ ref('forces') }})
 
 ),
 

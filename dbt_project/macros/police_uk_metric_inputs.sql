@@ -1,0 +1,72 @@
+{#
+    The one rule for the metrics computed from police.uk (which crime types make a metric, and
+    what is counted: crimes, the positive-outcome rate, out-of-court resolutions), for any unit
+    the counts are grouped by: the home force's area members (int_metric_inputs__police_uk) or
+    whole forces (int_metric_inputs__police_uk_by_force). The calling model defines three CTEs,
+    each with the column named by `unit`:
+      loaded_months  (month_start): the months delivered;
+      crime_counts   (month_start, unit, crime_type, crimes): street rows as published;
+      outcome_counts (month_start, unit, crime_type, crimes, positive, out_of_court): each
+                     crime once, in its first month, at the outcome follow-up.
+    This macro adds the CTEs mapping, crime_metrics and outcome_metrics and the final select:
+    metric_id, month_start, unit, numerator, denominator. Call it after a trailing comma.
+#}
+{% macro police_uk_metric_inputs(unit) %}
+
+mapping as (
+
+    select
+        loaded_months.month_start,
+        definitions.metric_id,
+        definitions.crime_type,
+        definitions.measure
+    from loaded_months
+    inner join {{ ref('metric_crime_types') }} as definitions
+        on definitions.valid_from <= loaded_months.month_start
+    qualify definitions.mapping_version = max(definitions.mapping_version) over (
+        partition by loaded_months.month_start, definitions.metric_id
+    )
+
+),
+
+crime_metrics as (
+
+    select mapping.metric_id, mapping.month_start, crime_counts.{{ unit }},
+           sum(crime_counts.crimes) as numerator, null::bigint as denominator
+    from mapping
+    inner join crime_counts
+        on crime_counts.month_start = mapping.month_start
+        and crime_counts.crime_type = mapping.crime_type
+    where mapping.measure = 'crimes'
+    group by all
+
+),
+
+outcome_metrics as (
+
+    select
+        mapping.metric_id,
+        mapping.month_start,
+        outcome_counts.{{ unit }},
+        sum(
+            case mapping.measure
+                when 'positive_outcome_rate' then outcome_counts.positive
+                else outcome_counts.out_of_court
+            end
+        ) as numerator,
+        sum(outcome_counts.crimes) filter (where mapping.measure = 'positive_outcome_rate')
+            as denominator
+    from mapping
+    inner join outcome_counts
+        on outcome_counts.month_start = mapping.month_start
+        and outcome_counts.crime_type = mapping.crime_type
+    where mapping.measure in ('positive_outcome_rate', 'out_of_court_resolutions')
+    group by all
+
+)
+
+select * from crime_metrics
+union all
+select * from outcome_metrics
+
+{% endmacro %}
