@@ -165,8 +165,14 @@ def warm_up() -> None:
 
 
 def run_suite_here(
-    suite_name: str, frame: pd.DataFrame, parameters: dict[str, Any], rules: str = "all"
+    suite_name: str,
+    frame: pd.DataFrame,
+    parameters: dict[str, Any],
+    rules: str = "all",
+    release: bool = True,
 ) -> SuiteOutcome:
+    """Validate ``frame`` here. ``release``: hand a large frame's freed memory back before
+    returning (the suite worker does it once itself, after it has dropped the frame too)."""
     assert rules in RULES, rules
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     index_columns = [c for c in INDEX_COLUMNS if c in frame.columns]
@@ -196,7 +202,7 @@ def run_suite_here(
     # ~0.6 GB more per month validated), and collected, its memory stays in the process unless
     # handed back (freed_memory). A collection takes ~0.25 s: only for large frames.
     del result
-    if len(frame) >= COLLECT_FROM_ROWS:
+    if release and len(frame) >= COLLECT_FROM_ROWS:
         release_freed_memory()
     return outcome
 

@@ -53,7 +53,7 @@ def _serve(connection: Connection) -> None:
         try:
             if isinstance(frame, ParquetRows):
                 frame = frame.read()
-            outcome = run_suite_here(suite_name, frame, parameters, rules)
+            outcome = run_suite_here(suite_name, frame, parameters, rules, release=False)
         except Exception as error:  # sent back and raised there, with its traceback text
             outcome = error
         # The frame goes before the answer: a large one's memory is handed back while the
