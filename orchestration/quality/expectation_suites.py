@@ -202,6 +202,7 @@ def run_suite_here(
     # ~0.6 GB more per month validated), and collected, its memory stays in the process unless
     # handed back (freed_memory). A collection takes ~0.25 s: only for large frames.
     del result
+    _forget_frames(validation)
     if release and len(frame) >= COLLECT_FROM_ROWS:
         release_freed_memory()
     return outcome
@@ -239,6 +240,15 @@ def _validation(suite_name: str, rules: str) -> Any:
             gx.ValidationDefinition(name=f"{suite_name}_{rules}", data=batch, suite=suite)
         )
     return _validations[key]
+
+
+def _forget_frames(validation: Any) -> None:
+    """Drop the frame a kept validation definition's execution engine still holds (its batch
+    manager caches each run's batch): kept, a large frame would stay in memory beside the next
+    one read, in the suite worker at national volume."""
+    manager = validation.data.data_asset.datasource.get_execution_engine().batch_manager
+    manager.batch_data_cache.clear()
+    manager.reset_batch_cache()
 
 
 def _failure(suite_name: str, item: Any) -> FailedExpectation:

@@ -125,3 +125,24 @@ def test_frame_rules_are_the_tolerances_and_name_the_columns_they_read():
     assert outcome.evaluated == tolerances == 1
     [warning] = outcome.warnings  # 70% located, under the 90% expected
     assert warning.column == "lsoa_code"
+
+
+def test_a_validated_frame_is_not_kept_by_the_reused_validation():
+    """Each suite's validation definition is built once and reused (building it was most of a
+    small run's cost); the frame a run was handed must not outlive the run, or the suite worker
+    would hold a national batch beside the next one."""
+    import gc
+    import weakref
+
+    from orchestration.quality.expectation_suites import run_suite_here
+
+    rows = frame([crime(), crime(crime_id=None)])
+    first = run_suite_here("police_uk_street", rows, PARAMS, release=False)
+    kept = weakref.ref(rows)
+    del rows
+    gc.collect()
+    assert kept() is None
+    # The reused definition gives the same verdict on the next frame.
+    assert (
+        run_suite_here("police_uk_street", frame([crime(), crime(crime_id=None)]), PARAMS) == first
+    )
