@@ -157,9 +157,12 @@ class SuiteWorker:
         """Start validating the rows ``query`` selects and return at once: a ticket for
         ``result``. The worker validates while this process goes on (staging, loading)."""
         path = self.scratch / f"rows-{next(self._names)}.parquet"
-        # The path is this worker's own (no file content in it): safe as a literal.
+        # The path is this worker's own (no file content in it); DuckDB's COPY takes no
+        # parameter for it, so it goes in as a literal, its quotes doubled (a data directory
+        # may be called "o'brien").
+        literal = str(path).replace("'", "''")
         con.execute(
-            f"copy ({query}) to '{path}' (format parquet, compression uncompressed)",
+            f"copy ({query}) to '{literal}' (format parquet, compression uncompressed)",
             list(params),
         )
         ticket = self._send(suite_name, ParquetRows(path), parameters, rules)

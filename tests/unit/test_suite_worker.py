@@ -31,6 +31,9 @@ def test_a_suite_run_in_the_second_process_gives_the_same_outcome():
 def test_rows_handed_over_as_parquet_give_the_same_outcome_and_leave_nothing(tmp_path):
     import duckdb
 
+    tmp_path = tmp_path / "o'brien's data"  # a quote in the data directory's path
+    tmp_path.mkdir()
+
     rows = [crime(), crime(longitude="12.5", longitude_num=None), crime(crime_id=None)]
     here = run_suite_here("police_uk_street", frame(rows), PARAMS)
     con = duckdb.connect()
