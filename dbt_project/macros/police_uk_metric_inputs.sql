@@ -15,17 +15,7 @@
 
 mapping as (
 
-    select
-        loaded_months.month_start,
-        definitions.metric_id,
-        definitions.crime_type,
-        definitions.measure
-    from loaded_months
-    inner join {{ ref('metric_crime_types') }} as definitions
-        on definitions.valid_from <= loaded_months.month_start
-    qualify definitions.mapping_version = max(definitions.mapping_version) over (
-        partition by loaded_months.month_start, definitions.metric_id
-    )
+    {{ metric_crime_types_in_force() }}
 
 ),
 

@@ -2,7 +2,7 @@
 -- npa_code x month_start), dense: every member of the mapping version in force has a row for
 -- every month the home force's street file was delivered, 0 when nothing was counted.
 -- Metrics: each catalogue metric counted as crimes (metric_crime_types, measure 'crimes', the
--- version in force for the month, as int_metric_inputs__police_uk), and 'all_crime', the
+-- version in force for the month: macro metric_crime_types_in_force), and 'all_crime', the
 -- seed-003 headline ("reported crime"): the crime types of metric 89 (every type but
 -- anti-social behaviour), counted as rows, not at an outcome follow-up.
 with
@@ -21,17 +21,7 @@ loaded_months as (
 
 definitions as (
 
-    select
-        loaded_months.month_start,
-        definitions.metric_id,
-        definitions.crime_type,
-        definitions.measure
-    from loaded_months
-    inner join {{ ref('metric_crime_types') }} as definitions
-        on definitions.valid_from <= loaded_months.month_start
-    qualify definitions.mapping_version = max(definitions.mapping_version) over (
-        partition by loaded_months.month_start, definitions.metric_id
-    )
+    {{ metric_crime_types_in_force() }}
 
 ),
 
