@@ -73,14 +73,7 @@ members as (
 
     select complete.force_slug, complete.period_type, complete.period_end
     from complete
-    where complete.force_slug = '{{ var("home_force") }}'
-        or exists (
-            select 1 from {{ ref('peer_forces') }} as peers
-            where peers.force_slug = '{{ var("home_force") }}'
-                and peers.peer_force_slug = complete.force_slug
-                and peers.effective_from <= complete.period_end
-                and (peers.effective_to is null or peers.effective_to > complete.period_end)
-        )
+    where {{ in_peer_group('complete.force_slug', 'complete.period_end') }}
 
 ),
 

@@ -19,14 +19,7 @@ group_members as (
 
     select distinct estimates.period_end, estimates.force_slug
     from estimates
-    where estimates.force_slug = '{{ var("home_force") }}'
-        or exists (
-            select 1 from {{ ref('peer_forces') }} as peers
-            where peers.force_slug = '{{ var("home_force") }}'
-                and peers.peer_force_slug = estimates.force_slug
-                and peers.effective_from <= estimates.period_end
-                and (peers.effective_to is null or peers.effective_to > estimates.period_end)
-        )
+    where {{ in_peer_group('estimates.force_slug', 'estimates.period_end') }}
 
 ),
 
