@@ -2,16 +2,44 @@
     The one rule for the metrics computed from police.uk (which crime types make a metric, and
     what is counted: crimes, the positive-outcome rate, out-of-court resolutions), for any unit
     the counts are grouped by: the home force's area members (int_metric_inputs__police_uk) or
-    whole forces (int_metric_inputs__police_uk_by_force). The calling model defines three CTEs,
+    whole forces (int_metric_inputs__police_uk_by_force). The calling model defines two CTEs,
     each with the column named by `unit`:
-      loaded_months  (month_start): the months delivered;
-      crime_counts   (month_start, unit, crime_type, crimes): street rows as published;
-      outcome_counts (month_start, unit, crime_type, crimes, positive, out_of_court): each
-                     crime once, in its first month, at the outcome follow-up.
-    This macro adds the CTEs mapping, crime_metrics and outcome_metrics and the final select:
-    metric_id, month_start, unit, numerator, denominator. Call it after a trailing comma.
+      crimes   (month_start, unit, crime_type): one row per street row, as published;
+      outcomes (crime_month, unit, crime_type, is_positive, is_out_of_court_resolution): each
+               crime once, in its first month, with its outcome at the follow-up.
+    This macro adds the CTEs loaded_months, crime_counts, outcome_counts, mapping,
+    crime_metrics and outcome_metrics and the final select: metric_id, month_start, unit,
+    numerator, denominator. Call it after a trailing comma.
 #}
 {% macro police_uk_metric_inputs(unit) %}
+
+loaded_months as (
+
+    select distinct month_start from crimes
+
+),
+
+crime_counts as (
+
+    select month_start, {{ unit }}, crime_type, count(*) as crimes
+    from crimes
+    group by all
+
+),
+
+outcome_counts as (
+
+    select
+        crime_month as month_start,
+        {{ unit }},
+        crime_type,
+        count(*) as crimes,
+        count(*) filter (where is_positive) as positive,
+        count(*) filter (where is_out_of_court_resolution) as out_of_court
+    from outcomes
+    group by all
+
+),
 
 mapping as (
 

@@ -66,9 +66,10 @@ def _police_uk(
     for month in months:  # month by month: outcomes reuse the recent months' crimes
         written.append(police_uk.write_month(out_dir, month, release, seed))
         written.append(police_uk.write_outcomes_month(out_dir, month, seed))
-    for force in peers:  # street files only, for the months the peer comparison needs
-        for month in police_uk.peer_months(months):
-            written.append(police_uk.write_peer_month(out_dir, force, month, seed))
+    for force in peers:  # the months the peer comparison needs
+        written.extend(
+            police_uk.write_peer_files(out_dir, force, police_uk.peer_months(months), release, seed)
+        )
     return written
 
 
@@ -146,8 +147,8 @@ def write_demo_data(
     "obtaining all metrics has not yet been possible"); `write_withheld_returns` delivers them.
     ``police_uk_apart``: write police.uk in a second process (default: from
     ``APART_FROM_MONTHS`` months on). ``peer_forces``: police.uk slugs of forces whose street
-    files are written too, for the last ``police_uk.PEER_MONTHS`` months (the home force's
-    files are the same bytes with or without them).
+    and outcomes files are written too, for the last ``police_uk.PEER_MONTHS`` months (the
+    home force's files are the same bytes with or without them).
 
     Each file's modification time is the day it would have been delivered (the demo's
     delivery calendar), never later than the story date: the 15th of the month after ``end``."""

@@ -26,6 +26,7 @@ from orchestration.demo.crime_model import (
     monthly_count,
     population_by_mid_year,
 )
+from orchestration.settings import SEEDS_DIR
 
 DATA_DIR = Path(__file__).parent / "data"
 SOURCE = "police_uk"
@@ -169,6 +170,36 @@ _MEAN_OUTCOME_DELAY = 4.0
 MAX_OUTCOME_DELAY = 36
 
 
+def _outcome_delays(rng: np.random.Generator, n: int) -> list[int]:
+    """How many months after its crime month each of ``n`` crimes gets its outcome recorded."""
+    return (
+        np.where(
+            rng.random(n) < _SETTLED_AT_ONCE,
+            0,
+            np.minimum(1 + np.floor(rng.exponential(_MEAN_OUTCOME_DELAY, n)), MAX_OUTCOME_DELAY),
+        )
+        .astype(int)
+        .tolist()
+    )
+
+
+def _as_published(row: Sequence[str], delay: int, age: int) -> list[str]:
+    """A street row as a release ``age`` months after its month shows it: a crime whose outcome
+    is recorded later than that is still "Under investigation"."""
+    return [*row[:10], row[10] if not row[0] or delay <= age else "Under investigation", row[11]]
+
+
+def _outcome_row(row: Sequence[str], label: str) -> list[str]:
+    """A crime's line in the outcomes file of month ``label``: the street columns of the crime,
+    the month of the outcome, the outcome."""
+    return [row[0], label, *row[2:9], row[10]]
+
+
+def _gets_an_outcome_row(row: Sequence[str]) -> bool:
+    """A crime (not anti-social behaviour) whose outcome police.uk publishes."""
+    return bool(row[0]) and row[10] != "Status update unavailable"
+
+
 @lru_cache(maxsize=MAX_OUTCOME_DELAY + 2)
 def _crimes(month: MonthKey, seed: int) -> tuple[tuple[tuple[str, ...], int], ...]:
     """Every row of a month with its settled outcome, and the months until that outcome.
@@ -204,17 +235,7 @@ def _crimes(month: MonthKey, seed: int) -> tuple[tuple[tuple[str, ...], int], ..
             settled = (
                 rng.choice(len(outcomes), size=n, p=outcome_shares).tolist() if outcomes else None
             )
-            delays = (
-                np.where(
-                    rng.random(n) < _SETTLED_AT_ONCE,
-                    0,
-                    np.minimum(
-                        1 + np.floor(rng.exponential(_MEAN_OUTCOME_DELAY, n)), MAX_OUTCOME_DELAY
-                    ),
-                )
-                .astype(int)
-                .tolist()
-            )
+            delays = _outcome_delays(rng, n)
             for i, place in enumerate(places):
                 if is_asb:
                     crime_id = outcome = ""
@@ -242,13 +263,7 @@ def street_rows(month: MonthKey, release: MonthKey, seed: int) -> list[list[str]
     later most have settled, which is how police.uk re-publishes earlier months.
     """
     age = max(_months_between(month, release), 0)
-    rows = [
-        [*row[:10], row[10] if not row[0] or delay <= age else "Under investigation", row[11]]
-        for row, delay in _crimes(month, seed)
-    ]
-    # police.uk lists located rows by LSOA, then the No Location rows.
-    rows.sort(key=lambda r: (r[8] == "", r[8], r[9]))
-    return rows
+    return _street_order([_as_published(row, delay, age) for row, delay in _crimes(month, seed)])
 
 
 def _add_months(month: MonthKey, count: int) -> MonthKey:
@@ -262,7 +277,7 @@ def outcome_rows(month: MonthKey, seed: int) -> list[list[str]]:
     rows, label = [], month.label
     for back in range(MAX_OUTCOME_DELAY, -1, -1):
         for row in _settled_after(_add_months(month, -back), seed).get(back, ()):
-            rows.append([row[0], label, *row[2:9], row[10]])
+            rows.append(_outcome_row(row, label))
     rows.sort(key=lambda r: (r[8] == "", r[8], r[0]))
     return rows
 
@@ -274,7 +289,7 @@ def _settled_after(month: MonthKey, seed: int) -> dict[int, list[tuple[str, ...]
     backfill's outcome files were half of `pcp demo-data`)."""
     by_delay: dict[int, list[tuple[str, ...]]] = {}
     for row, delay in _crimes(month, seed):
-        if row[0] and row[10] != "Status update unavailable":
+        if _gets_an_outcome_row(row):
             by_delay.setdefault(delay, []).append(row)
     return by_delay
 
@@ -338,9 +353,11 @@ def write_outcomes_month(out_dir: Path, month: MonthKey, seed: int) -> tuple[Pat
 # Peer forces (PCP_FORCES beside the home force) get only the months the peer comparison of the
 # demo's two boards needs: the 12 months to the quarter before the latest (the held board's) and
 # the latest quarter, 15 months, so their files cost `make run` little (they are as many rows a
-# month as the home force's seven times over). Each is drawn from the home force's
-# monthly counts, scaled by the populations of the two force areas (the population seed's PFA
-# rows) and by the peer's own level: plausible, distinct rates per 1,000 residents.
+# month as the home force's seven times over). Their outcomes files run to the latest month, so
+# the held board's 12 months have their outcomes at the 3 months' follow-up. Each is drawn from
+# the home force's monthly counts, scaled by the populations of the two force areas (the
+# population seed's PFA rows) and by the peer's own level: plausible, distinct rates per 1,000
+# residents; outcomes from the home force's mix and delays.
 PEER_MONTHS = 15
 
 
@@ -350,18 +367,21 @@ class PeerProfile:
     longitude: float  # the force area's rough centre, for the rows' places
     latitude: float
     msoas: int  # how many MSOA-numbered places its LSOA names run to
+    # The odds of a positive outcome (charge, caution, out-of-court resolution), relative to
+    # the home force's mix of outcomes for each crime type.
+    positive_odds: float = 1.0
 
 
 # Levels set apart so a funnel plot has forces inside and outside the limits; places are the
 # areas' rough centres. A force not listed draws at the home force's level, without places.
 PEER_PROFILES = {
-    "nottinghamshire": PeerProfile(1.12, -1.05, 53.10, 80),
-    "derbyshire": PeerProfile(0.86, -1.60, 53.00, 70),
-    "staffordshire": PeerProfile(0.93, -2.00, 52.85, 75),
-    "northamptonshire": PeerProfile(1.04, -0.90, 52.30, 60),
-    "bedfordshire": PeerProfile(1.08, -0.45, 52.05, 45),
-    "hertfordshire": PeerProfile(0.78, -0.25, 51.80, 80),
-    "avon-and-somerset": PeerProfile(1.00, -2.75, 51.30, 110),
+    "nottinghamshire": PeerProfile(1.12, -1.05, 53.10, 80, 0.85),
+    "derbyshire": PeerProfile(0.86, -1.60, 53.00, 70, 1.15),
+    "staffordshire": PeerProfile(0.93, -2.00, 52.85, 75, 1.0),
+    "northamptonshire": PeerProfile(1.04, -0.90, 52.30, 60, 0.92),
+    "bedfordshire": PeerProfile(1.08, -0.45, 52.05, 45, 0.8),
+    "hertfordshire": PeerProfile(0.78, -0.25, 51.80, 80, 1.2),
+    "avon-and-somerset": PeerProfile(1.00, -2.75, 51.30, 110, 1.05),
 }
 # Spread of a peer's level from one crime type to another (lognormal sigma).
 PEER_TYPE_SPREAD = 0.2
@@ -380,11 +400,37 @@ def _peer_type_levels(force: str, seed: int) -> dict[str, float]:
     return {crime: base * s for crime, s in zip(CRIME_TYPES, spread, strict=True)}
 
 
-def peer_street_rows(force: str, month: MonthKey, seed: int) -> list[list[str]]:
-    """Every row of a peer force's street file for ``month``, with its settled outcomes: the
-    home force's count of each crime type x (peer / home residents) x the peer's level, drawn
-    as Poisson. Its own generators: the home force's files are the same with or without
-    peers."""
+@cache
+def _positive_outcomes() -> frozenset[str]:
+    """The outcome categories the plan counts as positive (the outcome_categories seed)."""
+    with (SEEDS_DIR / "outcome_categories.csv").open(newline="", encoding="utf-8") as handle:
+        return frozenset(
+            row["outcome_category"]
+            for row in csv.DictReader(handle)
+            if row["is_positive"] == "true"
+        )
+
+
+@cache
+def _peer_outcome_mix(force: str) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
+    """The home force's outcome mix with the odds of the positive outcomes scaled by the peer's
+    ``positive_odds``: distinct outcome rates from one set of categories."""
+    profile = PEER_PROFILES.get(force)
+    odds = profile.positive_odds if profile else 1.0
+    positive = _positive_outcomes()
+    mix = {}
+    for crime_type, (outcomes, shares) in outcome_mix().items():
+        weights = np.array([odds if o in positive else 1.0 for o in outcomes]) * shares
+        mix[crime_type] = (outcomes, weights / weights.sum())
+    return mix
+
+
+def _peer_crimes(force: str, month: MonthKey, seed: int) -> list[tuple[tuple[str, ...], int]]:
+    """Every row of a peer force's month with its settled outcome, and the months until that
+    outcome is recorded: the home force's count of each crime type x (peer / home residents) x
+    the peer's level, drawn as Poisson, each crime's outcome from the peer's outcome mix. Its
+    own generators: the home force's files are the same with or without peers; the delays
+    have theirs, so the crimes are those drawn before peers had outcomes files."""
     from orchestration.forces import all_forces
 
     year = month.fy_start_year
@@ -394,13 +440,15 @@ def peer_street_rows(force: str, month: MonthKey, seed: int) -> list[list[str]]:
     places = _peer_places(force, seed)
     name, label = force_name(force), month.label
     rng = np.random.default_rng(_stable_seed(seed, "peer-rows", force, label))
-    rows: list[list[str]] = []
+    delay_rng = np.random.default_rng(_stable_seed(seed, "peer-delays", force, label))
+    crimes: list[tuple[tuple[str, ...], int]] = []
     for crime_type in CRIME_TYPES:
         expected = monthly_count(crime_type, month, seed) * scale * levels[crime_type]
         n = int(rng.poisson(expected))
-        outcomes, shares = outcome_mix().get(crime_type, ((), np.array([])))
+        outcomes, shares = _peer_outcome_mix(force).get(crime_type, ((), np.array([])))
         settled = rng.choice(len(outcomes), size=n, p=shares).tolist() if outcomes else [0] * n
         where = rng.integers(0, len(places), size=n).tolist()
+        delays = _outcome_delays(delay_rng, n)
         is_asb = crime_type == "Anti-social behaviour"
         key = f"{seed}:{force}:{label}:{crime_type}:"
         for i in range(n):
@@ -409,9 +457,44 @@ def peer_street_rows(force: str, month: MonthKey, seed: int) -> list[list[str]]:
             else:
                 crime_id = hashlib.sha256(f"{key}{i}".encode()).hexdigest()
                 outcome = outcomes[settled[i]]
-            rows.append([crime_id, label, name, name, *places[where[i]], crime_type, outcome, ""])
+            row = (crime_id, label, name, name, *places[where[i]], crime_type, outcome, "")
+            crimes.append((row, delays[i]))
+    return crimes
+
+
+def _street_order(rows: list[list[str]]) -> list[list[str]]:
+    """police.uk lists located rows by LSOA, then the No Location rows."""
     rows.sort(key=lambda r: (r[8] == "", r[8], r[9]))
     return rows
+
+
+def write_peer_files(
+    out_dir: Path, force: str, months: Sequence[MonthKey], release: MonthKey, seed: int
+) -> list[tuple[Path, int]]:
+    """A peer force's street and outcomes files for ``months``, in month order: each outcomes
+    file holds the outcomes recorded that month for the peer's crimes of that month or
+    earlier in ``months`` (a peer's files start there), so its outcome metrics mature as the
+    home force's do. Only outcomes still to be written are kept between months."""
+    folder = out_dir / SOURCE
+    folder.mkdir(parents=True, exist_ok=True)
+    due: dict[MonthKey, list[tuple[str, ...]]] = {}
+    written = []
+    for month in months:
+        crimes = _peer_crimes(force, month, seed)
+        age = max(_months_between(month, release), 0)
+        street = _street_order([_as_published(row, delay, age) for row, delay in crimes])
+        path = folder / f"{month.label}-{force}-street.csv"
+        write_street_csv(path, street)
+        written.append((path, len(street)))
+        for row, delay in crimes:
+            if _gets_an_outcome_row(row):
+                due.setdefault(_add_months(month, delay), []).append(row)
+        outcomes = [_outcome_row(row, month.label) for row in due.pop(month, ())]
+        outcomes.sort(key=lambda r: (r[8] == "", r[8], r[0]))
+        path = folder / f"{month.label}-{force}-outcomes.csv"
+        write_street_csv(path, outcomes, OUTCOMES_HEADER)
+        written.append((path, len(outcomes)))
+    return written
 
 
 @cache
@@ -443,12 +526,3 @@ def _peer_places(force: str, seed: int) -> tuple[tuple[str, str, str, str, str],
 def _nearest(by_year: dict[int, int], year: int) -> int:
     """The estimate for ``year``, or the nearest year the seed has."""
     return by_year[min(max(year, min(by_year)), max(by_year))]
-
-
-def write_peer_month(out_dir: Path, force: str, month: MonthKey, seed: int) -> tuple[Path, int]:
-    folder = out_dir / SOURCE
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{month.label}-{force}-street.csv"
-    rows = peer_street_rows(force, month, seed)
-    write_street_csv(path, rows)
-    return path, len(rows)

@@ -161,8 +161,9 @@ INTEGER_SUMS = {
     "int_csp_offence_metrics": ["offences.offences"],  # bigint (staging)
     "int_comparison_inputs__csps": ["offences.offences"],  # bigint (int_csp_offence_metrics)
     "int_funnel_assessment": ["numerator"],  # bigint (the comparison inputs' contract)
-    # bigint: crimes counted per force and month (int_metric_inputs__police_uk_by_force)
-    "int_comparison_inputs__peer_forces": ["inputs.numerator"],
+    # bigint: crimes, outcomes and crimes recorded per force and month
+    # (int_metric_inputs__police_uk_by_force)
+    "int_comparison_inputs__peer_forces": ["inputs.numerator", "inputs.denominator"],
     "police_uk_metric_inputs": [  # the macro int_metric_inputs__police_uk(_by_force) call
         "crime_counts.crimes",  # count(*)
         "case mapping.measure when 'positive_outcome_rate' then outcome_counts.positive "

@@ -1,11 +1,17 @@
--- The police.uk crime metrics of the home force and its peer forces, per financial quarter and
--- per 12 months ending with each quarter, as rates per 1,000 residents: the peer-forces arm of
--- the funnel comparisons (int_comparison_inputs). The group is the home force and the forces
--- the peer_forces seed has in effect at the period's end (the same rule as mart_csew_peers);
--- a force is in a period only when every month of it was delivered (a missing month would
--- make its rate look low), and only with its police force area's population (the population
--- seed's PFA rows: the estimate for the financial year the period ends in, or the latest
--- before it, as int_metric_periods takes the dashboard's).
+-- The police.uk metrics of the home force and its peer forces, per financial quarter and per
+-- 12 months ending with each quarter: the peer-forces arm of the funnel comparisons
+-- (int_comparison_inputs). Crimes and out-of-court resolutions are rates per 1,000 residents
+-- (Poisson); a positive-outcome rate is the share of the crimes recorded (binomial, percent).
+-- The group is the home force and the forces the peer_forces seed has in effect at the
+-- period's end (the same rule as mart_csew_peers); a force is in a period only when every
+-- month of it was delivered (a missing month would make its rate look low), and only with its
+-- police force area's population (the population seed's PFA rows: the estimate for the
+-- financial year the period ends in, or the latest before it, as int_metric_periods takes the
+-- dashboard's). Outcome metrics compare like with like: a force is in an outcome metric's
+-- period only when its outcomes files are in for every month from the period's first to k
+-- (var outcome_follow_up_months) months after its last, so every crime of the period, in
+-- every force, is measured at its full follow-up (a young period, or a force without
+-- outcomes files, would otherwise look like fewer outcomes).
 with
 
 inputs as (
@@ -34,13 +40,24 @@ delivered as (
 
 ),
 
+-- What each metric measures (one measure per metric in every mapping version).
 metrics as (
 
-    select distinct catalogue.metric_id
+    select distinct
+        catalogue.metric_id,
+        definitions.measure,
+        definitions.measure <> 'crimes' as is_outcome,
+        case definitions.measure when 'positive_outcome_rate' then 'proportion' else 'rate' end
+            as measure_kind
     from {{ ref('metric_crime_types') }} as definitions
     inner join {{ ref('int_metric_catalogue') }} as catalogue
         on catalogue.metric_id = definitions.metric_id
-    where definitions.measure = 'crimes'
+
+),
+
+outcome_months as (
+
+    select distinct force_slug, outcome_month from {{ ref('stg_police_uk__outcomes') }}
 
 ),
 
@@ -77,6 +94,25 @@ members as (
 
 ),
 
+-- Members whose outcomes files cover the period and its follow-up, month by month.
+outcomes_mature as (
+
+    select members.force_slug, members.period_type, members.period_end
+    from members
+    inner join periods
+        on periods.period_type = members.period_type
+        and periods.period_end = members.period_end
+    inner join outcome_months
+        on outcome_months.force_slug = members.force_slug
+        and outcome_months.outcome_month >= periods.period_start
+        and outcome_months.outcome_month
+            <= periods.period_end + to_months({{ var('outcome_follow_up_months') }})
+    group by all
+    having count(*)
+        = any_value(periods.months_in_period) + {{ var('outcome_follow_up_months') }}
+
+),
+
 counted as (
 
     select
@@ -84,7 +120,9 @@ counted as (
         members.period_type,
         members.period_end,
         metrics.metric_id,
-        coalesce(sum(inputs.numerator), 0) as numerator
+        any_value(metrics.measure_kind) as measure_kind,
+        coalesce(sum(inputs.numerator), 0) as numerator,
+        coalesce(sum(inputs.denominator), 0) as cases
     from members
     cross join metrics
     inner join windows
@@ -94,6 +132,13 @@ counted as (
         on inputs.force_slug = members.force_slug
         and inputs.metric_id = metrics.metric_id
         and inputs.month_start = windows.month_start
+    where not metrics.is_outcome
+        or exists (
+            select 1 from outcomes_mature
+            where outcomes_mature.force_slug = members.force_slug
+                and outcomes_mature.period_type = members.period_type
+                and outcomes_mature.period_end = members.period_end
+        )
     group by all
 
 ),
@@ -138,9 +183,16 @@ select
     forces.pfa_name as unit_name,
     with_population.force_slug = home.force_slug as is_home,
     cast(with_population.numerator as bigint) as numerator,
-    cast(with_population.population as double) as denominator,
-    'rate' as measure_kind,
-    1000 as per
+    cast(
+        case with_population.measure_kind
+            when 'proportion' then with_population.cases
+            else with_population.population
+        end as double
+    ) as denominator,
+    with_population.measure_kind,
+    case with_population.measure_kind when 'proportion' then 100 else 1000 end as per
 from with_population
 inner join forces on forces.force_slug = with_population.force_slug
 cross join home
+-- A proportion of no cases has no value (and no place on a funnel plot).
+where with_population.measure_kind = 'rate' or with_population.cases > 0

@@ -1,21 +1,34 @@
--- One row per home-force crime (Crime ID) with its latest known outcome.
--- police.uk re-publishes a crime in later months with newer outcomes, so a Crime ID can appear
--- in several monthly street files: the crime is dated by the first month it appears in, and its
--- outcome is the newest one recorded in an outcomes file, or else the newest street file's
--- "Last outcome category". Its crime type and area are those of its first month. Crime counts elsewhere stay as police.uk publishes them (rows).
+-- One row per crime (force and Crime ID) of every force whose files are taken in, with its
+-- latest known outcome. police.uk re-publishes a crime in later months with newer outcomes, so
+-- a Crime ID can appear in several monthly street files: the crime is dated by the first month
+-- it appears in, and its outcome is the newest one recorded in that force's outcomes files, or
+-- else the newest street file's "Last outcome category". Its crime type and area are those of
+-- its first month. Crime counts elsewhere stay as police.uk publishes them (rows). One rule
+-- for every force, so a peer force's outcome metrics are counted as the home force's.
 with
 
+-- The home force's rows carry their area member (int_street_crimes_located places the home
+-- force's rows only); another force's have none.
 street as (
 
-    select crime_id, month_start, crime_type, area_code, last_outcome_category, source_line
+    select
+        force_slug, crime_id, month_start, crime_type, area_code, last_outcome_category,
+        source_line
     from {{ ref('int_street_crimes_located') }}
     where crime_id is not null
+    union all
+    select
+        force_slug, crime_id, month_start, crime_type, null::varchar as area_code,
+        last_outcome_category, source_line
+    from {{ ref('stg_police_uk__street_crimes') }}
+    where crime_id is not null and force_slug <> '{{ var("home_force") }}'
 
 ),
 
 street_latest as (
 
     select
+        force_slug,
         crime_id,
         min(month_start) as crime_month,
         -- A Crime ID twice in one month (police.uk does repeat some) takes its first row
@@ -25,19 +38,19 @@ street_latest as (
         arg_max(last_outcome_category, (month_start, source_line)) as street_outcome,
         count(*) as street_rows
     from street
-    group by crime_id
+    group by force_slug, crime_id
 
 ),
 
 outcomes_latest as (
 
     select
+        force_slug,
         crime_id,
         max(outcome_month) as outcome_month,
         arg_max(outcome_type, (outcome_month, source_line)) as outcome_type
     from {{ ref('stg_police_uk__outcomes') }}
-    where force_slug = '{{ var("home_force") }}'
-    group by crime_id
+    group by force_slug, crime_id
 
 ),
 
@@ -50,6 +63,7 @@ categories as (
 joined as (
 
     select
+        street_latest.force_slug,
         street_latest.crime_id,
         street_latest.crime_month,
         street_latest.crime_type,
@@ -60,11 +74,14 @@ joined as (
         case when outcomes_latest.crime_id is not null then 'outcomes_file' else 'street_file' end
             as outcome_source
     from street_latest
-    left join outcomes_latest on outcomes_latest.crime_id = street_latest.crime_id
+    left join outcomes_latest
+        on outcomes_latest.force_slug = street_latest.force_slug
+        and outcomes_latest.crime_id = street_latest.crime_id
 
 )
 
 select
+    joined.force_slug,
     joined.crime_id,
     joined.crime_month,
     joined.crime_type,

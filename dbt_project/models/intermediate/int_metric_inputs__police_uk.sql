@@ -9,43 +9,17 @@
 -- shared with int_metric_inputs__police_uk_by_force, so a peer force is counted exactly so.
 with
 
-located as (
+crimes as (
 
-    select * from {{ ref('int_street_crimes_located') }}
+    select month_start, area_code, crime_type from {{ ref('int_street_crimes_located') }}
 
 ),
 
 outcomes as (
 
-    select * from {{ ref('int_crime_outcomes_at_follow_up') }}
-
-),
-
-loaded_months as (
-
-    select distinct month_start from located
-
-),
-
-crime_counts as (
-
-    select month_start, area_code, crime_type, count(*) as crimes
-    from located
-    group by all
-
-),
-
-outcome_counts as (
-
-    select
-        crime_month as month_start,
-        area_code,
-        crime_type,
-        count(*) as crimes,
-        count(*) filter (where is_positive) as positive,
-        count(*) filter (where is_out_of_court_resolution) as out_of_court
-    from outcomes
-    group by all
+    select crime_month, area_code, crime_type, is_positive, is_out_of_court_resolution
+    from {{ ref('int_crime_outcomes_at_follow_up') }}
+    where force_slug = '{{ var("home_force") }}'
 
 ),
 
