@@ -7,26 +7,36 @@
 -- for every force, so a peer force's outcome metrics are counted as the home force's.
 with
 
--- The home force's rows carry their area member (int_street_crimes_located places the home
--- force's rows only); another force's have none.
 street as (
 
-    select
-        force_slug, crime_id, month_start, crime_type, area_code, last_outcome_category,
-        source_line
-    from {{ ref('int_street_crimes_located') }}
-    where crime_id is not null
-    union all
-    select
-        force_slug, crime_id, month_start, crime_type, null::varchar as area_code,
-        last_outcome_category, source_line
+    select force_slug, crime_id, month_start, crime_type, last_outcome_category, source_line
     from {{ ref('stg_police_uk__street_crimes') }}
-    where crime_id is not null and force_slug <> '{{ var("home_force") }}'
+    where crime_id is not null
+
+),
+
+-- Nearly every Crime ID is on one street row (police.uk publishes a crime in its month's
+-- file): those pass straight through, and only a Crime ID on several rows is aggregated. At
+-- national volume (17 M crimes) arg_min / arg_max over every crime ran DuckDB out of memory
+-- (their text states do not spill to disk).
+repeated as (
+
+    select force_slug, crime_id from street group by all having count(*) > 1
 
 ),
 
 street_latest as (
 
+    select
+        street.force_slug,
+        street.crime_id,
+        street.month_start as crime_month,
+        street.crime_type,
+        street.last_outcome_category as street_outcome,
+        1::bigint as street_rows
+    from street
+    anti join repeated using (force_slug, crime_id)
+    union all
     select
         force_slug,
         crime_id,
@@ -34,11 +44,22 @@ street_latest as (
         -- A Crime ID twice in one month (police.uk does repeat some) takes its first row
         -- there: with the line as tie-break, every build picks the same row.
         arg_min(crime_type, (month_start, source_line)) as crime_type,
-        arg_min(area_code, (month_start, source_line)) as area_code,
         arg_max(last_outcome_category, (month_start, source_line)) as street_outcome,
         count(*) as street_rows
     from street
+    semi join repeated using (force_slug, crime_id)
     group by force_slug, crime_id
+
+),
+
+-- The home force's crimes carry the area member of their first row (int_street_crimes_located
+-- places the home force's rows only); another force's have none.
+home_areas as (
+
+    select crime_id, arg_min(area_code, (month_start, source_line)) as area_code
+    from {{ ref('int_street_crimes_located') }}
+    where crime_id is not null
+    group by crime_id
 
 ),
 
@@ -67,7 +88,7 @@ joined as (
         street_latest.crime_id,
         street_latest.crime_month,
         street_latest.crime_type,
-        street_latest.area_code,
+        home_areas.area_code,
         street_latest.street_rows,
         coalesce(outcomes_latest.outcome_type, street_latest.street_outcome) as outcome_category,
         outcomes_latest.outcome_month,
@@ -77,6 +98,9 @@ joined as (
     left join outcomes_latest
         on outcomes_latest.force_slug = street_latest.force_slug
         and outcomes_latest.crime_id = street_latest.crime_id
+    left join home_areas
+        on street_latest.force_slug = '{{ var("home_force") }}'
+        and home_areas.crime_id = street_latest.crime_id
 
 )
 
