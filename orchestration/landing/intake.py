@@ -10,7 +10,9 @@ of files, one insert of the good files' rows and their manifest rows in one tran
 that fails any check in the batch is then looked at alone, exactly as it would have been
 without batches, so its refusal names the same line and column. One file or many, what passed
 is loaded by one step (``_load``: archive, replace, manifest rows, one transaction): a single
-file is a batch of one.
+file is a batch of one. Formats without batches are taken in pools (``_take_pooled``): each
+file staged once, its staged tables set aside while the next are staged (set_aside.py), the
+pool's passing files loaded in one transaction.
 
 Write-audit-publish: when intake is given an ``audit`` (the dataset's Great Expectations suite,
 as the Dagster intake asset gives it), the staged rows are validated before the transaction
