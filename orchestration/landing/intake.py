@@ -10,7 +10,9 @@ of files, one insert of the good files' rows and their manifest rows in one tran
 that fails any check in the batch is then looked at alone, exactly as it would have been
 without batches, so its refusal names the same line and column. One file or many, what passed
 is loaded by one step (``_load``: archive, replace, manifest rows, one transaction): a single
-file is a batch of one.
+file is a batch of one. Formats without batches are taken in pools (``_take_pooled``): each
+file staged once, its staged tables set aside while the next are staged (set_aside.py), the
+pool's passing files loaded in one transaction.
 
 Write-audit-publish: when intake is given an ``audit`` (the dataset's Great Expectations suite,
 as the Dagster intake asset gives it), the staged rows are validated before the transaction
@@ -32,7 +34,7 @@ landing: no good file is quarantined for them.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -46,6 +48,7 @@ from orchestration.landing.faults import is_our_fault
 from orchestration.landing.files import NOT_REGULAR, REGULAR_EXPECTED, LandedFile, is_regular
 from orchestration.landing.refusal import FileNotReady, FileRefused
 from orchestration.landing.refuse import refuse
+from orchestration.landing.set_aside import SetAside, temp_tables
 from orchestration.landing.staged import StagedRows
 from orchestration.pause_points import pause_point
 from orchestration.settings import Settings
@@ -342,6 +345,62 @@ class _Batch:
         )
 
 
+def _stage_alone(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    fmt: SourceFormat,
+    landed: LandedFile,
+    delivery: manifest.Delivery,
+    result: IntakeResult,
+) -> int | None:
+    """Stage one file (``fmt.stage``) and return its row count; None when it was refused, left
+    waiting or is gone."""
+    try:
+        swapped = _swapped(landed)
+        if swapped is not None:
+            raise swapped
+        # Staged outside the transaction: line numbers come from the staged rowids.
+        return fmt.stage(con, landed.path, landed.name)
+    except FileNotReady as waiting:
+        result.waiting.append((landed.name, str(waiting)))
+    except Exception as error:  # any error in one file is its refusal
+        _refuse_for(con, settings, delivery, landed, result, error)
+    return None
+
+
+def _passes_audit(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    fmt: SourceFormat,
+    landed: LandedFile,
+    delivery: manifest.Delivery,
+    result: IntakeResult,
+    audit: Audit,
+    pending: Callable[[], SuiteOutcome] | None = None,
+) -> bool:
+    """Whether a staged file's rows pass its audit; a file that does not is refused.
+    ``pending`` gives its outcome when it was validated with others already (waiting for it
+    if need be); without it, or when it raised, the file is validated alone."""
+    # Validated as staged, before anything is written: refused rows never reach raw.
+    outcome = _audited(pending) if pending is not None else None
+    if outcome is None:
+        tagged = _tagged(fmt, landed.name)
+        try:
+            outcome = audit(con, tagged, delivery.partition_keys)
+        except Exception as error:  # a suite that cannot take this file's rows
+            if _suite_is_broken(audit, con, tagged, delivery.partition_keys):
+                raise
+            _refuse_for(con, settings, delivery, landed, result, error, NOT_VALIDATED)
+            return False
+    result.audited.append(
+        AuditedFile(landed.name, delivery.partition_keys, outcome, not outcome.errors)
+    )
+    if outcome.errors:
+        _refuse(con, settings, delivery, landed, outcome.refusal(landed.name), result)
+        return False
+    return True
+
+
 def _take_one(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -350,40 +409,13 @@ def _take_one(
     delivery: manifest.Delivery,
     result: IntakeResult,
     audit: Audit | None = None,
-    pending: Callable[[], SuiteOutcome] | None = None,
 ) -> None:
-    """Take one file in; ``pending`` gives its audit when it was validated with others
-    already (waiting for it if need be)."""
-    try:
-        swapped = _swapped(landed)
-        if swapped is not None:
-            raise swapped
-        # Staged outside the transaction: line numbers come from the staged rowids.
-        rows = fmt.stage(con, landed.path, landed.name)
-    except FileNotReady as waiting:
-        result.waiting.append((landed.name, str(waiting)))
+    """Take one file in: stage, validate (with an ``audit``), load."""
+    rows = _stage_alone(con, settings, fmt, landed, delivery, result)
+    if rows is None:
         return
-    except Exception as error:  # any error in one file is its refusal
-        _refuse_for(con, settings, delivery, landed, result, error)
+    if audit is not None and not _passes_audit(con, settings, fmt, landed, delivery, result, audit):
         return
-    if audit is not None:
-        # Validated as staged, before anything is written: refused rows never reach raw.
-        outcome = _audited(pending) if pending is not None else None
-        if outcome is None:
-            tagged = _tagged(fmt, landed.name)
-            try:
-                outcome = audit(con, tagged, delivery.partition_keys)
-            except Exception as error:  # a suite that cannot take this file's rows
-                if _suite_is_broken(audit, con, tagged, delivery.partition_keys):
-                    raise
-                _refuse_for(con, settings, delivery, landed, result, error, NOT_VALIDATED)
-                return
-        result.audited.append(
-            AuditedFile(landed.name, delivery.partition_keys, outcome, not outcome.errors)
-        )
-        if outcome.errors:
-            _refuse(con, settings, delivery, landed, outcome.refusal(landed.name), result)
-            return
     _load(con, settings, fmt, [(landed, delivery, rows)], result, batched=False)
 
 
@@ -394,11 +426,14 @@ def _load(
     staged: Sequence[tuple[LandedFile, manifest.Delivery, int]],
     result: IntakeResult,
     batched: bool,
+    set_aside: Mapping[str, SetAside] | None = None,
 ) -> None:
     """Load staged files that passed every check, one or many: each is kept in the archive
     first, then their rows replace their partitions' and their manifest rows are written in
     one transaction, and they leave landing. ``batched``: staged together by ``stage_batch``
-    (replaced by ``replace_batch``), else one file staged by ``stage``."""
+    (replaced by ``replace_batch``), else staged one by one by ``stage``: then each file's
+    staged tables are the ones ``set_aside`` under its name (put back just before its
+    ``replace``), or, for one file, those its ``stage`` just left."""
     archived: dict[str, Path] = {}
     for landed, delivery, _ in staged:
         kept = _archived(con, settings, fmt, landed, delivery, result)
@@ -419,8 +454,11 @@ def _load(
             assert isinstance(fmt, BatchFormat)
             fmt.replace_batch(con, swaps)
         else:
-            (swap,) = swaps
-            fmt.replace(con, *swap)
+            assert set_aside is not None or len(swaps) == 1
+            for swap in swaps:
+                if set_aside is not None:
+                    set_aside[swap[0]].restore(con)
+                fmt.replace(con, *swap)
         versions = manifest.record_accepted(
             con, [(delivery, rows, str(archived[landed.name])) for landed, delivery, rows in good]
         )
@@ -487,67 +525,184 @@ def _tagged(fmt: SourceFormat, file_name: str) -> StagedRows:
     )
 
 
-# Files validated together are held staged in one temp table, bounded like an audited batch.
+# Files of a one-file-at-a-time format are staged, validated and loaded in pools, bounded like
+# a batch: their rows validated together are held in one temp table.
 AUDIT_POOL = "_audit_pool"
 
 
-def _audit_together(
+@dataclass(frozen=True)
+class _StagedFile:
+    """A file of a pool, staged once: its rows in temp tables ``set_aside`` under its name."""
+
+    landed: LandedFile
+    delivery: manifest.Delivery
+    rows: int
+    set_aside: SetAside
+    # Its tolerances, validated on its rows alone while the pool is staged (None: not asked
+    # for, or the asking failed: it is then validated alone, as a pool that breaks a rule).
+    frame: Callable[[], SuiteOutcome] | None
+
+
+def _take_pooled(
     con: duckdb.DuckDBPyConnection,
+    settings: Settings,
     fmt: SourceFormat,
-    audit: Audit,
     files: list[tuple[LandedFile, manifest.Delivery]],
-) -> dict[str, Callable[[], SuiteOutcome]]:
-    """Validate many files of a one-file-at-a-time format at once: each is staged and its rows
-    pooled, tagged with its name, and the suite runs once per pool (GX takes about a tenth of a
-    second a run however small the frame: a backfill of 234 survey files spent 21 s on it).
+    result: IntakeResult,
+    audit: Audit | None,
+) -> None:
+    """Take in the files of a format without batches, each staged once (``fmt.stage``), in
+    pools: a pool's rows are validated together (GX takes about a tenth of a second a run
+    however small the frame: a backfill of 234 survey files spent 21 s on it) and its passing
+    files load in one transaction, each file still judged and refused on its own.
 
-    Returns each file's share of the outcome (a function that waits for it: its tolerances
-    may still be being validated by the suite worker); no entry for a file in a pool that breaks an
-    error-level expectation (it is then validated alone, to find which file breaks it, as a
-    batch is) or that could not be staged (its refusal is made when it is taken in)."""
-    outcomes: dict[str, Callable[[], SuiteOutcome]] = {}
-    pool: list[tuple[LandedFile, manifest.Delivery, int]] = []
+    Before, each file was staged twice (once to validate, once to load after the file before
+    it) and had a transaction and manifest write of its own: ~0.04 s a file. Staging once
+    relies on what ``stage`` reads: the file, and what other datasets hold, never the rows
+    this dataset's earlier files load (already so for a pool's validation)."""
+    pool: list[_StagedFile] = []
     size = 0
-
-    def validate() -> None:
-        nonlocal pool, size
-        if len(pool) > 1:
-            keys = sorted({key for _, delivery, _ in pool for key in delivery.partition_keys})
-            pooled = StagedRows(f"select * from {AUDIT_POOL}")
-            together = _audited(audit, con, pooled, keys, rules="row")
-            if together is not None and not together.errors:
-                for landed, delivery, rows in pool:
-                    of_file = StagedRows(
-                        f"select * from {AUDIT_POOL} where source_file = ?", [landed.name]
-                    )
-                    share = _audited(
-                        _deferred_share, audit, con, together, of_file, landed.name, rows,
-                        delivery,
-                    )  # fmt: skip
-                    if share is not None:
-                        outcomes[landed.name] = share
-        con.execute(f"drop table if exists {AUDIT_POOL}")
-        pool, size = [], 0
-
+    seen: set[str] = set()
+    bound = INTAKE_BATCH_BYTES if audit is None else AUDITED_BATCH_BYTES
     for landed, delivery in files:
-        try:
-            if _swapped(landed) is not None:
+        if landed.sha256 in seen:
+            # Its twin may load with the pool: it is a duplicate once that is in.
+            _settle(con, settings, fmt, pool, result, audit)
+            pool, size = [], 0
+            if manifest.is_known_accepted(con, fmt.dataset, landed.sha256):
+                landed.path.unlink()
+                result.duplicates.append(landed.name)
                 continue
-            rows = fmt.stage(con, landed.path, landed.name)
-        except Exception:  # refused (or left waiting) when taken in alone
+        seen.add(landed.sha256)
+        rows = _stage_alone(con, settings, fmt, landed, delivery, result)
+        if rows is None:
             continue
+        staged = temp_tables(con, besides=(AUDIT_POOL,))
         file_size = _size(landed)
         if file_size is None:
-            continue  # gone since staged: skipped when taken in alone
-        tagged = _tagged(fmt, landed.name)
-        verb = f"insert into {AUDIT_POOL} by name" if pool else f"create temp table {AUDIT_POOL} as"
-        con.execute(f"{verb} {tagged.sql}", tagged.params)
-        pool.append((landed, delivery, rows))
+            continue  # gone since staged: nothing to take in
+        frame = None
+        if audit is not None:
+            tagged = _tagged(fmt, landed.name)
+            into = (
+                f"insert into {AUDIT_POOL} by name"
+                if pool
+                else f"create temp table {AUDIT_POOL} as"
+            )
+            con.execute(f"{into} {tagged.sql}", tagged.params)
+            defer = getattr(audit, "defer", None)
+            if audit.has_frame_rules and defer is not None:
+                # Asked for now: the suite worker validates while the next files are staged.
+                keys = delivery.partition_keys
+                frame = _audited(defer, con, tagged, keys, rules="frame")
+        pool.append(_StagedFile(landed, delivery, rows, SetAside.of(con, staged), frame))
         size += file_size
-        if size >= AUDITED_BATCH_BYTES:
-            validate()
-    validate()
-    return outcomes
+        if size >= bound:
+            _settle(con, settings, fmt, pool, result, audit)
+            pool, size = [], 0
+    _settle(con, settings, fmt, pool, result, audit)
+
+
+def _settle(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    fmt: SourceFormat,
+    pool: list[_StagedFile],
+    result: IntakeResult,
+    audit: Audit | None,
+) -> None:
+    """Judge each file of a staged pool (its share of the pool's validation, or alone when the
+    pool breaks an error-level expectation) and load those that pass, in file order: together,
+    up to a file that replaces partitions a file before it in the group replaces."""
+    if not pool:
+        return
+    shares = _pool_shares(con, audit, pool) if audit is not None else {}
+    con.execute(f"drop table if exists {AUDIT_POOL}")
+    group = _Batch()
+    for staged in pool:
+        landed, delivery = staged.landed, staged.delivery
+        if audit is not None and not _judged(con, settings, fmt, staged, result, audit, shares):
+            continue
+        if group.clashes_with(landed, delivery):
+            _load_group(con, settings, fmt, group, pool, result)
+            group = _Batch()
+        group.files.append((landed, delivery))
+    _load_group(con, settings, fmt, group, pool, result)
+    loaded = {f.name for f in result.loaded}
+    for staged in pool:  # of files refused or gone: not needed
+        if staged.landed.name not in loaded:
+            staged.set_aside.drop(con)
+
+
+def _judged(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    fmt: SourceFormat,
+    staged: _StagedFile,
+    result: IntakeResult,
+    audit: Audit,
+    shares: Mapping[str, Callable[[], SuiteOutcome]],
+) -> bool:
+    """``_passes_audit`` for a file of a pool: its staged tables are put back only when it is
+    validated alone (its share of the pool's validation needs none)."""
+    landed, delivery = staged.landed, staged.delivery
+    share = shares.get(landed.name)
+    outcome = _audited(share) if share is not None else None
+    if outcome is not None:
+        return _passes_audit(con, settings, fmt, landed, delivery, result, audit, lambda: outcome)
+    staged.set_aside.restore(con)
+    passes = _passes_audit(con, settings, fmt, landed, delivery, result, audit)
+    staged.set_aside.set_aside_again(con)
+    return passes
+
+
+def _load_group(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    fmt: SourceFormat,
+    group: _Batch,
+    pool: list[_StagedFile],
+    result: IntakeResult,
+) -> None:
+    if not group.files:
+        return
+    of = {staged.landed.name: staged for staged in pool}
+    files = [(landed, delivery, of[landed.name].rows) for landed, delivery in group.files]
+    set_aside = {landed.name: of[landed.name].set_aside for landed, _ in group.files}
+    _load(con, settings, fmt, files, result, batched=False, set_aside=set_aside)
+    pause_point("intake.between_files")
+
+
+def _pool_shares(
+    con: duckdb.DuckDBPyConnection, audit: Audit, pool: list[_StagedFile]
+) -> dict[str, Callable[[], SuiteOutcome]]:
+    """Each file's share of the validation of the pool's rows at once (a function that waits
+    for it: its tolerances may still be being validated by the suite worker); no entry for a
+    file of a pool that breaks an error-level expectation (it is then validated alone, to find
+    which file breaks it, as a batch is). A pool of one file is validated as one file."""
+    together = None
+    if len(pool) > 1:
+        keys = sorted({key for staged in pool for key in staged.delivery.partition_keys})
+        pooled = StagedRows(f"select * from {AUDIT_POOL}")
+        together = _audited(audit, con, pooled, keys, rules="row")
+    shares: dict[str, Callable[[], SuiteOutcome]] = {}
+    for staged in pool:
+        name = staged.landed.name
+        if together is None or together.errors:
+            if staged.frame is not None:
+                _audited(staged.frame)  # not needed: collected, so the worker's copy goes
+            continue
+        share = together.in_file(name, staged.rows)
+        if not audit.has_frame_rules:
+            shares[name] = lambda share=share: share
+        elif staged.frame is not None:
+            shares[name] = lambda share=share, frame=staged.frame: share.joined(frame())
+        else:
+            of_file = StagedRows(f"select * from {AUDIT_POOL} where source_file = ?", [name])
+            frame = _audited(audit, con, of_file, staged.delivery.partition_keys, rules="frame")
+            if frame is not None:
+                shares[name] = lambda share=share, frame=frame: share.joined(frame)
+    return shares
 
 
 def _suite_is_broken(
@@ -712,8 +867,8 @@ def take_in(
         con.execute(f"set memory_limit = '{INTAKE_MEMORY_LIMIT}'")
         accepted_before = manifest.accepted_sha256s(con, fmt.dataset)
         tried: set[str] = set()  # bytes this run has tried to take in, accepted or not
-        # A format without batches takes its files in one at a time, after this survey, each
-        # (with an audit) judged by a validation of many files' rows at once.
+        # A format without batches takes its files in after this survey, staged one at a time
+        # and validated and loaded in pools (``_take_pooled``).
         one_by_one: list[tuple[LandedFile, manifest.Delivery]] = []
         for landed in files:
             if not fmt.claims(landed.name) or not landed.path.exists():
@@ -755,19 +910,6 @@ def take_in(
             if batch.size >= (INTAKE_BATCH_BYTES if audit is None else AUDITED_BATCH_BYTES):
                 flush(con)
         flush(con)
-        outcomes = _audit_together(con, fmt, audit, one_by_one) if audit else {}
-        seen: set[str] = set()
-        for landed, delivery in one_by_one:
-            if landed.sha256 in seen and manifest.is_known_accepted(
-                con, fmt.dataset, landed.sha256
-            ):
-                landed.path.unlink()
-                result.duplicates.append(landed.name)
-                continue
-            seen.add(landed.sha256)
-            _take_one(
-                con, settings, fmt, landed, delivery, result, audit, outcomes.get(landed.name)
-            )
-            pause_point("intake.between_files")
+        _take_pooled(con, settings, fmt, one_by_one, result, audit)
         con.execute("checkpoint")
     return result

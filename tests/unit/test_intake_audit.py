@@ -519,8 +519,9 @@ def test_small_files_are_validated_together_and_warnings_stay_with_their_file(se
 
     result = take(settings, VictimSurveyFormat(), RESPONSES_SUITE, "victim_survey")
 
-    # The row rules once for the five files; the tolerance file by file.
-    assert audit_runs == [100, 20, 20, 20, 20, 20]
+    # The tolerance file by file, asked for as each file is staged; the row rules once for the
+    # five files.
+    assert audit_runs == [20, 20, 20, 20, 20, 100]
     assert sorted(f.name for f in result.loaded) == names and result.refused == []
     warned = {a.name: a.outcome.warnings for a in result.audited}
     assert [w.lines for w in warned[names[3]]] == [(5,)]
@@ -534,8 +535,9 @@ def test_a_file_breaking_an_error_rule_among_others_is_found_and_refused_alone(
 
     result = take(settings, VictimSurveyFormat(), RESPONSES_SUITE, "victim_survey")
 
-    # Together they fail, so each is validated alone to find which.
-    assert audit_runs == [60, 20, 20, 20]
+    # Each file's tolerance as it is staged; together the row rules fail, so each file is
+    # then validated alone (every rule) to find which.
+    assert audit_runs == [20, 20, 20, 60, 20, 20, 20]
     assert [f.name for f in result.refused] == [names[1]]
     assert "(line 5;" in result.refused[0].reason
     assert sorted(f.name for f in result.loaded) == [names[0], names[2]]
@@ -563,7 +565,7 @@ def test_a_tolerance_is_judged_file_by_file_even_when_files_are_validated_togeth
     warned = {a.name: [w.column for w in a.outcome.warnings] for a in result.audited}
     assert warned[names[2]] == ["overall_satisfaction"]
     assert all(warned[name] == [] for name in names if name != names[2])
-    assert audit_runs[0] == 80 and audit_runs[1:] == [20, 20, 20, 20]  # together, then each
+    assert audit_runs == [20, 20, 20, 20, 80]  # each file's tolerance, then the rows together
 
 
 def test_tolerances_validated_by_the_suite_worker_while_intake_goes_on_keep_their_file(
