@@ -7,59 +7,94 @@
 -- for every force, so a peer force's outcome metrics are counted as the home force's.
 with
 
-street as (
+-- Nearly every Crime ID is on one street row (police.uk publishes a crime in its month's
+-- file): those pass straight through, and only a Crime ID on several rows is aggregated. At
+-- national volume (17 M crimes) arg_min / arg_max over every crime ran DuckDB out of memory
+-- (their text states do not spill to disk); passing rows through is also the faster way.
+repeated as (
 
-    select force_slug, crime_id, month_start, crime_type, last_outcome_category, source_line
+    select force_slug, crime_id
     from {{ ref('stg_police_uk__street_crimes') }}
+    where crime_id is not null
+    group by all
+    having count(*) > 1
+
+),
+
+-- The home force's rows carry their area member (int_street_crimes_located places the home
+-- force's rows only); another force's have none.
+home as (
+
+    select crime_id, month_start, crime_type, area_code, last_outcome_category, source_line
+    from {{ ref('int_street_crimes_located') }}
     where crime_id is not null
 
 ),
 
--- Nearly every Crime ID is on one street row (police.uk publishes a crime in its month's
--- file): those pass straight through, and only a Crime ID on several rows is aggregated. At
--- national volume (17 M crimes) arg_min / arg_max over every crime ran DuckDB out of memory
--- (their text states do not spill to disk).
-repeated as (
+home_repeated as (
 
-    select force_slug, crime_id from street group by all having count(*) > 1
+    select crime_id from repeated where force_slug = '{{ var("home_force") }}'
+
+),
+
+others as (
+
+    select force_slug, crime_id, month_start, crime_type, last_outcome_category, source_line
+    from {{ ref('stg_police_uk__street_crimes') }}
+    where crime_id is not null and force_slug <> '{{ var("home_force") }}'
 
 ),
 
 street_latest as (
 
     select
-        street.force_slug,
-        street.crime_id,
-        street.month_start as crime_month,
-        street.crime_type,
-        street.last_outcome_category as street_outcome,
+        '{{ var("home_force") }}' as force_slug,
+        crime_id,
+        month_start as crime_month,
+        crime_type,
+        area_code,
+        last_outcome_category as street_outcome,
         1::bigint as street_rows
-    from street
-    anti join repeated using (force_slug, crime_id)
+    from home
+    anti join home_repeated using (crime_id)
     union all
     select
         force_slug,
         crime_id,
-        min(month_start) as crime_month,
-        -- A Crime ID twice in one month (police.uk does repeat some) takes its first row
-        -- there: with the line as tie-break, every build picks the same row.
-        arg_min(crime_type, (month_start, source_line)) as crime_type,
-        arg_max(last_outcome_category, (month_start, source_line)) as street_outcome,
-        count(*) as street_rows
-    from street
+        month_start,
+        crime_type,
+        null::varchar,
+        last_outcome_category,
+        1::bigint
+    from others
+    anti join repeated using (force_slug, crime_id)
+    union all
+    -- A repeated Crime ID is dated by its first month and takes its type and area from its
+    -- first row there (police.uk does repeat some within a month: with the line as
+    -- tie-break, every build picks the same row), its street outcome from its last row.
+    select
+        '{{ var("home_force") }}',
+        crime_id,
+        min(month_start),
+        arg_min(crime_type, (month_start, source_line)),
+        arg_min(area_code, (month_start, source_line)),
+        arg_max(last_outcome_category, (month_start, source_line)),
+        count(*)
+    from home
+    semi join home_repeated using (crime_id)
+    group by crime_id
+    union all
+    select
+        force_slug,
+        crime_id,
+        min(month_start),
+        arg_min(crime_type, (month_start, source_line)),
+        null::varchar,
+        arg_max(last_outcome_category, (month_start, source_line)),
+        count(*)
+    from others
     semi join repeated using (force_slug, crime_id)
     group by force_slug, crime_id
-
-),
-
--- The home force's crimes carry the area member of their first row (int_street_crimes_located
--- places the home force's rows only); another force's have none.
-home_areas as (
-
-    select crime_id, arg_min(area_code, (month_start, source_line)) as area_code
-    from {{ ref('int_street_crimes_located') }}
-    where crime_id is not null
-    group by crime_id
 
 ),
 
@@ -88,7 +123,7 @@ joined as (
         street_latest.crime_id,
         street_latest.crime_month,
         street_latest.crime_type,
-        home_areas.area_code,
+        street_latest.area_code,
         street_latest.street_rows,
         coalesce(outcomes_latest.outcome_type, street_latest.street_outcome) as outcome_category,
         outcomes_latest.outcome_month,
@@ -98,9 +133,6 @@ joined as (
     left join outcomes_latest
         on outcomes_latest.force_slug = street_latest.force_slug
         and outcomes_latest.crime_id = street_latest.crime_id
-    left join home_areas
-        on street_latest.force_slug = '{{ var("home_force") }}'
-        and home_areas.crime_id = street_latest.crime_id
 
 )
 
