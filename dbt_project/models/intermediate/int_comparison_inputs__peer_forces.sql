@@ -40,14 +40,15 @@ delivered as (
 
 ),
 
--- What each metric measures (one measure per metric in every mapping version).
+-- Whether a metric counts outcomes (one measure per metric in every mapping version), and how
+-- it is compared: the catalogue's statistical comparison, a proportion as one (binomial),
+-- a count as a rate per 1,000 residents (Poisson).
 metrics as (
 
     select distinct
         catalogue.metric_id,
-        definitions.measure,
         definitions.measure <> 'crimes' as is_outcome,
-        case definitions.measure when 'positive_outcome_rate' then 'proportion' else 'rate' end
+        case catalogue.comparison when 'proportion' then 'proportion' else 'rate' end
             as measure_kind
     from {{ ref('metric_crime_types') }} as definitions
     inner join {{ ref('int_metric_catalogue') }} as catalogue
