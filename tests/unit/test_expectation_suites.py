@@ -146,3 +146,18 @@ def test_a_validated_frame_is_not_kept_by_the_reused_validation():
     assert (
         run_suite_here("police_uk_street", frame([crime(), crime(crime_id=None)]), PARAMS) == first
     )
+
+
+def test_rows_are_validated_without_hashing_the_frame(good_rows, monkeypatch):
+    """GX's batch fingerprint (a hash of every row, kept only as metadata) is not computed: a
+    frame that cannot be hashed is validated all the same, and bad rows are still found."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    def refuse(frame):
+        raise AssertionError("the frame was hashed")
+
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", refuse)
+    outcome = run_suite("police_uk_street", frame(good_rows), PARAMS)
+    assert outcome.failures == [] and outcome.rows == 30
+    outcome = run_suite("police_uk_street", frame([*good_rows, crime(month="2024-13")]), PARAMS)
+    assert [f.column for f in outcome.errors] == ["month"]
