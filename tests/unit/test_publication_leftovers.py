@@ -79,3 +79,25 @@ def test_an_interrupted_archive_copy_is_removed(tmp_path):
     stale.write_text("half", encoding="utf-8")  # a copy killed half-way
     assert remove_partial_copies(tmp_path / "archive") == [stale]
     assert kept.exists() and not stale.exists()
+
+
+def test_the_database_and_parquet_hold_the_rows_in_the_same_sorted_order(tmp_path):
+    """Both copies of a mart hold its rows sorted by every column, left to right, however the
+    build stored them: the Parquet file is written from the sorted copy (several row groups,
+    read by several threads, here), not sorted again."""
+    warehouse = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    warehouse.execute("set threads = 4")
+    warehouse.execute(
+        """
+        create schema marts;
+        create table marts.mart_x as
+        select (i * 7919) % 1000 as a, (i * 104729) % 500000 as b, 'r' || i as c
+        from range(300000) as t(i) order by hash(i)
+        """
+    )
+    publication = publish(warehouse, tmp_path / "published")
+    expected = warehouse.execute("select * from marts.mart_x order by all").fetchall()
+    reader = duckdb.connect(str(publication.database), read_only=True)
+    assert reader.execute("select * from mart_x").fetchall() == expected
+    parquet = str(publication.parquet_dir / "mart_x.parquet")
+    assert duckdb.execute("select * from read_parquet(?)", [parquet]).fetchall() == expected
