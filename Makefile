@@ -76,8 +76,10 @@ $(BYTECODE): $(BIN)/pcp
 	@touch $@
 
 # Dagster loads the dbt project from its manifest, so it must exist before any definitions load.
+# Parsed with the variables a build gives dbt, so a new data dir's first build starts from this
+# parse state instead of parsing the project again (orchestration/dbt_manifest.py).
 $(MANIFEST): $(BIN)/pcp $(DBT_INPUTS)
-	cd dbt_project && ../$(BIN)/dbt parse --quiet
+	$(BIN)/python -m orchestration.dbt_manifest
 	@touch $@
 
 setup: $(BIN)/pcp $(MANIFEST) $(BYTECODE)

@@ -9,10 +9,17 @@ This module imports nothing from Dagster: it must run before the dbt assets are 
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from pathlib import Path
 
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, SEEDS_DIR
+from orchestration.settings import (
+    DBT_PROJECT_DIR,
+    PROJECT_ROOT,
+    SEEDS_DIR,
+    dbt_environment,
+    load_settings,
+)
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 
@@ -44,13 +51,33 @@ def manifest_is_stale() -> bool:
     return MANIFEST.stat().st_mtime < newest
 
 
+def parse(target: Path = MANIFEST.parent) -> Path:
+    """``dbt parse`` into ``target`` in the environment a build gives dbt
+    (settings.dbt_environment), so the parse state it leaves beside the manifest is one a new
+    data dir's first build can start from (dbt_assets.seed_parse_state) rather than parse the
+    project again. Returns the manifest's path."""
+    executable = PROJECT_ROOT / ".venv" / "bin" / "dbt"
+    subprocess.run(
+        [
+            str(executable) if executable.exists() else "dbt",
+            "parse",
+            "--quiet",
+            "--target-path",
+            str(target),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, **dbt_environment(load_settings())},
+        check=True,
+    )
+    return target / MANIFEST.name
+
+
 def ensure_dbt_manifest() -> Path:
     """Run ``dbt parse`` when the manifest is missing or older than the project."""
     if manifest_is_stale():
-        executable = PROJECT_ROOT / ".venv" / "bin" / "dbt"
-        subprocess.run(
-            [str(executable) if executable.exists() else "dbt", "parse", "--quiet"],
-            cwd=DBT_PROJECT_DIR,
-            check=True,
-        )
+        parse()
     return MANIFEST
+
+
+if __name__ == "__main__":  # the Makefile's manifest step
+    parse()

@@ -190,6 +190,16 @@ def load_settings() -> Settings:
     )
 
 
+def dbt_environment(settings: Settings) -> dict[str, str]:
+    """The environment variables the dbt project reads (profiles.yml, dbt_project.yml's vars),
+    as every build sets them. `dbt parse` runs with the same (dbt_manifest.py): dbt's parse state
+    records their values, and a build whose values differ parses those files again."""
+    return {
+        "PCP_WAREHOUSE_PATH": str(settings.warehouse_path),
+        "PCP_HOME_FORCE": settings.home_force,
+    }
+
+
 def export_runtime_environment(settings: Settings) -> None:
     """Point Dagster, dbt and GX at this data dir, and keep them from phoning home.
 
@@ -203,9 +213,8 @@ def export_runtime_environment(settings: Settings) -> None:
     restrict_new_files()
     settings.ensure_dirs()
     os.environ["PCP_DATA_DIR"] = str(settings.data_dir)
-    os.environ["PCP_WAREHOUSE_PATH"] = str(settings.warehouse_path)
+    os.environ.update(dbt_environment(settings))
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
-    os.environ["PCP_HOME_FORCE"] = settings.home_force
     os.environ["PCP_HISTORY_START"] = settings.history_start
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
