@@ -5,8 +5,10 @@ lets go of the warehouse when it ends. Real DuckDB files, real dbt, a real Dagst
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
+from collections import Counter
 
 import duckdb
 import pytest
@@ -20,6 +22,7 @@ from tests.conftest import published_fingerprint
 
 pytestmark = pytest.mark.slow
 NEW_MONTH = "2025-10"  # the month after the demo's last
+CORRECTED_MONTH = "2024-06"
 
 
 def scope_and_nodes(settings) -> tuple[str, int]:
@@ -31,9 +34,27 @@ def scope_and_nodes(settings) -> tuple[str, int]:
     return scope, len(run_results["results"])
 
 
+def located_crimes(settings) -> list[tuple]:
+    """int_street_crimes_located, the model built incrementally by file: every row, in order."""
+    with connect(settings.warehouse_path, read_only=True) as con:
+        return con.execute(
+            "select * from intermediate.int_street_crimes_located order by all"
+        ).fetchall()
+
+
 def test_a_build_of_what_new_deliveries_feed_publishes_what_a_full_build_does(demo_copy):
-    settings, _ = demo_copy
+    settings, delivered = demo_copy
+    before = located_crimes(settings)
     write_demo_data(settings.landing_dir, start=NEW_MONTH, end=NEW_MONTH, seed=11)
+    # And a corrected street file for an earlier month, its last 40 crimes withdrawn: the month's
+    # rows are replaced (the incremental model drops the old file's rows).
+    corrected = delivered / "police_uk" / f"{CORRECTED_MONTH}-leicestershire-street.csv"
+    with corrected.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    with (settings.landing_dir / "police_uk" / corrected.name).open(
+        "w", newline="", encoding="utf-8"
+    ) as file:
+        csv.writer(file).writerows(rows[:-40])
 
     summary = refresh(settings)
     assert summary.ok and summary.build_run_id, summary
@@ -41,6 +62,11 @@ def test_a_build_of_what_new_deliveries_feed_publishes_what_a_full_build_does(de
     assert scope.startswith("what new deliveries feed (") and "police_uk_street" in scope
     assert "stats19" not in scope  # no STATS19 file this month: its models are left as built
     after_scoped = published_fingerprint(settings.data_dir)
+    located = located_crimes(settings)
+    months = Counter(f"{row[1]:%Y-%m}" for row in located)
+    assert months[NEW_MONTH] > 0
+    was = Counter(f"{row[1]:%Y-%m}" for row in before)
+    assert months[CORRECTED_MONTH] == was[CORRECTED_MONTH] - 40
 
     summary = refresh(settings, full_build=True)
     assert summary.ok and summary.build_reason == "a full build was asked for", summary
@@ -48,6 +74,7 @@ def test_a_build_of_what_new_deliveries_feed_publishes_what_a_full_build_does(de
     assert scope == "full build: asked for"
     assert scoped_nodes < all_nodes
     assert published_fingerprint(settings.data_dir) == after_scoped
+    assert located_crimes(settings) == located  # built whole, the same rows
 
 
 def test_a_failing_dbt_test_fails_the_build_names_it_and_publishes_nothing(demo_copy):

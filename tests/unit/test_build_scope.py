@@ -15,6 +15,7 @@ from orchestration.dbt_manifest import MANIFEST
 from orchestration.defs.warehouse.dbt_assets import (
     DBT_BUILD_ARGS,
     EVERY_MART,
+    FULL_REFRESH,
     MANIFEST_SOURCE,
     WITHOUT_SEEDS,
     buildable_scope,
@@ -112,10 +113,13 @@ def test_each_scope_becomes_dbt_arguments():
     dbt_manifest = json.loads(MANIFEST.read_text())
     settings = load_settings()
     everything = BuildScope(None, "asked for")
+    # A full build rebuilds the incremental models whole; a scoped one adds to them.
     assert scoped_build_args(everything, True, dbt_manifest, settings) == (
-        DBT_BUILD_ARGS + WITHOUT_SEEDS
+        DBT_BUILD_ARGS + FULL_REFRESH + WITHOUT_SEEDS
     )
-    assert scoped_build_args(everything, False, dbt_manifest, settings) == DBT_BUILD_ARGS
+    assert scoped_build_args(everything, False, dbt_manifest, settings) == (
+        DBT_BUILD_ARGS + FULL_REFRESH
+    )
 
     some = BuildScope(("partner_returns", "victim_survey"), "new deliveries")
     args = scoped_build_args(some, True, dbt_manifest, settings)
@@ -127,12 +131,13 @@ def test_each_scope_becomes_dbt_arguments():
         EVERY_MART,
     ]
     assert args[args.index("--indirect-selection") + 1] == "eager"
+    assert "--full-refresh" not in args
 
     # A dataset no dbt source reads (a source added to intake but not yet to dbt): everything,
     # and the ledger says so.
     unknown = BuildScope(("partner_returns", "a_new_source"), "new deliveries")
     assert scoped_build_args(unknown, True, dbt_manifest, settings) == (
-        DBT_BUILD_ARGS + WITHOUT_SEEDS
+        DBT_BUILD_ARGS + FULL_REFRESH + WITHOUT_SEEDS
     )
     assert buildable_scope(unknown, dbt_manifest, settings) == BuildScope(
         None, "a dataset delivered since is read by no dbt source"

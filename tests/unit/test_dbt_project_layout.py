@@ -92,17 +92,26 @@ def test_no_model_reads_a_later_layer(manifest, models):
     assert not offenders, report(offenders, "edges against staging -> intermediate -> marts")
 
 
+# Tables, or tables a scoped build adds to (int_street_crimes_located, by delivered file).
+TABLES = ("table", "incremental")
+
+
 def test_staging_models_are_views_and_later_layers_contracted_tables(models):
     """Intermediate models and marts are tables under an enforced contract, so DuckDB checks
-    their constraints (key, not null, accepted values) as dbt creates them."""
+    their constraints (key, not null, accepted values) as dbt creates them (and, for an
+    incremental one, as each build inserts into it). An incremental model fails the build when
+    its columns change (on_schema_change: fail) rather than add rows of another shape: a full
+    build (--full-refresh) rebuilds it whole after any change to the models."""
     offenders = []
     for name, node in sorted(models.items()):
         config = node["config"]
         if layer(node) == "staging" and config["materialized"] != "view":
             offenders.append(f"{name}: staging, materialized as {config['materialized']}")
         if layer(node) in ("intermediate", "marts"):
-            if config["materialized"] != "table":
+            if config["materialized"] not in TABLES:
                 offenders.append(f"{name}: {layer(node)}, materialized as {config['materialized']}")
+            if config["materialized"] == "incremental" and config["on_schema_change"] != "fail":
+                offenders.append(f"{name}: incremental without on_schema_change: fail")
             if not config["contract"]["enforced"]:
                 offenders.append(f"{name}: {layer(node)} without contract: {{enforced: true}}")
     assert not offenders, report(offenders, "models materialized against their layer")
@@ -117,7 +126,7 @@ AS_CONSTRAINT = {
 
 
 def is_contracted_table(node: dict) -> bool:
-    return node["config"]["materialized"] == "table" and node["config"]["contract"]["enforced"]
+    return node["config"]["materialized"] in TABLES and node["config"]["contract"]["enforced"]
 
 
 def key_as_test(node: dict) -> bool:

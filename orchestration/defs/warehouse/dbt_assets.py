@@ -116,6 +116,11 @@ DBT_BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 # When the seeds are already loaded from the current code, leave them and the tests that test
 # only them out (about a sixth of a build); tests comparing a model with a seed still run.
 WITHOUT_SEEDS = ["--exclude", "resource_type:seed", "--indirect-selection", "cautious"]
+# A full build rebuilds the incremental models whole too (int_street_crimes_located): it is the
+# build that follows a change to the models or seeds, or a build that did not publish, and the
+# rows they kept may have been made by other code or never published. A build of what new
+# deliveries feed adds to them.
+FULL_REFRESH = ["--full-refresh"]
 # Every mart is rebuilt by every build: the publication copies them all, and Dagster runs it
 # only when each mart it depends on was materialized in the run.
 EVERY_MART = "path:models/marts"
@@ -169,10 +174,10 @@ def scoped_build_args(
     (dbt's eager indirect selection), so a relationship to a model left as it was is still
     checked. A dataset the dbt project has no source for gets a full build."""
     if scope.datasets is None:
-        return DBT_BUILD_ARGS + (WITHOUT_SEEDS if seeds_current else [])
+        return DBT_BUILD_ARGS + FULL_REFRESH + (WITHOUT_SEEDS if seeds_current else [])
     selectors = _source_selectors(scope.datasets, manifest, settings)
     if selectors is None:
-        return DBT_BUILD_ARGS + (WITHOUT_SEEDS if seeds_current else [])
+        return DBT_BUILD_ARGS + FULL_REFRESH + (WITHOUT_SEEDS if seeds_current else [])
     return [
         *DBT_BUILD_ARGS,
         "--select",
