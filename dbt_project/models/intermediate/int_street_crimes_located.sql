@@ -9,7 +9,8 @@
 -- files new to it: the same rows as building it whole, without rewriting ten years of them for
 -- one new month. A build after any change to the models or seeds (a new code fingerprint), or
 -- after a build that did not publish, is a full build, and full builds rebuild it whole
--- (--full-refresh: publication/build_scope.py), so a changed rule never meets old rows.
+-- (--full-refresh: scoped_build_args in orchestration/defs/warehouse/dbt_assets.py; which
+-- build is which: publication/build_scope.py), so a changed rule never meets old rows.
 {{
     config(
         materialized='incremental',
