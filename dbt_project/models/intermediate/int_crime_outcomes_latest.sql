@@ -1,11 +1,67 @@
 -- One row per crime (force and Crime ID) of every force whose files are taken in, with its
--- latest known outcome. police.uk re-publishes a crime in later months with newer outcomes, so
--- a Crime ID can appear in several monthly street files: the crime is dated by the first month
--- it appears in, and its outcome is the newest one recorded in that force's outcomes files, or
--- else the newest street file's "Last outcome category". Its crime type and area are those of
--- its first month. Crime counts elsewhere stay as police.uk publishes them (rows). One rule
--- for every force, so a peer force's outcome metrics are counted as the home force's.
+-- latest known outcome and its outcome at var outcome_follow_up_months months' follow-up.
+-- police.uk re-publishes a crime in later months with newer outcomes, so a Crime ID can appear
+-- in several monthly street files: the crime is dated by the first month it appears in, and
+-- its outcome is the newest one recorded in that force's outcomes files, or else the newest
+-- street file's "Last outcome category". Its crime type and area are those of its first
+-- month. Crime counts elsewhere stay as police.uk publishes them (rows). One rule for every
+-- force, so a peer force's outcome metrics are counted as the home force's.
+--
+-- At follow-up (the follow_up_ columns, what the outcome metrics count): the newest outcome in
+-- that force's outcomes files recorded in a month no later than crime_month + k. Outcomes
+-- arrive over months, so a rate from "the newest outcome" compares an old, mature baseline
+-- with young months whose investigations are still open; at a fixed follow-up every cohort
+-- (crime month) is measured alike. A crime with no outcomes-file row at all keeps its street
+-- file's outcome: police.uk dates outcomes only in the outcomes files, so without one the
+-- outcome cannot be dated (a force whose outcomes files are not loaded is measured as
+-- before). Outcomes recorded after the follow-up do not count: the crime is "no outcome yet"
+-- at k months. Both outcomes are made here, from the same rows in one pass, so they never
+-- stand on different deliveries.
+--
+-- Incremental by delivered file: a build makes again only the rows of crimes on a row of a
+-- file new to the table, or of a force one of whose files left staging (macros in
+-- incremental_by_file.sql; the table keeps the list of files it is built from beside it,
+-- int_crime_outcomes_latest__files). Full builds rebuild it whole (--full-refresh:
+-- scoped_build_args in orchestration/defs/warehouse/dbt_assets.py), so a changed rule never
+-- meets old rows.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ remove_crime_outcomes_to_rebuild() }}",
+        post_hook="{{ list_crime_outcome_files() }}",
+    )
+}}
+
 with
+
+{% if is_incremental() %}
+rebuild as (
+
+    {{ crime_outcome_keys_to_rebuild() }}
+
+),
+{% endif %}
+
+-- The rows of the crimes made in this build: every crime in a whole build, those of new or
+-- changed files in an incremental one.
+street as (
+
+    select force_slug, crime_id, month_start, crime_type, last_outcome_category, source_line
+    from {{ ref('stg_police_uk__street_crimes') }}
+    {% if is_incremental() %} semi join rebuild using (force_slug, crime_id) {% endif %}
+    where crime_id is not null
+
+),
+
+outcomes as (
+
+    select force_slug, crime_id, outcome_month, outcome_type, source_line
+    from {{ ref('stg_police_uk__outcomes') }}
+    {% if is_incremental() %} semi join rebuild using (force_slug, crime_id) {% endif %}
+
+),
 
 -- Nearly every Crime ID is on one street row (police.uk publishes a crime in its month's
 -- file): those pass straight through, and only a Crime ID on several rows is aggregated. At
@@ -14,8 +70,7 @@ with
 repeated as (
 
     select force_slug, crime_id
-    from {{ ref('stg_police_uk__street_crimes') }}
-    where crime_id is not null
+    from street
     group by all
     having count(*) > 1
 
@@ -27,6 +82,7 @@ home as (
 
     select crime_id, month_start, crime_type, area_code, last_outcome_category, source_line
     from {{ ref('int_street_crimes_located') }}
+    {% if is_incremental() %} semi join rebuild using (force_slug, crime_id) {% endif %}
     where crime_id is not null
 
 ),
@@ -40,8 +96,8 @@ home_repeated as (
 others as (
 
     select force_slug, crime_id, month_start, crime_type, last_outcome_category, source_line
-    from {{ ref('stg_police_uk__street_crimes') }}
-    where crime_id is not null and force_slug <> '{{ var("home_force") }}'
+    from street
+    where force_slug <> '{{ var("home_force") }}'
 
 ),
 
@@ -105,8 +161,27 @@ outcomes_latest as (
         crime_id,
         max(outcome_month) as outcome_month,
         arg_max(outcome_type, (outcome_month, source_line)) as outcome_type
-    from {{ ref('stg_police_uk__outcomes') }}
+    from outcomes
     group by force_slug, crime_id
+
+),
+
+-- The newest outcome recorded by the follow-up (crime month + k).
+outcomes_at_follow_up as (
+
+    select
+        outcomes.force_slug,
+        outcomes.crime_id,
+        max(outcomes.outcome_month) as outcome_month,
+        arg_max(outcomes.outcome_type, (outcomes.outcome_month, outcomes.source_line))
+            as outcome_type
+    from outcomes
+    inner join street_latest
+        on street_latest.force_slug = outcomes.force_slug
+        and street_latest.crime_id = outcomes.crime_id
+    where outcomes.outcome_month
+        <= street_latest.crime_month + to_months({{ var('outcome_follow_up_months') }})
+    group by outcomes.force_slug, outcomes.crime_id
 
 ),
 
@@ -128,11 +203,20 @@ joined as (
         coalesce(outcomes_latest.outcome_type, street_latest.street_outcome) as outcome_category,
         outcomes_latest.outcome_month,
         case when outcomes_latest.crime_id is not null then 'outcomes_file' else 'street_file' end
-            as outcome_source
+            as outcome_source,
+        -- A crime with no outcomes-file row keeps its (undated) street-file outcome.
+        case
+            when outcomes_latest.crime_id is null then street_latest.street_outcome
+            else outcomes_at_follow_up.outcome_type
+        end as follow_up_outcome_category,
+        outcomes_at_follow_up.outcome_month as follow_up_outcome_month
     from street_latest
     left join outcomes_latest
         on outcomes_latest.force_slug = street_latest.force_slug
         and outcomes_latest.crime_id = street_latest.crime_id
+    left join outcomes_at_follow_up
+        on outcomes_at_follow_up.force_slug = street_latest.force_slug
+        and outcomes_at_follow_up.crime_id = street_latest.crime_id
 
 )
 
@@ -148,6 +232,13 @@ select
     joined.outcome_source,
     coalesce(categories.outcome_group, 'unmapped') as outcome_group,
     coalesce(categories.is_positive, false) as is_positive,
-    coalesce(categories.is_out_of_court_resolution, false) as is_out_of_court_resolution
+    coalesce(categories.is_out_of_court_resolution, false) as is_out_of_court_resolution,
+    joined.follow_up_outcome_category,
+    joined.follow_up_outcome_month,
+    coalesce(at_follow_up.is_positive, false) as follow_up_is_positive,
+    coalesce(at_follow_up.is_out_of_court_resolution, false)
+        as follow_up_is_out_of_court_resolution
 from joined
 left join categories on categories.outcome_category = joined.outcome_category
+left join categories as at_follow_up
+    on at_follow_up.outcome_category = joined.follow_up_outcome_category

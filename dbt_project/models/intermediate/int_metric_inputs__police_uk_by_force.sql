@@ -5,7 +5,7 @@
 -- street files' rows as police.uk publishes them, wherever in (or outside) its area they are
 -- placed, so the home force's row here is the sum of its area members there.
 -- Outcome metrics count each crime once, in its first month, with its outcome at the
--- follow-up (int_crime_outcomes_at_follow_up, every force by the one rule); whether a force's
+-- follow-up (int_crime_outcomes_latest's follow_up_ columns, every force by the one rule); whether a force's
 -- outcomes are mature enough to compare is its comparison's question
 -- (int_comparison_inputs__peer_forces).
 with
@@ -18,8 +18,13 @@ crimes as (
 
 outcomes as (
 
-    select crime_month, force_slug, crime_type, is_positive, is_out_of_court_resolution
-    from {{ ref('int_crime_outcomes_at_follow_up') }}
+    select
+        crime_month,
+        force_slug,
+        crime_type,
+        follow_up_is_positive as is_positive,
+        follow_up_is_out_of_court_resolution as is_out_of_court_resolution
+    from {{ ref('int_crime_outcomes_latest') }}
 
 ),
 

@@ -1,6 +1,6 @@
 -- How far the outcomes of each outcome metric (a metric_crime_types measure other than
 -- 'crimes') are mature (grain metric_id): outcomes are counted at a fixed follow-up of
--- k = var outcome_follow_up_months months (int_crime_outcomes_at_follow_up), so a crime
+-- k = var outcome_follow_up_months months (int_crime_outcomes_latest's follow_up_ columns), so a crime
 -- month's cohort is mature once the outcomes of month + k are loaded. outcomes_to is the
 -- newest outcomes file loaded for the home force (the newest street month when none is:
 -- street files carry their outcome as of publication); mature_to the newest mature cohort.
