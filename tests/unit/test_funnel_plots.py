@@ -1,6 +1,7 @@
-"""Funnel plots (Spiegelhalter 2005): the real int_funnel_assessment and int_funnel_limits built
-by dbt on a small synthetic DuckDB this test writes (int_comparison_inputs as a table), checked
-against a hand computation, for both over-dispersion adjustments; a unit far outside the limits
+"""Funnel plots (Spiegelhalter 2005): the real int_funnel_assessment and mart_funnel_limits
+built by dbt on a small synthetic DuckDB this test writes (int_comparison_inputs and the metric
+catalogue as tables), checked against a hand computation, for both over-dispersion
+adjustments; a unit far outside the limits
 is flagged and one inside is not.
 
 The hand case (group 'hand'): five units of 10,000 residents each with 100, 100, 100, 60 and
@@ -39,7 +40,7 @@ import pytest
 
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
-MODELS = ("int_funnel_assessment", "int_funnel_limits")
+MODELS = ("int_funnel_assessment", "mart_funnel_limits")
 PERIOD = dt.date(2025, 4, 1)
 HAND = {"A": 100, "B": 100, "C": 100, "D": 60, "E": 140}
 # A larger group: twenty units of 50,000 .. 240,000 residents near 20 per 1,000 (a spread a
@@ -94,6 +95,10 @@ def build(folder, method: str) -> duckdb.DuckDBPyConnection:
         "cast(numerator as bigint) as numerator, cast(per as integer) as per) "
         "from (select unnest(?, recursive := true))",
         [input_rows()],
+    )
+    con.execute(
+        "create table intermediate.int_metric_catalogue as select 'm1' as metric_id, "
+        "'Metric one' as metric_name, 'lower_is_better' as polarity"
     )
     con.close()
     target = folder / "dbt-target"
@@ -203,7 +208,7 @@ def test_limit_curves_match_the_units_limits(additive):
     """The chart's curve at a unit's denominator is the unit's own limits: one rule."""
     con = additive
     curve = con.execute(
-        "select denominator, upper_95_adjusted, lower_99_8 from intermediate.int_funnel_limits "
+        "select denominator, upper_95_adjusted, lower_99_8 from marts.mart_funnel_limits "
         "where group_code = 'large' order by point_number"
     ).fetchall()
     assert len(curve) == 60
@@ -215,7 +220,7 @@ def test_limit_curves_match_the_units_limits(additive):
     assert widths == sorted(widths, reverse=True)
     hand = con.execute(
         "select denominator, target_value, upper_95_adjusted, upper_99_8 "
-        "from intermediate.int_funnel_limits where group_code = 'hand' and point_number = 0"
+        "from marts.mart_funnel_limits where group_code = 'hand' and point_number = 0"
     ).fetchall()[0]
     sd = math.sqrt(10_000 / 8_000)  # V / n at n = 0.8 x 10,000
     assert hand[0] == pytest.approx(8_000)

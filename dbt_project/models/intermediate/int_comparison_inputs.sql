@@ -1,5 +1,5 @@
 -- Every comparison's units in one shape, so one funnel machinery (int_funnel_assessment,
--- int_funnel_limits) serves them all. Each part adds its one arm.
+-- mart_funnel_limits) serves them all. Each part adds its one arm.
 select * from {{ ref('int_comparison_inputs__csps') }}
 union all by name
 select * from {{ ref('int_comparison_inputs__npas') }}
