@@ -179,7 +179,7 @@ def test_three_months_reach_the_mart_exactly(settings, tmp_path):
     # accepted values are constraints of the table, checked as it was created).
     tests = dbt_tests_of(settings, summary.build_run_id, "mart_csp_crime")
     assert tests == {
-        "unique_mart_csp_crime_period_type_period_start_csp_code_crime_type": "pass",
+        "unique_key_mart_csp_crime_period_type__period_start__csp_code__crime_type": "pass",
         "relationships_mart_csp_crime_csp_code__csp_code__ref_dim_area_": "pass",
     }
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:

@@ -192,7 +192,7 @@ def test_a_failing_dbt_test_fails_the_build_names_it_and_publishes_nothing(demo_
     with connect(settings.warehouse_path, read_only=True) as con:
         build = latest_build(con)
     assert build.status == "failed"
-    assert "unique_stg_police_uk__street_crimes_source_sha256_source_line" in build.failure
+    assert "unique_key_stg_police_uk__street_crimes_source_sha256__source_line" in build.failure
     assert published_fingerprint(settings.data_dir) == published
     # dbt let go of the file: this process opens it with another configuration, and so does
     # another process.
