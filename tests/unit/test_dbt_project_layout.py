@@ -169,7 +169,8 @@ def test_every_contracted_table_declares_its_grain_as_a_key(manifest, models):
     unique_tested = {
         test["attached_node"].rsplit(".", 1)[-1]
         for test in manifest["nodes"].values()
-        if (test.get("test_metadata") or {}).get("name") in UNIQUE_TESTS and test.get("attached_node")
+        if (test.get("test_metadata") or {}).get("name") in UNIQUE_TESTS
+        and test.get("attached_node")
     }
     offenders = []
     for name, node in sorted(models.items()):
