@@ -33,19 +33,23 @@
     {{ return(this.incorporate(path={"identifier": this.identifier ~ "__files"})) }}
 {% endmacro %}
 
+{#
+    The files the table is built from now. The home force's street files are those
+    int_street_crimes_located holds (the rows this model reads them through): if that table
+    ever lags staging (one model re-run alone from the Dagster UI), its files are new here
+    once it has them, not before.
+#}
 {% macro crime_outcome_files_now() %}
+    {%- set built_with = var("home_force") ~ ":" ~ var("outcome_follow_up_months") -%}
     select distinct
-        'street' as dataset,
-        force_slug,
-        source_sha256,
-        '{{ var("home_force") }}:{{ var("outcome_follow_up_months") }}' as built_with
+        'street' as dataset, force_slug, source_sha256, '{{ built_with }}' as built_with
     from {{ ref('stg_police_uk__street_crimes') }}
+    where force_slug <> '{{ var("home_force") }}'
     union
-    select distinct
-        'outcomes',
-        force_slug,
-        source_sha256,
-        '{{ var("home_force") }}:{{ var("outcome_follow_up_months") }}'
+    select distinct 'street', force_slug, source_sha256, '{{ built_with }}'
+    from {{ ref('int_street_crimes_located') }}
+    union
+    select distinct 'outcomes', force_slug, source_sha256, '{{ built_with }}'
     from {{ ref('stg_police_uk__outcomes') }}
 {% endmacro %}
 
@@ -83,6 +87,11 @@
         ),
         forces_rebuilt as ({{ crime_outcome_forces_rebuilt() }})
         select force_slug, crime_id from {{ ref('stg_police_uk__street_crimes') }}
+        where crime_id is not null and force_slug <> '{{ var("home_force") }}'
+            and (source_sha256 in (select source_sha256 from new_files)
+                or force_slug in (select force_slug from forces_rebuilt))
+        union
+        select force_slug, crime_id from {{ ref('int_street_crimes_located') }}
         where crime_id is not null
             and (source_sha256 in (select source_sha256 from new_files)
                 or force_slug in (select force_slug from forces_rebuilt))
