@@ -1,3 +1,16 @@
+{#- A unit's (or a grid point's) standard deviation after its group's over-dispersion
+    adjustment, from the row's sd_unadjusted, overdispersion_adjustment, phi and tau_squared:
+    multiplicative scales it by sqrt(phi) (phi below 1 taken as 1), additive adds tau^2 to its
+    variance. One rule for the units (int_funnel_assessment) and the curves
+    (mart_funnel_limits). -#}
+{% macro funnel_sd_adjusted() -%}
+    case overdispersion_adjustment
+        when 'multiplicative' then sd_unadjusted * sqrt(greatest(phi, 1.0))
+        when 'additive' then sqrt(sd_unadjusted * sd_unadjusted + tau_squared)
+        else sd_unadjusted
+    end
+{%- endmacro %}
+
 {#- A funnel's upper limit: a proportion cannot exceed its scale (100%), a rate can. `row` is the
     relation carrying measure_kind and per. -#}
 {% macro funnel_upper(expression, row) -%}

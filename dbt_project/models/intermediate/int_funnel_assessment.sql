@@ -146,11 +146,7 @@ with_sd as (
 
     select
         *,
-        case overdispersion_adjustment
-            when 'multiplicative' then sd_unadjusted * sqrt(greatest(phi, 1.0))
-            when 'additive' then sqrt(sd_unadjusted * sd_unadjusted + tau_squared)
-            else sd_unadjusted
-        end as sd_adjusted,
+        {{ funnel_sd_adjusted() }} as sd_adjusted,
         -- The unit's own 95% interval, for the rank interval: Poisson on the square-root scale
         -- (variance-stabilised, so 0 events still has a width), Wilson for a proportion.
         case measure_kind

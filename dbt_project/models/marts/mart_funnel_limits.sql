@@ -69,11 +69,7 @@ adjusted as (
 
     select
         *,
-        case overdispersion_adjustment
-            when 'multiplicative' then sd_unadjusted * sqrt(greatest(phi, 1.0))
-            when 'additive' then sqrt(sd_unadjusted * sd_unadjusted + tau_squared)
-            else sd_unadjusted
-        end as sd_adjusted
+        {{ funnel_sd_adjusted() }} as sd_adjusted
     from spread
 
 )
