@@ -223,3 +223,39 @@ def test_pack_refuses_a_file_as_its_out_folder(tmp_path):
         f"Error: --out {tmp_path}/a-file: a file, not a folder to write the pack into"
     )
     assert (tmp_path / "a-file").read_text() == "not a folder\n"
+
+
+def _run_entry(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """`orchestration.cli.run` (the console script's entry) in a fresh interpreter, with an
+    exit handler registered first and output left unflushed in Python's buffers: both must
+    survive the entry's early exit."""
+    program = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('exit handler ran', flush=True))\n"
+        "sys.stdout.write('buffered before the command\\n')\n"
+        "from orchestration import cli\n"
+        f"sys.argv = ['pcp', *{list(args)!r}]\n"
+        "cli.run()\n"
+        "print('never reached')\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("PCP_", "DAGSTER_HOME"))}
+    environ["PCP_DATA_DIR"] = str(tmp_path)
+    return subprocess.run(
+        [sys.executable, "-c", program], env=environ, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_command_leaves_with_its_status_its_output_and_its_exit_handlers(tmp_path):
+    # `run` ends the process without the interpreter's teardown (cli.run): nothing the
+    # command printed is lost, the exit handlers still run, and the status is the command's.
+    done = _run_entry(tmp_path, "--version")
+    assert done.returncode == 0
+    assert done.stdout.splitlines() == [
+        "buffered before the command",
+        f"pcp, version {version('pcp-warehouse')}",
+        "exit handler ran",
+    ]
+    refused = _run_entry(tmp_path, "readiness", "--board", "31/12/2025")
+    assert refused.returncode == 2
+    assert error_line(refused) == f"Error: Invalid value for '--board': '31/12/2025': {DATE_FORM}"
+    assert refused.stdout.splitlines() == ["buffered before the command", "exit handler ran"]
