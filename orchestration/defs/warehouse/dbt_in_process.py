@@ -89,6 +89,11 @@ def dbt_arguments(
         "debug",
         "--no-send-anonymous-usage-stats",
         "--no-use-colors",
+        # dbt would write manifest.json (2.6 MB) twice and graph.gpickle once per build, about
+        # 0.5 s of a one-month refresh (dbt.log: 0.43 s at the end alone), for nobody: Dagster
+        # reads the checkout's manifest. The one artefact kept, run_results.json, is written by
+        # `stream_dbt` (`_write_run_results`).
+        "--no-write-json",
     ]
 
 
@@ -117,10 +122,9 @@ def stream_dbt(
 
     def run() -> None:
         try:
-            outcome: tuple[str, Any] = (
-                "done",
-                dbtRunner(callbacks=[on_event]).invoke(list(command)),
-            )
+            result = dbtRunner(callbacks=[on_event]).invoke(list(command))
+            _write_run_results(result, target_path)
+            outcome: tuple[str, Any] = ("done", result)
         except BaseException as error:  # reported in the step, not lost in this thread
             outcome = ("crashed", error)
         # Whatever dbt did, before the step goes on to open the file itself (to record the build).
@@ -159,6 +163,19 @@ def stream_dbt(
             if not payload.success:
                 raise DbtBuildFailed(_failure(payload, errors))
             return
+
+
+def _write_run_results(result: Any, target_path: Path) -> None:
+    """dbt's run_results.json for this build (each node's status, timing and rows), as dbt
+    writes it when it writes its JSON artefacts: engineers and the bench read it. A build that
+    stopped before any node ran has none, and the previous build's file is removed rather than
+    left to describe this one."""
+    path = target_path / "run_results.json"
+    execution = getattr(result, "result", None)
+    if hasattr(execution, "write"):
+        execution.write(str(path))
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _let_go_of_the_warehouse() -> None:
