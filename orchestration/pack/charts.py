@@ -20,7 +20,9 @@ plt.rcParams["svg.hashsalt"] = "pcp"  # the same chart gives the same bytes
 
 def _svg(figure, title: str, description: str) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    # No creation date in the SVG's metadata: with the hash salt, the same chart is the same
+    # bytes whenever it is drawn (a pack printed twice, two builds of the same data).
+    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(figure)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]

@@ -8,7 +8,7 @@ from pathlib import Path
 from orchestration.file_modes import secure_path
 from orchestration.pack.content import read_content
 from orchestration.pack.outputs import chromium, section_pages, write_pdf
-from orchestration.pack.render import render_html
+from orchestration.pack.render import render_html, shown_values
 from orchestration.pack.workbook import write_xlsx
 
 
@@ -53,13 +53,14 @@ def write_pack(
         out_dir / f"{stem}.pdf" if chromium() else None,
         out_dir / f"{stem}.xlsx",
     )
-    files.html.write_text(render_html(content), encoding="utf-8")
+    shown = shown_values(content)  # drawn once for both printings
+    files.html.write_text(render_html(content, shown=shown), encoding="utf-8")
     if files.pdf:
         write_pdf(files.html, files.pdf)
         # Printed once to learn where each section falls, then again with those page
         # numbers in the contents (the numbers do not move a page break).
         if pages := section_pages(files.pdf):
-            files.html.write_text(render_html(content, pages), encoding="utf-8")
+            files.html.write_text(render_html(content, pages, shown), encoding="utf-8")
             write_pdf(files.html, files.pdf)
     write_xlsx(content, files.xlsx)
     # The board edition holds restricted figures (owner and group only); the public one is

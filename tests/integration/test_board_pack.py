@@ -18,9 +18,10 @@ import pytest
 from openpyxl import load_workbook
 
 from orchestration.pack import display
-from orchestration.pack.outputs import chromium, chromium_args
+from orchestration.pack.content import read_content
+from orchestration.pack.outputs import chromium, chromium_args, section_pages
 from orchestration.pack.pack import write_pack
-from orchestration.pack.render import figure_text
+from orchestration.pack.render import figure_text, render_html
 from orchestration.pack.workbook import HEADERS
 from orchestration.reference import board_leads
 from orchestration.settings import PROJECT_ROOT
@@ -905,3 +906,14 @@ def test_the_funnel_section_prints_the_marts_rows_in_every_format(packs, demo):
         assert (got["Verdict"], got["Rank"], got["Rank best"], got["Rank worst"]) == (
             verdicts[row["verdict"]], row["rank_in_group"], row["rank_best"], row["rank_worst"],
         )  # fmt: skip
+
+
+def test_the_written_page_is_a_fresh_render_numbered_from_the_printed_pdf(packs, demo):
+    # write_pack draws the charts once for both printings (render.shown_values): the page it
+    # leaves must be exactly what drawing everything again, numbered from its PDF, gives.
+    published = demo[0].published_dir / "marts.duckdb"
+    for files, public in ((packs[0], False), (packs[1], True)):
+        pages = section_pages(files.pdf)
+        assert pages, "the contents are numbered from the printed PDF"
+        fresh = render_html(read_content(published, QUARTER, public), pages)
+        assert files.html.read_text(encoding="utf-8") == fresh
