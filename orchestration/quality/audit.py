@@ -103,6 +103,12 @@ class SuiteAudit:
     ) -> SuiteOutcome:
         return self.dataset_suite.validate(self.settings, con, rows, partitions, rules)
 
+    @property
+    def validates_elsewhere(self) -> bool:
+        """Whether ``defer`` hands validations to the suite worker (another process), so that
+        intake can stage the next batch meanwhile."""
+        return suite_worker.current() is not None
+
     def defer(
         self,
         con: duckdb.DuckDBPyConnection,
