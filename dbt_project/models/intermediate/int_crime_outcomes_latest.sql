@@ -154,33 +154,32 @@ street_latest as (
 
 ),
 
+-- Each crime's newest outcome, and its newest recorded by the follow-up (crime month + k),
+-- in one pass over its outcomes (a crime of no street row here is not in the table).
 outcomes_latest as (
-
-    select
-        force_slug,
-        crime_id,
-        max(outcome_month) as outcome_month,
-        arg_max(outcome_type, (outcome_month, source_line)) as outcome_type
-    from outcomes
-    group by force_slug, crime_id
-
-),
-
--- The newest outcome recorded by the follow-up (crime month + k).
-outcomes_at_follow_up as (
 
     select
         outcomes.force_slug,
         outcomes.crime_id,
         max(outcomes.outcome_month) as outcome_month,
         arg_max(outcomes.outcome_type, (outcomes.outcome_month, outcomes.source_line))
-            as outcome_type
+            as outcome_type,
+        max(outcomes.outcome_month)
+            filter (where outcomes.outcome_month <= street_latest.follow_up_by)
+            as follow_up_outcome_month,
+        arg_max(outcomes.outcome_type, (outcomes.outcome_month, outcomes.source_line))
+            filter (where outcomes.outcome_month <= street_latest.follow_up_by)
+            as follow_up_outcome_type
     from outcomes
-    inner join street_latest
+    inner join (
+        select
+            force_slug,
+            crime_id,
+            crime_month + to_months({{ var('outcome_follow_up_months') }}) as follow_up_by
+        from street_latest
+    ) as street_latest
         on street_latest.force_slug = outcomes.force_slug
         and street_latest.crime_id = outcomes.crime_id
-    where outcomes.outcome_month
-        <= street_latest.crime_month + to_months({{ var('outcome_follow_up_months') }})
     group by outcomes.force_slug, outcomes.crime_id
 
 ),
@@ -207,16 +206,13 @@ joined as (
         -- A crime with no outcomes-file row keeps its (undated) street-file outcome.
         case
             when outcomes_latest.crime_id is null then street_latest.street_outcome
-            else outcomes_at_follow_up.outcome_type
+            else outcomes_latest.follow_up_outcome_type
         end as follow_up_outcome_category,
-        outcomes_at_follow_up.outcome_month as follow_up_outcome_month
+        outcomes_latest.follow_up_outcome_month
     from street_latest
     left join outcomes_latest
         on outcomes_latest.force_slug = street_latest.force_slug
         and outcomes_latest.crime_id = street_latest.crime_id
-    left join outcomes_at_follow_up
-        on outcomes_at_follow_up.force_slug = street_latest.force_slug
-        and outcomes_at_follow_up.crime_id = street_latest.crime_id
 
 )
 
