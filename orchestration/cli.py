@@ -18,6 +18,7 @@ from typing import NoReturn
 
 import click
 
+from orchestration.lib.freed_memory import collect_cycles_less_often
 from orchestration.settings import Settings, SettingsError, load_settings
 
 # Exit status when another process holds the warehouse (EX_TEMPFAIL: try again later).
@@ -492,7 +493,10 @@ def run() -> NoReturn:
     printed its last line, spent on nothing the command needs. Before leaving, what teardown
     would have done that matters is done here: the exit handlers run (multiprocessing ends its
     children), log handlers close and the output is flushed. Every database connection is
-    closed by the code that opened it; the process's file locks go with it."""
+    closed by the code that opened it; the process's file locks go with it.
+
+    The collector runs less often than Python's default (freed_memory.COLLECTOR_THRESHOLDS)."""
+    collect_cycles_less_often()
     try:
         main(prog_name="pcp")
     except SystemExit as stop:

@@ -7,6 +7,7 @@ data dir, and reads its exit status, stdout and stderr."""
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import duckdb
 import pytest
 
 from orchestration.landing.manifest import ensure_manifest
+from orchestration.lib.freed_memory import COLLECTOR_THRESHOLDS
 from orchestration.lib.partitions import financial_quarter
 from orchestration.status import compact_months
 
@@ -228,10 +230,10 @@ def test_pack_refuses_a_file_as_its_out_folder(tmp_path):
 def _run_entry(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     """`orchestration.cli.run` (the console script's entry) in a fresh interpreter, with an
     exit handler registered first and output left unflushed in Python's buffers: both must
-    survive the entry's early exit."""
+    survive the entry's early exit. The handler prints the collector's thresholds then."""
     program = (
-        "import atexit, sys\n"
-        "atexit.register(lambda: print('exit handler ran', flush=True))\n"
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('exit handler ran', gc.get_threshold(), flush=True))\n"
         "sys.stdout.write('buffered before the command\\n')\n"
         "from orchestration import cli\n"
         f"sys.argv = ['pcp', *{list(args)!r}]\n"
@@ -253,9 +255,13 @@ def test_the_command_leaves_with_its_status_its_output_and_its_exit_handlers(tmp
     assert done.stdout.splitlines() == [
         "buffered before the command",
         f"pcp, version {version('pcp-warehouse')}",
-        "exit handler ran",
+        f"exit handler ran {COLLECTOR_THRESHOLDS}",
     ]
+    assert gc.get_threshold() != COLLECTOR_THRESHOLDS  # this process: Python's default
     refused = _run_entry(tmp_path, "readiness", "--board", "31/12/2025")
     assert refused.returncode == 2
     assert error_line(refused) == f"Error: Invalid value for '--board': '31/12/2025': {DATE_FORM}"
-    assert refused.stdout.splitlines() == ["buffered before the command", "exit handler ran"]
+    assert refused.stdout.splitlines() == [
+        "buffered before the command",
+        f"exit handler ran {COLLECTOR_THRESHOLDS}",
+    ]

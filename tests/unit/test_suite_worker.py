@@ -100,3 +100,39 @@ def test_a_retired_worker_is_gone_and_suites_run_here_after_it():
         )
     assert suite_worker.current() is None
     suite_worker.retire()  # no worker: nothing to do
+
+
+def test_the_worker_leaves_no_semaphore_behind(tmp_path):
+    # The worker ends without the interpreter's teardown (suite_worker._leave) but with its
+    # exit handlers: skipped, the semaphores its validations' libraries made were left to the
+    # resource tracker, which warned of them on the console at the end of every refresh.
+    import subprocess
+    import sys
+
+    program = (
+        "import duckdb\n"
+        "from orchestration.quality.expectation_suites import run_suite\n"
+        "from orchestration.quality.suite_worker import suites_in_a_second_process\n"
+        "from tests.unit.test_expectation_suites import PARAMS, crime, frame\n"
+        "if __name__ == '__main__':\n"
+        "    rows = frame([crime(), crime(crime_id=None)])\n"
+        "    con = duckdb.connect()\n"
+        "    con.register('given', rows)\n"
+        f"    with suites_in_a_second_process({str(tmp_path)!r}) as worker:\n"
+        "        run_suite('police_uk_street', rows, PARAMS)\n"
+        "        worker.run_query('police_uk_street', con, 'select * from given', [], PARAMS, 'all')\n"
+        "    print('validated')\n"
+    )
+    script = tmp_path / "validate_in_the_worker.py"
+    script.write_text(program, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=os.getcwd(),
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["validated"]
+    assert "leaked" not in done.stderr, done.stderr[-2000:]
