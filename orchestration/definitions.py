@@ -1,4 +1,7 @@
-"""The Dagster code location: every source's definitions merged, plus project-wide policy.
+"""The Dagster code location: every intake source's asset (defs/intake_sources.py) and the
+warehouse's definitions, plus project-wide policy. A source's package holds its format, asset
+and suites; it defines no Definitions of its own, so reading a format (the demo data, the
+bench, a test) does not load Dagster.
 
 Policy lives here, once: the in-process executor (DuckDB allows one writing process per file,
 so steps run one after another in a single process); one intake job per partitioning (monthly,
@@ -9,16 +12,7 @@ request intake runs, and the build sensor that follows them with one build.
 
 import dagster as dg
 
-from orchestration.defs import (
-    action_tracker,
-    csew,
-    home_office,
-    partner_returns,
-    police_uk,
-    stats19,
-    victim_survey,
-    warehouse,
-)
+from orchestration.defs import warehouse
 from orchestration.defs.intake_sources import INTAKE_SOURCES
 from orchestration.lib.intake_source import intake_job_name
 from orchestration.lib.landing_watch import landing_sensor, monthly_refresh_schedule
@@ -57,15 +51,9 @@ MONTHLY_SCHEDULE = monthly_refresh_schedule(
 )
 
 defs = dg.Definitions.merge(
-    police_uk.defs,
-    stats19.defs,
-    victim_survey.defs,
-    home_office.defs,
-    partner_returns.defs,
-    csew.defs,
-    action_tracker.defs,
     warehouse.defs,
     dg.Definitions(
+        assets=[source.asset for source in INTAKE_SOURCES],
         jobs=list(INTAKE_JOBS.values()),
         sensors=LANDING_SENSORS,
         schedules=[MONTHLY_SCHEDULE],
