@@ -155,12 +155,15 @@ def test_police_uk_written_apart_is_the_same_files_as_written_in_process(tmp_pat
             if p.is_file()
         }
 
-    kept = write_demo_data(
-        tmp_path / "kept", start="2025-01", end="2025-04", seed=SEED, police_uk_apart=False
-    )
-    apart = write_demo_data(
-        tmp_path / "apart", start="2025-01", end="2025-04", seed=SEED, police_uk_apart=True
-    )
+    # With a peer force: apart, the home force's files and the peers' are written by two
+    # processes, and the list of what was written still comes in one order.
+    range_ = {"start": "2025-01", "end": "2025-04", "seed": SEED, "peer_forces": ("derbyshire",)}
+    kept = write_demo_data(tmp_path / "kept", **range_, police_uk_apart=False)
+    apart = write_demo_data(tmp_path / "apart", **range_, police_uk_apart=True)
+    assert any("derbyshire" in path.name for path, _ in apart["police_uk"])
+    assert [path.relative_to(tmp_path / "apart") for path, _ in apart["police_uk"]] == [
+        path.relative_to(tmp_path / "kept") for path, _ in kept["police_uk"]
+    ]
     assert files(tmp_path / "kept") == files(tmp_path / "apart")
     assert list(apart) == list(kept)  # the sources in the same order, as `pcp demo-data` prints
     assert [rows for _, rows in apart["police_uk"]] == [rows for _, rows in kept["police_uk"]]
