@@ -157,8 +157,10 @@ def write_inputs(path) -> None:
         "(select unnest(?, recursive := true))",
         [calendar],
     )
+    # A local authority too, with a series of its own: phi is the force area's only.
     con.execute(
-        "create table intermediate.int_areas as select 'F' as area_code, 'force' as area_type"
+        "create table intermediate.int_areas as select * from (values ('F', 'force'),"
+        " ('L', 'local_authority')) as areas(area_code, area_type)"
     )
     catalogue = [
         {
@@ -194,12 +196,13 @@ def write_inputs(path) -> None:
             "metric_id": metric_id,
             "grain": "month",
             "period_start": month,
-            "area_code": FORCE,
+            "area_code": area_code,
             "numerator": float(positive),
             "denominator": float(crimes),
         }
         for metric_id, (series, _, _) in SCENARIOS.items()
         for month, (positive, crimes) in series.items()
+        for area_code in (FORCE, "L")
     ]
     con.execute(
         "create table intermediate.int_metric_series as select metric_id, grain, period_start,"
@@ -320,6 +323,13 @@ def phi_row(con, metric_id: str, period_end: dt.date) -> tuple:
         " from intermediate.int_metric_dispersion where metric_id = ? and period_end = ?",
         [metric_id, period_end],
     ).fetchone()
+
+
+def test_phi_is_estimated_for_the_force_area_only(built):
+    # Its two readers (the dashboard's tests, the projection) compare the force area: a local
+    # authority's series, here the same as the force's, gets no phi of its own.
+    areas = built.execute("select distinct area_code from intermediate.int_metric_dispersion")
+    assert areas.fetchall() == [(FORCE,)]
 
 
 def test_a_steady_outcome_rate_with_immature_months_is_neither_red_nor_green(built):

@@ -241,7 +241,11 @@ def worked_dispersion(tmp_path_factory) -> dict[str, float]:
     path = tmp_path_factory.mktemp("worked_dispersion") / "warehouse.duckdb"
     build(
         path,
-        {"int_metric_catalogue": worked_catalogue(), "int_metric_series": worked_series()},
+        {
+            "int_metric_catalogue": worked_catalogue(),
+            "int_areas": pd.DataFrame([{"area_code": FORCE, "area_type": "force"}]),
+            "int_metric_series": worked_series(),
+        },
         ["int_metric_dispersion"],
     )
     with duckdb.connect(str(path), read_only=True) as con:

@@ -23,6 +23,11 @@ series as (
             as dispersion_model
     from {{ ref('int_metric_series') }} as series
     inner join {{ ref('int_metric_catalogue') }} as metrics on metrics.metric_id = series.metric_id
+    -- The force area's series only: the dashboard's tests and the projection, the two readers,
+    -- compare the force. Every local authority's phi at every quarter end was 11 of 12 rows
+    -- no one read, and most of what a month's refresh spent here on ten years of history.
+    inner join {{ ref('int_areas') }} as areas
+        on areas.area_code = series.area_code and areas.area_type = 'force'
     where metrics.comparison = 'poisson'
         or (metrics.comparison = 'proportion' and metrics.source <> 'victim_survey')
 
